@@ -1,0 +1,127 @@
+//! Thin helpers over browser APIs that several layers need: the clock, randomness, sleeping.
+
+use wasm_bindgen::JsValue;
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A number in `[0, 1)` for retry jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// Resolves after `ms` milliseconds. The timer is not cancellable; callers check whether they
+/// are still wanted when it resolves, so a view that went away ends its loop within one tick.
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.min(i32::MAX as u32) as i32,
+            );
+        } else {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The page's origin, e.g. `http://127.0.0.1:8080`.
+pub fn origin() -> Option<String> {
+    web_sys::window()?.location().origin().ok()
+}
+
+/// A query parameter of the page's URL.
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+/// The browser's preferred languages, most preferred first.
+pub fn languages() -> Vec<String> {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return Vec::new();
+    };
+    let mut langs: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if langs.is_empty() {
+        langs.extend(navigator.language());
+    }
+    langs
+}
+
+/// Today's date as `YYYY-MM-DD`, in local time.
+pub fn today() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}
+
+/// Saves a file under `name`. Needs the host to allow a cross-origin fetch (CORS); returns false
+/// when it doesn't, so the caller can open the file instead.
+pub async fn download(url: &str, name: &str) -> bool {
+    let Ok(response) = gloo_net::http::Request::get(url).send().await else {
+        return false;
+    };
+    if !response.ok() {
+        return false;
+    }
+    let Ok(bytes) = response.binary().await else {
+        return false;
+    };
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
+        return false;
+    };
+    let Ok(href) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return false;
+    };
+    let saved = save_href(&href, name);
+    let _ = web_sys::Url::revoke_object_url(&href);
+    saved
+}
+
+fn save_href(href: &str, name: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    let Some(anchor) = document
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    else {
+        return false;
+    };
+    anchor.set_href(href);
+    anchor.set_download(name);
+    anchor.click();
+    true
+}
+
+/// Opens a URL in a new tab (without telling it where it was opened from).
+pub fn open(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.open_with_url_and_target_and_features(url, "_blank", "noopener,noreferrer");
+    }
+}
+
+/// Puts text on the clipboard.
+pub async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}

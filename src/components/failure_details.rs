@@ -1,0 +1,38 @@
+use leptos::prelude::*;
+
+use crate::protocol::FailedReason;
+use crate::state::use_ui;
+
+/// Why a task failed: the node, the exception and its message; the traceback folded away.
+#[component]
+pub fn FailureDetails(
+    /// The reason RunningHub gave.
+    reason: FailedReason,
+) -> impl IntoView {
+    let ui = use_ui();
+    let traceback = reason.traceback.concat();
+    let row = move |class: &'static str,
+                    label: fn(&'static crate::i18n::Texts) -> &'static str,
+                    value: Option<String>| {
+        value.map(|v| view! { <dt>{move || label(ui.t())}</dt><dd class=class>{v}</dd> })
+    };
+    view! {
+        <section id="failure" class="failure" aria-labelledby="failure-title">
+            <h3 id="failure-title">{move || ui.t().failure_title}</h3>
+            <dl>
+                {row("failure-node", |t| t.failure_node, reason.node_name.map(|n| match &reason.node_id {
+                    Some(id) => format!("{n} (#{id})"),
+                    None => n,
+                }))}
+                {row("failure-type", |t| t.failure_type, reason.exception_type)}
+                {row("failure-message", |t| t.failure_message, reason.exception_message)}
+            </dl>
+            {(!traceback.is_empty()).then(|| view! {
+                <details class="traceback">
+                    <summary>{move || ui.t().traceback_summary}</summary>
+                    <pre>{traceback}</pre>
+                </details>
+            })}
+        </section>
+    }
+}

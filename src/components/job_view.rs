@@ -1,0 +1,298 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
+
+use crate::browser::{now_ms, random, sleep};
+use crate::i18n::{error_message, fill, Texts};
+use crate::lifecycle::{Job, Phase, Step};
+use crate::state::{use_ui, RenderRequest};
+
+use super::{CompareView, FailureDetails, NodeErrorList, OutputList};
+
+/// One render: sends the run request, polls until the task ends, and shows status, elapsed
+/// time, errors and results. Its loops stop when it goes away (the next render replaces it).
+#[component]
+pub fn JobView(
+    /// The job's state; this view drives it.
+    job: RwSignal<Job>,
+    /// What to render, and where.
+    request: Arc<RenderRequest>,
+) -> impl IntoView {
+    let ui = use_ui();
+    let now = RwSignal::new(now_ms());
+    let alive = Arc::new(AtomicBool::new(true));
+    // Aborts an outputs request in flight when the view goes away.
+    let controller = web_sys::AbortController::new().ok();
+    let signal = controller.as_ref().map(|c| c.signal());
+    let abort = SendWrapper::new(controller);
+
+    let ticker = set_interval_with_handle(
+        move || {
+            if job.with_untracked(|j| !j.phase.is_final()) {
+                now.set(now_ms());
+            }
+        },
+        Duration::from_millis(1_000),
+    )
+    .ok();
+    {
+        let alive = alive.clone();
+        on_cleanup(move || {
+            alive.store(false, Ordering::Relaxed);
+            if let Some(controller) = abort.take() {
+                controller.abort();
+            }
+            if let Some(ticker) = ticker {
+                ticker.clear();
+            }
+        });
+    }
+
+    let drive = {
+        let request = request.clone();
+        let alive = alive.clone();
+        move |first: Step| {
+            spawn_local(drive(
+                job,
+                request.clone(),
+                first,
+                alive.clone(),
+                signal.clone(),
+            ));
+        }
+    };
+    drive(Step::Resubmit(0));
+
+    let keep_waiting = {
+        let drive = drive.clone();
+        let plan = request.target.plan;
+        move |_| {
+            if let Some(step @ Step::Poll(_)) = job.try_update(|j| j.keep_waiting(now_ms(), &plan))
+            {
+                drive(step);
+            }
+        }
+    };
+    let cancelling = RwSignal::new(false);
+    let cancel = {
+        let request = request.clone();
+        move |_| {
+            job.update(|j| {
+                j.request_cancel(now_ms());
+            });
+            let Some(task_id) = job.with_untracked(|j| j.task_id.clone()) else {
+                return;
+            };
+            let request = request.clone();
+            cancelling.set(true);
+            spawn_local(async move {
+                let answer = request
+                    .target
+                    .api
+                    .cancel(&request.target.key, &task_id)
+                    .await;
+                job.try_update(|j| match answer {
+                    Ok(()) => {
+                        j.on_cancelled(now_ms());
+                    }
+                    Err(error) => j.error = Some(error),
+                });
+                cancelling.try_set(false);
+            });
+        }
+    };
+
+    // The screenshot as an object URL for the comparison, freed with the view.
+    let before_url = request
+        .source
+        .as_ref()
+        .and_then(|s| crate::picture::object_url(&s.blob));
+    if let Some(url) = before_url.clone() {
+        on_cleanup(move || crate::picture::revoke(&url));
+    }
+    let before_url = StoredValue::new(before_url);
+    let source_name = StoredValue::new(
+        request
+            .source
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+    );
+    let first_image = move || {
+        job.with(|j| {
+            j.outputs
+                .iter()
+                .find(|o| o.is_image())
+                .map(|o| o.file_url.clone())
+        })
+    };
+
+    let phase = move || job.with(|j| j.phase);
+    let base = request.target.api.base().to_owned();
+    let error_text = Memo::new(move |_| {
+        job.with(|j| {
+            j.error
+                .as_ref()
+                .map(|e| error_message(e, ui.lang.get(), &base))
+        })
+    });
+    let elapsed = move || job.with(|j| format_elapsed(j.elapsed_ms(now.get())));
+    let can_cancel = move || {
+        matches!(
+            phase(),
+            Phase::Waiting | Phase::Queued | Phase::Running | Phase::Reconnecting
+        )
+    };
+
+    view! {
+        <section id="job" class="card job" data-phase=move || phase().slug() aria-labelledby="job-status">
+            <div class="job-head">
+                <p id="job-status" class="status" data-phase=move || phase().slug() role="status" aria-live="polite">
+                    <span class="dot" aria-hidden="true"></span>
+                    <span class="status-text">{move || phase_name(ui.t(), phase())}</span>
+                </p>
+                <p class="meta">
+                    <span>{move || ui.t().elapsed_label}" "<span id="elapsed">{elapsed}</span></span>
+                    <Show when=move || job.with(|j| j.task_id.is_some())>
+                        <span>{move || ui.t().task_label}" "<code id="task-id">{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
+                    </Show>
+                </p>
+            </div>
+            {move || phase_detail(ui.t(), phase()).map(|d| view! { <p class="detail">{d}</p> })}
+            <Show when=move || error_text.with(Option::is_some)>
+                <p id="api-error" class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="actions">
+                <Show when=move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some())>
+                    <button id="keep-waiting" type="button" class="primary" on:click=keep_waiting.clone()>{move || ui.t().keep_waiting}</button>
+                </Show>
+                <Show when=can_cancel>
+                    <button id="cancel" type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
+                        {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
+                    </button>
+                </Show>
+            </div>
+            {move || job.with(|j| (!j.node_errors.is_empty() || j.prompt_error.is_some() && j.phase == Phase::Failed)
+                .then(|| view! { <NodeErrorList summary=j.prompt_error.clone() errors=j.node_errors.clone() /> }))}
+            {move || job.with(|j| j.failure.clone().filter(|_| j.phase == Phase::Failed).map(|reason| view! { <FailureDetails reason /> }))}
+            <Show when=move || phase() == Phase::Succeeded>
+                <div class="result">
+                    <h3>{move || ui.t().results_title}</h3>
+                    <p class="cost">
+                        {move || job.with(|j| j.cost_time()).map(|s| fill(ui.t().cost_time, &[&s]))}
+                        {move || job.with(|j| j.coins()).map(|c| format!(" · {}", fill(ui.t().cost_coins, &[&c])))}
+                    </p>
+                    {move || before_url.get_value().zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
+                    <OutputList outputs=Signal::derive(move || job.with(|j| j.outputs.clone())) source_name=source_name.get_value() />
+                </div>
+            </Show>
+        </section>
+    }
+}
+
+/// Sends the run request and polls, as the job's steps say, until it stops or the view goes away.
+async fn drive(
+    job: RwSignal<Job>,
+    request: Arc<RenderRequest>,
+    mut step: Step,
+    alive: Arc<AtomicBool>,
+    signal: Option<web_sys::AbortSignal>,
+) {
+    let target = &request.target;
+    let still_wanted = || {
+        alive.load(Ordering::Relaxed)
+            && job
+                .try_with_untracked(|j| !j.phase.is_final())
+                .unwrap_or(false)
+    };
+    loop {
+        step = match step {
+            Step::Stop => break,
+            Step::Resubmit(ms) => {
+                sleep(ms).await;
+                if !still_wanted() {
+                    break;
+                }
+                let answer = target.api.run(&request.run_body()).await;
+                job.try_update(|j| j.on_run(answer, now_ms(), &target.plan, random()))
+                    .unwrap_or(Step::Stop)
+            }
+            Step::Poll(ms) => {
+                sleep(ms).await;
+                let task_id = job.try_with_untracked(|j| j.task_id.clone()).flatten();
+                let Some(task_id) = task_id.filter(|_| still_wanted()) else {
+                    break;
+                };
+                let answer = target
+                    .api
+                    .outputs(&target.key, &task_id, signal.as_ref())
+                    .await;
+                if !alive.load(Ordering::Relaxed) {
+                    break;
+                }
+                job.try_update(|j| j.on_outputs(answer, now_ms(), &target.plan, random()))
+                    .unwrap_or(Step::Stop)
+            }
+        };
+    }
+}
+
+fn phase_name(t: &'static Texts, phase: Phase) -> &'static str {
+    match phase {
+        Phase::Submitting => t.phase_submitting,
+        Phase::Waiting => t.phase_waiting,
+        Phase::Queued => t.phase_queued,
+        Phase::Running => t.phase_running,
+        Phase::Reconnecting => t.phase_reconnecting,
+        Phase::Succeeded => t.phase_succeeded,
+        Phase::NoOutput => t.phase_no_output,
+        Phase::Failed => t.phase_failed,
+        Phase::Refused => t.phase_refused,
+        Phase::NotFound => t.phase_not_found,
+        Phase::TimedOut => t.phase_timed_out,
+        Phase::Cancelled => t.phase_cancelled,
+        Phase::Unknown => t.phase_unknown,
+    }
+}
+
+fn phase_detail(t: &'static Texts, phase: Phase) -> Option<&'static str> {
+    match phase {
+        Phase::Waiting => Some(t.detail_waiting),
+        Phase::Queued => Some(t.detail_queued),
+        Phase::Running => Some(t.detail_running),
+        Phase::Reconnecting => Some(t.detail_reconnecting),
+        Phase::NoOutput => Some(t.detail_no_output),
+        Phase::NotFound => Some(t.detail_not_found),
+        Phase::TimedOut => Some(t.detail_timed_out),
+        Phase::Unknown => Some(t.detail_unknown),
+        _ => None,
+    }
+}
+
+/// `m:ss`, or `h:mm:ss` past an hour.
+pub fn format_elapsed(ms: f64) -> String {
+    let secs = (ms / 1000.0).floor().max(0.0) as u64;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_elapsed;
+
+    #[test]
+    fn elapsed_format() {
+        assert_eq!(format_elapsed(0.0), "0:00");
+        assert_eq!(format_elapsed(61_999.0), "1:01");
+        assert_eq!(format_elapsed(3_723_000.0), "1:02:03");
+        assert_eq!(format_elapsed(-5.0), "0:00");
+    }
+}

@@ -1,0 +1,34 @@
+//! The page's parts, one component a file. They render state and wire events; the decisions live
+//! in `protocol` and `lifecycle`.
+
+pub mod account_check;
+pub mod advanced_editor;
+pub mod compare_view;
+pub mod consent_banner;
+pub mod failure_details;
+pub mod field_input;
+pub mod image_input;
+pub mod job_view;
+pub mod key_field;
+pub mod lang_switch;
+pub mod node_error_list;
+pub mod output_list;
+pub mod render_form;
+pub mod site_picker;
+pub mod text_field;
+
+pub use account_check::AccountCheck;
+pub use advanced_editor::AdvancedEditor;
+pub use compare_view::CompareView;
+pub use consent_banner::ConsentBanner;
+pub use failure_details::FailureDetails;
+pub use field_input::FieldInput;
+pub use image_input::ImageInput;
+pub use job_view::JobView;
+pub use key_field::KeyField;
+pub use lang_switch::LangSwitch;
+pub use node_error_list::NodeErrorList;
+pub use output_list::OutputList;
+pub use render_form::RenderForm;
+pub use site_picker::SitePicker;
+pub use text_field::TextField;

@@ -1,0 +1,323 @@
+use leptos::prelude::*;
+
+use crate::i18n::{error_message, fill, Lang, Texts};
+use crate::lifecycle::form::{
+    build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
+};
+use crate::protocol::sites::is_http_url;
+use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
+use crate::state::{use_ui, Connection, RenderRequest, SourcePicture, UploadState};
+use crate::storage::Settings;
+
+use super::{AdvancedEditor, FieldInput, ImageInput, TextField};
+
+/// One input of the form and what the user entered for it.
+#[derive(Clone)]
+struct Slot {
+    spec: FieldSpec,
+    value: RwSignal<String>,
+    upload: RwSignal<UploadState>,
+    /// The picture picked for an image field, if one was.
+    picked: RwSignal<Option<SourcePicture>>,
+}
+
+fn slots_for(specs: Vec<FieldSpec>) -> Vec<Slot> {
+    specs
+        .into_iter()
+        .map(|spec| Slot {
+            value: RwSignal::new(spec.default_text()),
+            upload: RwSignal::new(UploadState::Idle),
+            picked: RwSignal::new(None),
+            spec,
+        })
+        .collect()
+}
+
+/// The label of a field: the SketchUp app's own words for its two pictures, else the app's
+/// description in the UI's language, else the node and field names.
+fn label_for(spec: &FieldSpec, su: bool, lang: Lang) -> String {
+    let t = lang.texts();
+    if su && spec.field_name == "image" && spec.node_id == SU_SCREENSHOT_NODE {
+        return t.screenshot_label.to_owned();
+    }
+    if su && spec.field_name == "image" && spec.node_id == SU_REFERENCE_NODE {
+        return t.reference_label.to_owned();
+    }
+    let described = match lang {
+        Lang::En => spec
+            .description_en
+            .clone()
+            .or_else(|| spec.description.clone()),
+        Lang::Zh => spec
+            .description
+            .clone()
+            .or_else(|| spec.description_en.clone()),
+    };
+    described.unwrap_or_else(|| format!("{} · {}", spec.node_id, spec.field_name))
+}
+
+fn problem_text(t: &'static Texts, problem: &FormProblem) -> String {
+    match problem {
+        FormProblem::MissingImage(node) if node == SU_SCREENSHOT_NODE => {
+            t.need_screenshot.to_owned()
+        }
+        FormProblem::MissingImage(node) => fill(t.missing_image, &[node]),
+        FormProblem::NotANumber(node, field) => fill(t.not_a_number, &[node, field]),
+        FormProblem::IncompleteOverride(row) => fill(t.incomplete_override, &[&row.to_string()]),
+    }
+}
+
+/// The render form: the app (the SketchUp app by default, or any app loaded by its ID), its
+/// inputs, advanced overrides, the webhook, and the Render button.
+#[component]
+pub fn RenderForm(
+    /// Called with a checked request when the user presses Render.
+    on_render: Callback<RenderRequest>,
+    /// True while a render is under way (the button then waits, so a double click can't start
+    /// and bill a second task).
+    #[prop(into)]
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let ui = use_ui();
+    let conn = expect_context::<Connection>();
+    let saved = Settings::load();
+    let webapp_id = RwSignal::new(saved.webapp_id.clone());
+    let slots = RwSignal::new(if is_su_app(&saved.webapp_id) {
+        slots_for(su_preset())
+    } else {
+        Vec::new()
+    });
+    let app_name = RwSignal::new(None::<String>);
+    let overrides = RwSignal::new(Vec::<(u32, RwSignal<RawOverride>)>::new());
+    let instance_type = RwSignal::new(None::<String>);
+    let webhook = RwSignal::new(String::new());
+    let shrink = RwSignal::new(saved.shrink);
+    let max_side = RwSignal::new(saved.max_side.to_string());
+    let paste_target = RwSignal::new(format!("node-{SU_SCREENSHOT_NODE}"));
+    // Problems are shown once the user has tried to render, not while they type.
+    let tried = RwSignal::new(false);
+
+    let shrink_setting = Signal::derive(move || {
+        let side = max_side
+            .with(|s| s.trim().parse::<u32>().ok())
+            .filter(|s| *s >= 64)
+            .unwrap_or(2560);
+        (shrink.get(), side)
+    });
+    Effect::new(move |_| {
+        let (on, side) = shrink_setting.get();
+        let id = webapp_id.get();
+        let mut saved = Settings::load();
+        if (saved.shrink, saved.max_side, saved.webapp_id.as_str()) != (on, side, id.as_str()) {
+            (saved.shrink, saved.max_side, saved.webapp_id) = (on, side, id);
+            saved.save();
+        }
+    });
+    // Another app ID: the SketchUp preset comes back for its ID, other apps start empty.
+    Effect::new(move |previous: Option<String>| {
+        let id = webapp_id.get();
+        if previous.is_some_and(|p| p.trim() != id.trim()) {
+            app_name.set(None);
+            slots.set(if is_su_app(&id) {
+                slots_for(su_preset())
+            } else {
+                Vec::new()
+            });
+        }
+        id
+    });
+
+    let load_app = Action::new_local(move |_: &()| {
+        let target = conn.target();
+        let id = webapp_id.get_untracked().trim().to_owned();
+        let ours = conn.server.get_untracked().is_some()
+            && conn.effective_site() == crate::storage::SiteChoice::Local;
+        async move {
+            let target = target.ok()?;
+            let answer = target.api.app_demo(&target.key, &id, ours).await;
+            Some(answer.map_err(|e| (e, target.api.base().to_owned())))
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Some(Ok(app))) = load_app.value().get() {
+            app_name.set(app.webapp_name.clone());
+            slots.set(slots_for(
+                app.fields.iter().map(FieldSpec::from_app).collect(),
+            ));
+        }
+    });
+    let load_error = move || match load_app.value().get() {
+        Some(Some(Err((error, base)))) => Some(error_message(&error, ui.lang.get(), &base)),
+        _ => None,
+    };
+
+    let webapp_error =
+        move || (!is_valid_id(webapp_id.get().trim())).then(|| ui.t().webapp_invalid.to_owned());
+    let webhook_error = move || {
+        let hook = webhook.get();
+        (!hook.trim().is_empty() && !is_http_url(&hook)).then(|| ui.t().webhook_invalid.to_owned())
+    };
+    let nodes = move || {
+        let values: Vec<String> = slots.with(|s| s.iter().map(|s| s.value.get()).collect());
+        let raw: Vec<RawOverride> = overrides.with(|o| o.iter().map(|(_, r)| r.get()).collect());
+        slots.with(|s| {
+            build_node_list(
+                &s.iter().map(|s| s.spec.clone()).collect::<Vec<_>>(),
+                &values,
+                &raw,
+            )
+        })
+    };
+
+    // The first reason the form can't be sent, for the line under the button.
+    let blocker = move || -> Option<String> {
+        let t = ui.t();
+        if let Err(blocker) = conn.target() {
+            return Some(blocker.message(t).to_owned());
+        }
+        if let Some(e) = webapp_error() {
+            return Some(e);
+        }
+        if let Some(why) =
+            slots.with(|s| s.iter().find_map(|s| s.upload.with(|u| u.blocks_render(t))))
+        {
+            return Some(why.to_owned());
+        }
+        if let Err(problem) = nodes() {
+            return Some(problem_text(t, &problem));
+        }
+        if slots.with(Vec::is_empty)
+            && overrides.with(Vec::is_empty)
+            && !is_su_app(&webapp_id.get())
+        {
+            return Some(t.app_needs_load.to_owned());
+        }
+        webhook_error()
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        tried.set(true);
+        if busy.get_untracked() || blocker().is_some() {
+            return;
+        }
+        let (Ok(target), Ok(nodes)) = (conn.target(), nodes()) else {
+            return;
+        };
+        let hook = webhook.get_untracked();
+        // The first picture picked is the one to compare the rendering with.
+        let source = slots.with_untracked(|s| s.iter().find_map(|s| s.picked.get_untracked()));
+        on_render.run(RenderRequest {
+            target,
+            source,
+            webapp_id: webapp_id.get_untracked().trim().to_owned(),
+            nodes,
+            webhook_url: (!hook.trim().is_empty()).then(|| hook.trim().to_owned()),
+            instance_type: instance_type.get_untracked(),
+        });
+    };
+
+    let field_view = move |slot: Slot| {
+        let su = is_su_app(&webapp_id.get_untracked());
+        let spec = slot.spec.clone();
+        let label = {
+            let spec = spec.clone();
+            Signal::derive(move || label_for(&spec, su, ui.lang.get()))
+        };
+        if spec.kind == FieldKind::Image {
+            let id = if su {
+                format!("node-{}", spec.node_id)
+            } else {
+                format!("field-{}-{}", spec.node_id, spec.field_name)
+            };
+            let is_screenshot = su && spec.node_id == SU_SCREENSHOT_NODE;
+            let static_label = Signal::derive(move || -> &'static str {
+                let t = ui.t();
+                if is_screenshot {
+                    t.screenshot_label
+                } else if su {
+                    t.reference_label
+                } else {
+                    ""
+                }
+            });
+            let hint = Signal::derive(move || {
+                let t = ui.t();
+                if su && !is_screenshot {
+                    t.reference_hint
+                } else {
+                    t.screenshot_hint
+                }
+            });
+            let missing = {
+                let (required, node) = (spec.required, spec.node_id.clone());
+                Signal::derive(move || {
+                    (tried.get() && required && slot.value.with(|v| v.trim().is_empty())).then(
+                        || {
+                            if is_screenshot {
+                                ui.t().need_screenshot.to_owned()
+                            } else {
+                                fill(ui.t().missing_image, &[&node])
+                            }
+                        },
+                    )
+                })
+            };
+            view! {
+                <div class="slot">
+                    {(!su).then(|| view! { <p class="slot-label">{move || label.get()}</p> })}
+                    <ImageInput id label=static_label hint value=slot.value upload=slot.upload picked=slot.picked
+                        shrink=shrink_setting paste_target error=missing />
+                </div>
+            }
+            .into_any()
+        } else {
+            view! { <FieldInput spec label value=slot.value /> }.into_any()
+        }
+    };
+
+    view! {
+        <form class="card render-form" on:submit=submit novalidate>
+            <h2>{move || ui.t().render_title}</h2>
+            <div class="app-row">
+                <TextField id="webapp-id" label=Signal::derive(move || ui.t().webapp_label) value=webapp_id
+                    error=Signal::derive(webapp_error) inputmode="numeric" />
+                <button id="load-app" type="button" class="secondary" on:click=move |_| { load_app.dispatch(()); }
+                    disabled=move || load_app.pending().get() || conn.target().is_err() || webapp_error().is_some()>
+                    {move || if load_app.pending().get() { ui.t().loading_app } else { ui.t().load_app }}
+                </button>
+            </div>
+            {move || app_name.get().map(|name| view! {
+                <p id="app-loaded" class="hint">{move || fill(ui.t().app_loaded, &[&name, &slots.with(Vec::len).to_string()])}</p>
+            })}
+            {move || load_error().map(|e| view! { <p id="app-error" class="error" role="alert">{e}</p> })}
+            <Show when=move || slots.with(Vec::is_empty) && !is_su_app(&webapp_id.get())>
+                <p class="hint">{move || ui.t().app_needs_load}</p>
+            </Show>
+            <div class="slots">
+                <For each=move || slots.get() key=|s| (s.spec.node_id.clone(), s.spec.field_name.clone(), s.value) children=field_view />
+            </div>
+            <div class="field shrink">
+                <label class="check">
+                    <input id="shrink" type="checkbox" bind:checked=shrink />
+                    <span>{move || ui.t().shrink_label}</span>
+                </label>
+                <label class="inline" for="max-side">{move || ui.t().max_side_label}</label>
+                <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=move || !shrink.get() />
+            </div>
+            <AdvancedEditor rows=overrides instance_type />
+            <TextField id="webhook-url" label=Signal::derive(move || ui.t().webhook_label)
+                hint=Signal::derive(move || Some(ui.t().webhook_hint)) value=webhook
+                error=Signal::derive(webhook_error) kind="url" placeholder="https://" />
+            <div class="actions">
+                <button id="render" type="submit" class="primary" aria-busy=move || busy.get().to_string()
+                    aria-describedby="form-error">
+                    {move || if busy.get() { ui.t().rendering_button } else { ui.t().render_button }}
+                </button>
+            </div>
+            <Show when=move || tried.get() && blocker().is_some()>
+                <p id="form-error" class="field-error" role="alert">{move || blocker().unwrap_or_default()}</p>
+            </Show>
+        </form>
+    }
+}

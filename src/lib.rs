@@ -1,0 +1,128 @@
+//! SU Render: a SketchUp screenshot in, a photorealistic rendering out, through RunningHub's AI
+//! app "SU截图转效果图", straight from the browser.
+//!
+//! Layers, each using only those above it in this list:
+//! - [`protocol`]: RunningHub's API (types, codes, parsing, calls); no Leptos.
+//! - [`lifecycle`]: a job's states, poll schedule and retry decisions; pure Rust.
+//! - [`storage`]: what is kept in the browser.
+//! - [`state`], [`i18n`] and [`components`]: the page.
+
+pub mod browser;
+pub mod components;
+pub mod i18n;
+pub mod lifecycle;
+pub mod picture;
+pub mod protocol;
+pub mod state;
+pub mod storage;
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use components::{
+    AccountCheck, ConsentBanner, JobView, KeyField, LangSwitch, RenderForm, SitePicker,
+};
+use i18n::Lang;
+use lifecycle::Job;
+use protocol::local_server::{parse_server_info, INFO_PATH};
+use state::{Connection, RenderRequest, Ui};
+use storage::Settings;
+
+/// The render in view.
+#[derive(Clone)]
+struct Current {
+    /// Changes with every render, so the job view is rebuilt (and its loops restarted).
+    id: u64,
+    job: RwSignal<Job>,
+    request: Arc<RenderRequest>,
+}
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let saved = Settings::load();
+    let ui = Ui {
+        lang: RwSignal::new(Lang::pick(saved.lang.as_deref(), &browser::languages())),
+    };
+    provide_context(ui);
+    let conn = Connection::new(&saved);
+    provide_context(conn);
+
+    // Ask whether the page came from our own server (simulator or relay); elsewhere this 404s.
+    spawn_local(async move {
+        if let Ok(response) = gloo_net::http::Request::get(INFO_PATH).send().await {
+            if response.ok() {
+                if let Ok(body) = response.text().await {
+                    conn.server.set(parse_server_info(&body));
+                }
+            }
+        }
+    });
+
+    Effect::new(move |_| {
+        let lang = ui.lang.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        document().set_title(&format!("SU Render · {}", lang.texts().tagline));
+    });
+
+    let current = RwSignal::new(None::<Current>);
+    let busy = Signal::derive(move || {
+        current.with(|c| {
+            c.as_ref()
+                .is_some_and(|c| !c.job.with(|j| j.phase.is_final()))
+        })
+    });
+    let on_render = Callback::new(move |request: RenderRequest| {
+        let job = RwSignal::new(Job::new(browser::now_ms(), &request.target.plan));
+        let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
+        current.set(Some(Current {
+            id,
+            job,
+            request: Arc::new(request),
+        }));
+    });
+    let t = move || ui.t();
+
+    view! {
+        <header class="top">
+            <div class="brand">
+                <h1>"SU Render"</h1>
+                <p class="tagline">{move || t().tagline}</p>
+            </div>
+            <div class="top-actions">
+                <Show when=move || conn.is_simulator()>
+                    <span class="badge">{move || t().sim_badge}</span>
+                </Show>
+                <LangSwitch />
+            </div>
+        </header>
+        <main class="layout">
+            <div class="inputs">
+                <ConsentBanner />
+                <section class="card connection" aria-labelledby="connection-title">
+                    <h2 id="connection-title">{move || t().connection_title}</h2>
+                    <SitePicker />
+                    <KeyField />
+                    <AccountCheck />
+                </section>
+                <RenderForm on_render busy />
+            </div>
+            <div class="results">
+                {move || match current.get() {
+                    Some(Current { job, request, .. }) => leptos::either::Either::Left(view! { <JobView job request /> }),
+                    None => leptos::either::Either::Right(view! {
+                        <section class="card empty">
+                            <h2>{move || t().empty_title}</h2>
+                            <p>{move || t().empty_body}</p>
+                        </section>
+                    }),
+                }}
+            </div>
+        </main>
+        <footer class="foot"><p>{move || t().footer_privacy}</p></footer>
+    }
+}

@@ -1,0 +1,377 @@
+//! From what the user entered to `nodeInfoList`: only what differs from the app's defaults is
+//! sent (plus required pictures), each value in the JSON type of the default it replaces.
+
+use serde_json::Value;
+
+use crate::protocol::answers::text;
+use crate::protocol::{AppField, NodeInfo, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE, SU_WEBAPP_ID};
+
+/// How a field is edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Image,
+    Text,
+    Int,
+    Float,
+    List,
+    Switch,
+}
+
+impl FieldKind {
+    /// RunningHub's `fieldType`; unknown types are edited as text.
+    pub fn from_type(field_type: &str) -> FieldKind {
+        match field_type.to_ascii_uppercase().as_str() {
+            "IMAGE" | "VIDEO" | "AUDIO" => FieldKind::Image,
+            "INT" | "INTEGER" => FieldKind::Int,
+            "FLOAT" | "NUMBER" => FieldKind::Float,
+            "LIST" | "SELECT" | "COMBO" => FieldKind::List,
+            "SWITCH" | "BOOLEAN" | "BOOL" => FieldKind::Switch,
+            _ => FieldKind::Text,
+        }
+    }
+}
+
+/// One input of the form, as the app describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSpec {
+    pub node_id: String,
+    pub field_name: String,
+    pub kind: FieldKind,
+    /// The app's default (its JSON type is the type sent back).
+    pub default: Value,
+    pub choices: Vec<String>,
+    pub description: Option<String>,
+    pub description_en: Option<String>,
+    /// A picture the user must give (the app's default is only an example).
+    pub required: bool,
+}
+
+impl FieldSpec {
+    /// A field of a loaded app.
+    pub fn from_app(field: &AppField) -> FieldSpec {
+        let kind = FieldKind::from_type(&field.field_type);
+        let optional_words = |d: &Option<String>| {
+            d.as_deref()
+                .is_some_and(|d| d.contains("可选") || d.to_ascii_lowercase().contains("optional"))
+        };
+        let is_su_reference = field.node_id == SU_REFERENCE_NODE;
+        FieldSpec {
+            node_id: field.node_id.clone(),
+            field_name: field.field_name.clone(),
+            kind,
+            default: field.field_value.clone(),
+            choices: field.choices.clone(),
+            description: field.description.clone(),
+            description_en: field.description_en.clone(),
+            required: kind == FieldKind::Image
+                && !is_su_reference
+                && !optional_words(&field.description)
+                && !optional_words(&field.description_en),
+        }
+    }
+
+    /// The text shown in the editor before the user changes anything.
+    pub fn default_text(&self) -> String {
+        if self.kind == FieldKind::Image {
+            // The default picture is the app's example: start empty so the user gives their own.
+            return String::new();
+        }
+        text(&self.default).unwrap_or_default()
+    }
+}
+
+/// The SketchUp app's inputs, known without asking the server (works even when the app list
+/// can't be loaded).
+pub fn su_preset() -> Vec<FieldSpec> {
+    let image = |node: &str, required: bool| FieldSpec {
+        node_id: node.to_owned(),
+        field_name: "image".to_owned(),
+        kind: FieldKind::Image,
+        default: Value::Null,
+        choices: Vec::new(),
+        description: None,
+        description_en: None,
+        required,
+    };
+    vec![
+        image(SU_SCREENSHOT_NODE, true),
+        image(SU_REFERENCE_NODE, false),
+    ]
+}
+
+/// True for the SketchUp app, whose nodes get friendly labels.
+pub fn is_su_app(webapp_id: &str) -> bool {
+    webapp_id.trim() == SU_WEBAPP_ID
+}
+
+/// Why the form can't be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormProblem {
+    /// A required picture is missing (node id).
+    MissingImage(String),
+    /// A number field holds something else (node id, field name).
+    NotANumber(String, String),
+    /// An advanced override lacks its node id or field name (row number, from 1).
+    IncompleteOverride(usize),
+}
+
+/// A raw override from the advanced editor.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawOverride {
+    pub node_id: String,
+    pub field_name: String,
+    /// JSON if it parses as JSON (numbers, true/false, quoted strings, objects), text otherwise.
+    pub value: String,
+}
+
+/// Builds `nodeInfoList` from the fields and what was entered for each (same order), then the
+/// advanced overrides, which replace a field with the same node and name.
+pub fn build_node_list(
+    fields: &[FieldSpec],
+    values: &[String],
+    overrides: &[RawOverride],
+) -> Result<Vec<NodeInfo>, FormProblem> {
+    let mut nodes = Vec::new();
+    for (field, entered) in fields.iter().zip(values) {
+        let entered = entered.trim();
+        let value = match field.kind {
+            FieldKind::Image => {
+                if entered.is_empty() {
+                    if field.required {
+                        return Err(FormProblem::MissingImage(field.node_id.clone()));
+                    }
+                    continue;
+                }
+                Value::String(entered.to_owned())
+            }
+            FieldKind::Int | FieldKind::Float => {
+                let number =
+                    parse_number(entered, field.kind == FieldKind::Int).ok_or_else(|| {
+                        FormProblem::NotANumber(field.node_id.clone(), field.field_name.clone())
+                    })?;
+                if same_number(&field.default, &number) {
+                    continue;
+                }
+                match field.default {
+                    // The default came as a string: send a string, as the app expects.
+                    Value::String(_) => Value::String(entered.to_owned()),
+                    _ => number,
+                }
+            }
+            FieldKind::Switch => {
+                let on = entered == "true";
+                let default_on = match &field.default {
+                    Value::Bool(b) => *b,
+                    other => text(other).is_some_and(|t| t.eq_ignore_ascii_case("true")),
+                };
+                if on == default_on {
+                    continue;
+                }
+                match field.default {
+                    Value::String(_) => Value::String(on.to_string()),
+                    _ => Value::Bool(on),
+                }
+            }
+            FieldKind::Text | FieldKind::List => {
+                if text(&field.default).as_deref() == Some(entered) {
+                    continue;
+                }
+                Value::String(entered.to_owned())
+            }
+        };
+        nodes.push(NodeInfo {
+            node_id: field.node_id.clone(),
+            field_name: field.field_name.clone(),
+            field_value: value,
+            description: None,
+        });
+    }
+    for (i, raw) in overrides.iter().enumerate() {
+        let (node_id, field_name) = (raw.node_id.trim(), raw.field_name.trim());
+        if node_id.is_empty() && field_name.is_empty() && raw.value.trim().is_empty() {
+            continue;
+        }
+        if node_id.is_empty() || field_name.is_empty() {
+            return Err(FormProblem::IncompleteOverride(i + 1));
+        }
+        let value = serde_json::from_str::<Value>(raw.value.trim())
+            .unwrap_or_else(|_| Value::String(raw.value.trim().to_owned()));
+        nodes.retain(|n| !(n.node_id == node_id && n.field_name == field_name));
+        nodes.push(NodeInfo {
+            node_id: node_id.to_owned(),
+            field_name: field_name.to_owned(),
+            field_value: value,
+            description: None,
+        });
+    }
+    Ok(nodes)
+}
+
+fn parse_number(text: &str, integer: bool) -> Option<Value> {
+    if integer {
+        text.parse::<i64>().ok().map(Value::from)
+    } else {
+        text.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(Value::from)
+    }
+}
+
+fn same_number(default: &Value, number: &Value) -> bool {
+    let as_f64 = |v: &Value| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    matches!((as_f64(default), as_f64(number)), (Some(a), Some(b)) if a == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(node: &str, name: &str, kind: &str, default: Value) -> FieldSpec {
+        FieldSpec::from_app(&AppField {
+            node_id: node.into(),
+            field_name: name.into(),
+            field_value: default,
+            field_type: kind.into(),
+            ..AppField::default()
+        })
+    }
+
+    #[test]
+    fn su_preset_sends_the_screenshot_and_leaves_out_an_empty_reference() {
+        let fields = su_preset();
+        let nodes =
+            build_node_list(&fields, &["api/a.png".into(), String::new()], &[]).expect("ok");
+        assert_eq!(nodes, vec![NodeInfo::text("112", "image", "api/a.png")]);
+        let both =
+            build_node_list(&fields, &["api/a.png".into(), " api/b.png ".into()], &[]).expect("ok");
+        assert_eq!(both[1], NodeInfo::text("158", "image", "api/b.png"));
+        assert_eq!(
+            build_node_list(&fields, &[String::new(), String::new()], &[]),
+            Err(FormProblem::MissingImage("112".into()))
+        );
+    }
+
+    #[test]
+    fn only_changed_fields_are_sent_in_the_defaults_type() {
+        let fields = vec![
+            field("1", "image", "IMAGE", json!("example.jpg")),
+            field("2", "prompt", "STRING", json!("a modern living room")),
+            field("3", "seed", "INT", json!("42")),
+            field("4", "denoise", "FLOAT", json!(0.75)),
+            field("5", "style", "LIST", json!("modern")),
+            field("6", "upscale", "SWITCH", json!("true")),
+            field("7", "steps", "INT", json!(20)),
+        ];
+        let untouched: Vec<String> = fields.iter().map(|f| f.default_text()).collect();
+        let mut values = untouched.clone();
+        values[0] = "api/room.png".into();
+        assert_eq!(
+            build_node_list(&fields, &values, &[]).expect("ok"),
+            vec![NodeInfo::text("1", "image", "api/room.png")]
+        );
+        values[1] = "a nordic kitchen".into();
+        values[2] = "7".into();
+        values[3] = "0.5".into();
+        values[4] = "nordic".into();
+        values[5] = "false".into();
+        values[6] = "20".into();
+        let nodes = build_node_list(&fields, &values, &[]).expect("ok");
+        let sent: Vec<(&str, &Value)> = nodes
+            .iter()
+            .map(|n| (n.node_id.as_str(), &n.field_value))
+            .collect();
+        assert_eq!(
+            sent,
+            vec![
+                ("1", &json!("api/room.png")),
+                ("2", &json!("a nordic kitchen")),
+                ("3", &json!("7")),
+                ("4", &json!(0.5)),
+                ("5", &json!("nordic")),
+                ("6", &json!("false")),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_numbers_are_refused() {
+        let fields = vec![field("3", "seed", "INT", json!(42))];
+        assert_eq!(
+            build_node_list(&fields, &["4.5".into()], &[]),
+            Err(FormProblem::NotANumber("3".into(), "seed".into()))
+        );
+        assert_eq!(
+            build_node_list(&fields, &["43".into()], &[]).expect("ok")[0].field_value,
+            json!(43)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_and_parse_json() {
+        let fields = su_preset();
+        let overrides = vec![
+            RawOverride {
+                node_id: "112".into(),
+                field_name: "image".into(),
+                value: "api/x.png".into(),
+            },
+            RawOverride {
+                node_id: "9".into(),
+                field_name: "seed".into(),
+                value: "123".into(),
+            },
+            RawOverride {
+                node_id: "9".into(),
+                field_name: "on".into(),
+                value: "true".into(),
+            },
+            RawOverride::default(),
+        ];
+        let nodes =
+            build_node_list(&fields, &["api/a.png".into(), String::new()], &overrides).expect("ok");
+        assert_eq!(nodes.len(), 3);
+        assert_eq!(nodes[0], NodeInfo::text("112", "image", "api/x.png"));
+        assert_eq!(nodes[1].field_value, json!(123));
+        assert_eq!(nodes[2].field_value, json!(true));
+        let incomplete = vec![RawOverride {
+            node_id: "9".into(),
+            ..RawOverride::default()
+        }];
+        assert_eq!(
+            build_node_list(&fields, &["a".into(), String::new()], &incomplete),
+            Err(FormProblem::IncompleteOverride(1))
+        );
+    }
+
+    #[test]
+    fn required_pictures() {
+        let mut optional = AppField {
+            node_id: "5".into(),
+            field_name: "image".into(),
+            field_type: "IMAGE".into(),
+            ..AppField::default()
+        };
+        optional.description_en = Some("Mask (optional)".into());
+        assert!(!FieldSpec::from_app(&optional).required);
+        let reference = AppField {
+            node_id: "158".into(),
+            field_name: "image".into(),
+            field_type: "IMAGE".into(),
+            ..AppField::default()
+        };
+        assert!(!FieldSpec::from_app(&reference).required);
+        let main = AppField {
+            node_id: "112".into(),
+            field_name: "image".into(),
+            field_type: "IMAGE".into(),
+            ..AppField::default()
+        };
+        assert!(FieldSpec::from_app(&main).required);
+    }
+}

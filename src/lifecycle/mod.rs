@@ -1,0 +1,10 @@
+//! The life of one render job: its states, when to poll next, and what to do with each answer.
+//! Plain Rust over the protocol types, with time passed in, so every transition is tested natively.
+
+pub mod form;
+pub mod job;
+pub mod prepare;
+pub mod schedule;
+
+pub use job::{Job, Phase, Step};
+pub use schedule::PollPlan;

@@ -1,0 +1,173 @@
+//! The HTTP calls, made from the browser with gloo-net. The key travels only in request bodies.
+
+use gloo_net::http::{Request, RequestBuilder};
+use serde::Serialize;
+use web_sys::AbortSignal;
+
+use super::answers::{
+    parse_account, parse_app_demo, parse_outputs, parse_run, parse_upload, Envelope,
+};
+use super::error::ApiError;
+use super::types::*;
+
+/// Paths of the v1 OpenAPI, relative to the base URL.
+pub mod paths {
+    pub const RUN: &str = "/task/openapi/ai-app/run";
+    pub const OUTPUTS: &str = "/task/openapi/outputs";
+    pub const STATUS: &str = "/task/openapi/status";
+    pub const CANCEL: &str = "/task/openapi/cancel";
+    pub const UPLOAD: &str = "/task/openapi/upload";
+    pub const ACCOUNT: &str = "/uc/openapi/accountStatus";
+    pub const APP_DEMO: &str = "/api/webapp/apiCallDemo";
+}
+
+/// A RunningHub site or relay, addressed by its base URL (scheme and host, maybe a path prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    base: String,
+}
+
+impl Api {
+    /// `base` like `https://www.runninghub.cn` or `http://127.0.0.1:8080/relay`; a trailing slash
+    /// is dropped so that paths join cleanly.
+    pub fn new(base: &str) -> Self {
+        Api {
+            base: base.trim().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Starts an AI app.
+    pub async fn run(&self, req: &RunRequest<'_>) -> Result<RunData, ApiError> {
+        parse_run(&self.post_json(paths::RUN, req, None).await?)
+    }
+
+    /// One poll of a task's results.
+    pub async fn outputs(
+        &self,
+        api_key: &str,
+        task_id: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<OutputsAnswer, ApiError> {
+        let body = TaskRequest { api_key, task_id };
+        parse_outputs(&self.post_json(paths::OUTPUTS, &body, signal).await?)
+    }
+
+    /// Asks RunningHub to cancel a task; the task then ends as failed ("cancelled") in `outputs`.
+    pub async fn cancel(&self, api_key: &str, task_id: &str) -> Result<(), ApiError> {
+        let body = TaskRequest { api_key, task_id };
+        let envelope = Envelope::parse(&self.post_json(paths::CANCEL, &body, None).await?)?;
+        match envelope.code {
+            0 => Ok(()),
+            code => Err(ApiError::Service {
+                code,
+                msg: envelope.msg,
+            }),
+        }
+    }
+
+    /// The key's balance and running tasks.
+    pub async fn account(&self, api_key: &str) -> Result<AccountStatus, ApiError> {
+        let body = AccountRequest { apikey: api_key };
+        parse_account(&self.post_json(paths::ACCOUNT, &body, None).await?)
+    }
+
+    /// Uploads a picture for an image node (multipart: `apiKey`, `file`, `fileType=input`).
+    pub async fn upload(
+        &self,
+        api_key: &str,
+        file: &web_sys::Blob,
+        file_name: &str,
+    ) -> Result<Uploaded, ApiError> {
+        let form = web_sys::FormData::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        let appended = form
+            .append_with_str("apiKey", api_key)
+            .and_then(|_| form.append_with_blob_and_filename("file", file, file_name))
+            .and_then(|_| form.append_with_str("fileType", "input"));
+        appended.map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        let request = self
+            .post(paths::UPLOAD)
+            .body(form)
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        parse_upload(&send(request).await?)
+    }
+
+    /// An AI app's inputs. The documented call is a GET with the key in the query string; the
+    /// project's own server (simulator or relay) takes the same fields as a JSON POST instead, so
+    /// that the key stays out of URLs wherever we have the choice.
+    pub async fn app_demo(
+        &self,
+        api_key: &str,
+        webapp_id: &str,
+        key_in_body: bool,
+    ) -> Result<AppDemo, ApiError> {
+        if key_in_body {
+            let body = serde_json::json!({ "apiKey": api_key, "webappId": webapp_id });
+            return parse_app_demo(&self.post_json(paths::APP_DEMO, &body, None).await?);
+        }
+        let query =
+            web_sys::UrlSearchParams::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        query.append("apiKey", api_key);
+        query.append("webappId", webapp_id);
+        let url = format!(
+            "{}?{}",
+            self.url(paths::APP_DEMO),
+            String::from(query.to_string())
+        );
+        parse_app_demo(
+            &send(
+                Request::get(&url)
+                    .build()
+                    .map_err(|e| ApiError::Network(e.to_string()))?,
+            )
+            .await?,
+        )
+    }
+
+    async fn post_json<T: Serialize>(
+        &self,
+        path: &str,
+        body: &T,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, ApiError> {
+        let request = Request::post(&self.url(path))
+            .abort_signal(signal)
+            .json(body)
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        send(request).await
+    }
+
+    /// A builder for calls that need more than a JSON body (uploads).
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        Request::post(&self.url(path))
+    }
+}
+
+/// Sends a request and returns its body when it carries a RunningHub envelope (whatever the HTTP
+/// status: a relay may pass an upstream error page through) or an HTTP 200.
+pub async fn send(request: Request) -> Result<String, ApiError> {
+    let response = request.send().await.map_err(fetch_error)?;
+    let status = response.status();
+    let body = response.text().await.map_err(fetch_error)?;
+    if status == 200 || Envelope::parse(&body).is_ok() {
+        Ok(body)
+    } else {
+        Err(ApiError::Http(status))
+    }
+}
+
+fn fetch_error(error: gloo_net::Error) -> ApiError {
+    let text = error.to_string();
+    if text.contains("AbortError") || text.contains("aborted") {
+        ApiError::Aborted
+    } else {
+        ApiError::Network(text)
+    }
+}

@@ -1,0 +1,66 @@
+//! The project's own local server announces itself at `/__su/info`, so the page can default to
+//! it (simulator or relay) and, in tests, poll faster. A page hosted elsewhere gets a 404 there.
+
+use serde_json::Value;
+
+/// Where the project's local server says it stands.
+pub const INFO_PATH: &str = "/__su/info";
+
+/// What the local server says about itself.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerInfo {
+    /// True for the simulator, false for the relay.
+    pub simulator: bool,
+    /// The real RunningHub site the relay forwards to.
+    pub upstream: Option<String>,
+    /// Poll intervals the simulator asks for (tests make them short).
+    pub poll_first_ms: Option<u32>,
+    pub poll_steady_ms: Option<u32>,
+}
+
+/// Parses the info answer; `None` when it is not ours (another server's page or error).
+pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
+    let value: Value = serde_json::from_str(body).ok()?;
+    if value.get("server")?.as_str()? != "su-render" {
+        return None;
+    }
+    let ms = |name: &str| {
+        value
+            .get(name)
+            .and_then(Value::as_u64)
+            .map(|n| n.min(60_000) as u32)
+    };
+    Some(ServerInfo {
+        simulator: value.get("mode").and_then(Value::as_str) == Some("simulator"),
+        upstream: value
+            .get("upstream")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        poll_first_ms: ms("pollFirstMs"),
+        poll_steady_ms: ms("pollSteadyMs"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info() {
+        let sim = parse_server_info(
+            r#"{"server":"su-render","mode":"simulator","pollFirstMs":200,"pollSteadyMs":300}"#,
+        )
+        .expect("ours");
+        assert!(sim.simulator);
+        assert_eq!(
+            (sim.poll_first_ms, sim.poll_steady_ms),
+            (Some(200), Some(300))
+        );
+        let relay = parse_server_info(r#"{"server":"su-render","mode":"relay","upstream":"https://www.runninghub.cn","pollFirstMs":null}"#).expect("ours");
+        assert!(!relay.simulator);
+        assert_eq!(relay.upstream.as_deref(), Some("https://www.runninghub.cn"));
+        assert_eq!(relay.poll_first_ms, None);
+        assert_eq!(parse_server_info("<html>404</html>"), None);
+        assert_eq!(parse_server_info(r#"{"server":"other"}"#), None);
+    }
+}

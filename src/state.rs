@@ -1,0 +1,270 @@
+//! App-wide reactive state, handed out through context: the UI language and the connection
+//! (site, key, consent). Components take the narrowest handle they need.
+
+use leptos::prelude::*;
+
+use crate::browser;
+use crate::i18n::{Lang, Texts};
+use crate::lifecycle::PollPlan;
+use crate::protocol::client::Api;
+use crate::protocol::local_server::ServerInfo;
+use crate::protocol::sites::{is_runninghub_base, normalize_base, AI_BASE, CN_BASE};
+use crate::protocol::{is_valid_key, NodeInfo, RunRequest};
+use crate::storage::settings::{self, Settings, SiteChoice};
+
+/// The UI language.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub lang: RwSignal<Lang>,
+}
+
+impl Ui {
+    /// The strings of the current language (tracks the language).
+    pub fn t(&self) -> &'static Texts {
+        self.lang.get().texts()
+    }
+}
+
+/// The language handle from context.
+pub fn use_ui() -> Ui {
+    expect_context::<Ui>()
+}
+
+/// A key that the simulator accepts, used when the user leaves the key empty there. It is not a
+/// secret: the simulator accepts every well-formed key.
+pub const SIMULATOR_DEMO_KEY: &str = "5e4de4de4de4de4de4de4de4de4de4de";
+
+/// Where requests go and with which key.
+#[derive(Clone, Copy)]
+pub struct Connection {
+    /// The user's pick; `None` follows the default (this server if it is ours, else China).
+    pub site: RwSignal<Option<SiteChoice>>,
+    pub custom_base: RwSignal<String>,
+    /// The key as typed. Kept in memory only, unless `remember` is on.
+    pub key: RwSignal<String>,
+    pub remember: RwSignal<bool>,
+    /// A base URL from a link that is not RunningHub and that the user has not yet trusted.
+    pub consent_pending: RwSignal<Option<String>>,
+    /// Our local server's self-description, once known (`None` on other hosts).
+    pub server: RwSignal<Option<ServerInfo>>,
+}
+
+/// Why a request can't be sent yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocker {
+    NeedConsent,
+    NeedBase,
+    NeedKey,
+    BadKey,
+}
+
+impl Blocker {
+    pub fn message(self, t: &'static Texts) -> &'static str {
+        match self {
+            Blocker::NeedConsent => t.need_consent,
+            Blocker::NeedBase => t.need_base,
+            Blocker::NeedKey => t.need_key,
+            Blocker::BadKey => t.key_invalid,
+        }
+    }
+}
+
+/// A resolved destination: the API, the key to put in bodies, and the poll plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub api: Api,
+    pub key: String,
+    pub plan: PollPlan,
+}
+
+impl Connection {
+    /// State from saved settings, the remembered key and a `?api=` link parameter.
+    pub fn new(saved: &Settings) -> Self {
+        let connection = Connection {
+            site: RwSignal::new(saved.site),
+            custom_base: RwSignal::new(saved.custom_base.clone()),
+            key: RwSignal::new(if saved.remember_key {
+                settings::load_key().unwrap_or_default()
+            } else {
+                String::new()
+            }),
+            remember: RwSignal::new(saved.remember_key),
+            consent_pending: RwSignal::new(None),
+            server: RwSignal::new(None),
+        };
+        if let Some(link_base) = browser::query_param("api") {
+            connection.apply_link_base(&link_base);
+        }
+        connection
+    }
+
+    /// A base URL from a link: a RunningHub site or this page's own server is taken as it is;
+    /// anything else is shown and waits for the user's consent before the key goes there.
+    pub fn apply_link_base(&self, link_base: &str) {
+        let Some(base) = normalize_base(link_base) else {
+            return;
+        };
+        let lower = base.to_ascii_lowercase();
+        if lower == CN_BASE || lower == "https://runninghub.cn" {
+            self.site.set(Some(SiteChoice::Cn));
+        } else if lower == AI_BASE || lower == "https://runninghub.ai" {
+            self.site.set(Some(SiteChoice::Ai));
+        } else if browser::origin().is_some_and(|o| o.eq_ignore_ascii_case(&base)) {
+            self.site.set(Some(SiteChoice::Local));
+        } else {
+            debug_assert!(!is_runninghub_base(&base));
+            self.site.set(Some(SiteChoice::Custom));
+            self.custom_base.set(base.clone());
+            self.consent_pending.set(Some(base));
+        }
+    }
+
+    /// The site in effect (tracks).
+    pub fn effective_site(&self) -> SiteChoice {
+        self.site.get().unwrap_or_else(|| {
+            if self.server.get().is_some() {
+                SiteChoice::Local
+            } else {
+                SiteChoice::Cn
+            }
+        })
+    }
+
+    /// True when requests go to our server's simulator (tracks).
+    pub fn is_simulator(&self) -> bool {
+        self.effective_site() == SiteChoice::Local
+            && self
+                .server
+                .with(|s| s.as_ref().is_some_and(|s| s.simulator))
+    }
+
+    /// The base URL in effect, if it is a valid one (tracks).
+    pub fn base(&self) -> Option<String> {
+        match self.effective_site() {
+            SiteChoice::Cn => Some(CN_BASE.to_owned()),
+            SiteChoice::Ai => Some(AI_BASE.to_owned()),
+            SiteChoice::Local => browser::origin(),
+            SiteChoice::Custom => self.custom_base.with(|b| normalize_base(b)),
+        }
+    }
+
+    /// Problem with the key as typed, if any (tracks). Empty is fine on the simulator.
+    pub fn key_problem(&self) -> Option<Blocker> {
+        let key = self.key.with(|k| k.trim().to_owned());
+        if key.is_empty() {
+            (!self.is_simulator()).then_some(Blocker::NeedKey)
+        } else if !is_valid_key(&key) {
+            Some(Blocker::BadKey)
+        } else {
+            None
+        }
+    }
+
+    /// Where a request may go now, or why it can't (tracks).
+    pub fn target(&self) -> Result<Target, Blocker> {
+        if self.consent_pending.with(Option::is_some) {
+            return Err(Blocker::NeedConsent);
+        }
+        let base = self.base().ok_or(Blocker::NeedBase)?;
+        if let Some(problem) = self.key_problem() {
+            return Err(problem);
+        }
+        let typed = self.key.with(|k| k.trim().to_owned());
+        let key = if typed.is_empty() {
+            SIMULATOR_DEMO_KEY.to_owned()
+        } else {
+            typed
+        };
+        let plan = match (self.effective_site(), self.server.get()) {
+            (
+                SiteChoice::Local,
+                Some(ServerInfo {
+                    poll_first_ms: Some(first),
+                    poll_steady_ms: Some(steady),
+                    ..
+                }),
+            ) => PollPlan::with_intervals(first, steady),
+            _ => PollPlan::default(),
+        };
+        Ok(Target {
+            api: Api::new(&base),
+            key,
+            plan,
+        })
+    }
+}
+
+/// One render, as the form asked for it.
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    pub target: Target,
+    /// The screenshot as picked on this device (for the before/after comparison), if it was.
+    pub source: Option<SourcePicture>,
+    pub webapp_id: String,
+    pub nodes: Vec<NodeInfo>,
+    pub webhook_url: Option<String>,
+    pub instance_type: Option<String>,
+}
+
+impl RenderRequest {
+    /// The run body. Borrowed, so the key is not copied around more than needed.
+    pub fn run_body(&self) -> RunRequest<'_> {
+        RunRequest {
+            api_key: &self.target.key,
+            webapp_id: &self.webapp_id,
+            node_info_list: &self.nodes,
+            webhook_url: self.webhook_url.as_deref(),
+            instance_type: self.instance_type.as_deref(),
+        }
+    }
+}
+
+/// Where the picture of one image node stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum UploadState {
+    /// No file picked (the node's value may still be typed by hand).
+    #[default]
+    Idle,
+    Preparing,
+    /// Picked and ready, but there is no usable key or site yet.
+    WaitingForKey,
+    Uploading,
+    /// Uploaded; the node's value holds the returned file name.
+    Done,
+    /// The file was refused before anything was sent.
+    Refused(crate::lifecycle::prepare::FileProblem),
+    Failed(crate::protocol::ApiError),
+}
+
+impl UploadState {
+    pub fn slug(&self) -> &'static str {
+        match self {
+            UploadState::Idle => "idle",
+            UploadState::Preparing => "preparing",
+            UploadState::WaitingForKey => "waiting",
+            UploadState::Uploading => "uploading",
+            UploadState::Done => "done",
+            UploadState::Refused(_) => "refused",
+            UploadState::Failed(_) => "failed",
+        }
+    }
+
+    /// Why a render can't start while the picture is in this state.
+    pub fn blocks_render(&self, t: &'static Texts) -> Option<&'static str> {
+        match self {
+            UploadState::Preparing | UploadState::Uploading | UploadState::WaitingForKey => {
+                Some(t.need_upload)
+            }
+            UploadState::Failed(_) => Some(t.need_upload_fixed),
+            _ => None,
+        }
+    }
+}
+
+/// The screenshot the user picked, kept in memory to compare with the rendering. Browser objects
+/// are not `Send`; the app is single-threaded, so the wrapper never moves between threads.
+#[derive(Debug, Clone)]
+pub struct SourcePicture {
+    pub name: String,
+    pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
+}

@@ -1,0 +1,192 @@
+//! `cargo xtask <command>`: the project's set-up, build, serve and test entry points.
+//!
+//! Everything a fresh Debian machine needs is installed by `setup` (see
+//! `../shared/toolchain.md` for why each version is pinned), so the README can stay at two
+//! commands: `cargo xtask serve` and `cargo xtask test`.
+
+mod sizes;
+mod steps;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use steps::{cargo, run, Steps};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  setup [--browser]   install the pinned toolchain (and Chromium + chromedriver with --browser)
+  build               setup, release build with trunk, size table of dist/
+  serve [--port 8080] [--host 127.0.0.1] [--relay cn|ai|URL] [--fast-poll] [server flags…]
+                      build, then run the local server (simulator unless --relay) in the foreground
+  test                setup --browser, fmt, clippy, native tests, browser tests, release build, e2e
+  bench               (not yet)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    // Children (trunk, cargo, wasm-bindgen-test-runner) must find the pinned tools first.
+    tools::put_tools_on_path();
+
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => tools::setup(args[1..].iter().any(|a| a == "--browser")),
+        Some("build") => build(&root),
+        Some("serve") => serve(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("bench") => {
+            println!("bench: not yet (tracked in a later issue)");
+            Ok(())
+        }
+        Some("help" | "-h" | "--help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: this crate lives in `<root>/xtask`.
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.parent().unwrap_or(manifest);
+    root.canonicalize().unwrap_or_else(|_| root.to_path_buf())
+}
+
+/// `trunk build --release`, then the size table. Assumes `setup` has run.
+fn release_build(root: &Path) -> Result<(), String> {
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release"])
+        .current_dir(root)
+        .env("TRUNK_SKIP_VERSION_CHECK", "true");
+    run(&mut trunk)?;
+    sizes::print_table(&root.join("dist"))
+}
+
+fn build(root: &Path) -> Result<(), String> {
+    tools::setup(false)?;
+    release_build(root)
+}
+
+fn serve(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut port = "8080".to_string();
+    let mut host = "127.0.0.1".to_string();
+    let mut passthrough = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value_of = |flag: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match arg.as_str() {
+            "--port" => port = value_of("--port")?,
+            "--host" => host = value_of("--host")?,
+            _ => {
+                if let Some(v) = arg.strip_prefix("--port=") {
+                    port = v.to_string();
+                } else if let Some(v) = arg.strip_prefix("--host=") {
+                    host = v.to_string();
+                } else {
+                    passthrough.push(arg.clone());
+                }
+            }
+        }
+    }
+
+    build(root)?;
+    let dist = root.join("dist");
+    println!("\nSU Render: starting the local server at http://{host}:{port}/ (Ctrl-C stops it)\n");
+    let mut server = cargo();
+    server
+        .args(["run", "--quiet", "-p", "su-render-server", "--"])
+        .arg("--dist")
+        .arg(&dist)
+        .args(["--port", &port, "--host", &host])
+        .args(&passthrough)
+        .current_dir(root);
+    run(&mut server)
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    let mut steps = Steps::default();
+    let dist = root.join("dist");
+
+    let result = (|| {
+        steps.step("setup (tools, Chromium, chromedriver)", || {
+            tools::setup(true)
+        })?;
+        steps.command(
+            "cargo fmt --check",
+            cargo().args(["fmt", "--all", "--check"]).current_dir(root),
+        )?;
+        steps.command(
+            "clippy (native, all targets)",
+            cargo()
+                .args([
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .current_dir(root),
+        )?;
+        steps.command(
+            "clippy (wasm32 app)",
+            cargo()
+                .args([
+                    "clippy",
+                    "-p",
+                    "su-render",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .current_dir(root),
+        )?;
+        steps.command(
+            "native tests",
+            cargo()
+                .args(["test", "--workspace", "--exclude", "su-render-e2e"])
+                .current_dir(root),
+        )?;
+        steps.command(
+            "browser tests (wasm-bindgen-test in Chromium)",
+            cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "su-render",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+                .current_dir(root),
+        )?;
+        steps.step("release build + sizes", || release_build(root))?;
+        steps.command(
+            "end-to-end tests (fantoccini + chromedriver)",
+            cargo()
+                .args(["test", "-p", "su-render-e2e", "--", "--test-threads=2"])
+                .env("SU_RENDER_DIST", &dist)
+                .current_dir(root),
+        )
+    })();
+
+    steps.print_summary();
+    result
+}
