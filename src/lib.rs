@@ -19,6 +19,8 @@ pub mod storage;
 use std::sync::Arc;
 
 use leptos::prelude::*;
+
+use crate::state::txt;
 use leptos::task::spawn_local;
 
 use components::{
@@ -85,17 +87,16 @@ pub fn App() -> impl IntoView {
             request: Arc::new(request),
         }));
     });
-    let t = move || ui.t();
 
     view! {
         <header class="top">
             <div class="brand">
                 <h1>"SU Render"</h1>
-                <p class="tagline">{move || t().tagline}</p>
+                <p class="tagline">{txt(|t| t.tagline)}</p>
             </div>
             <div class="top-actions">
                 <Show when=move || conn.is_simulator()>
-                    <span class="badge">{move || t().sim_badge}</span>
+                    <span class="badge">{txt(|t| t.sim_badge)}</span>
                 </Show>
                 <LangSwitch />
             </div>
@@ -104,7 +105,7 @@ pub fn App() -> impl IntoView {
             <div class="inputs">
                 <ConsentBanner />
                 <section class="card connection" aria-labelledby="connection-title">
-                    <h2 id="connection-title">{move || t().connection_title}</h2>
+                    <h2 id="connection-title">{txt(|t| t.connection_title)}</h2>
                     <SitePicker />
                     <KeyField />
                     <AccountCheck />
@@ -116,13 +117,13 @@ pub fn App() -> impl IntoView {
                     Some(Current { job, request, .. }) => leptos::either::Either::Left(view! { <JobView job request /> }),
                     None => leptos::either::Either::Right(view! {
                         <section class="card empty">
-                            <h2>{move || t().empty_title}</h2>
-                            <p>{move || t().empty_body}</p>
+                            <h2>{txt(|t| t.empty_title)}</h2>
+                            <p>{txt(|t| t.empty_body)}</p>
                         </section>
                     }),
                 }}
             </div>
         </main>
-        <footer class="foot"><p>{move || t().footer_privacy}</p></footer>
+        <footer class="foot"><p>{txt(|t| t.footer_privacy)}</p></footer>
     }
 }

@@ -268,3 +268,13 @@ pub struct SourcePicture {
     pub name: String,
     pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
 }
+
+/// A translated string as a reactive view or attribute. Every call returns the same closure type,
+/// so Leptos compiles its reactive-text code once instead of once per string: this keeps the
+/// wasm small (each distinct `move || …` closure is its own monomorphised copy).
+pub fn txt(
+    f: fn(&'static Texts) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let ui = use_ui();
+    move || f(ui.t())
+}

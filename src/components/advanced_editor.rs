@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::lifecycle::form::RawOverride;
-use crate::state::use_ui;
+use crate::state::txt;
 
 /// Raw `nodeId / fieldName / fieldValue` overrides and the machine type, for apps and fields the
 /// form doesn't know.
@@ -12,7 +12,6 @@ pub fn AdvancedEditor(
     /// `None` for the default machine, `Some("plus")` for 48 GB.
     instance_type: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let ui = use_ui();
     let next_id = StoredValue::new(1u32);
     let add = move |_| {
         let id = next_id.get_value();
@@ -21,17 +20,17 @@ pub fn AdvancedEditor(
     };
     view! {
         <details class="more" id="advanced">
-            <summary>{move || ui.t().advanced_title}</summary>
+            <summary>{txt(|t| t.advanced_title)}</summary>
             <div class="field">
-                <label for="instance-type">{move || ui.t().instance_label}</label>
+                <label for="instance-type">{txt(|t| t.instance_label)}</label>
                 <select id="instance-type"
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         instance_type.set((v == "plus").then_some(v));
                     }
                     prop:value=move || instance_type.get().unwrap_or_else(|| "default".into())>
-                    <option value="default">{move || ui.t().instance_default}</option>
-                    <option value="plus">{move || ui.t().instance_plus}</option>
+                    <option value="default">{txt(|t| t.instance_default)}</option>
+                    <option value="plus">{txt(|t| t.instance_plus)}</option>
                 </select>
             </div>
             <ol class="overrides">
@@ -44,23 +43,23 @@ pub fn AdvancedEditor(
                         };
                         view! {
                             <li class="override-row" data-row=id>
-                                <input class="override-node" type="text" inputmode="numeric" aria-label=move || ui.t().override_node
-                                    placeholder=move || ui.t().override_node prop:value=move || cell.with(|r| r.node_id.clone())
+                                <input class="override-node" type="text" inputmode="numeric" aria-label=txt(|t| t.override_node)
+                                    placeholder=txt(|t| t.override_node) prop:value=move || cell.with(|r| r.node_id.clone())
                                     on:input=edit(|r, v| r.node_id = v) />
-                                <input class="override-field" type="text" aria-label=move || ui.t().override_field
-                                    placeholder=move || ui.t().override_field prop:value=move || cell.with(|r| r.field_name.clone())
+                                <input class="override-field" type="text" aria-label=txt(|t| t.override_field)
+                                    placeholder=txt(|t| t.override_field) prop:value=move || cell.with(|r| r.field_name.clone())
                                     on:input=edit(|r, v| r.field_name = v) />
-                                <input class="override-value" type="text" aria-label=move || ui.t().override_value
-                                    placeholder=move || ui.t().override_value prop:value=move || cell.with(|r| r.value.clone())
+                                <input class="override-value" type="text" aria-label=txt(|t| t.override_value)
+                                    placeholder=txt(|t| t.override_value) prop:value=move || cell.with(|r| r.value.clone())
                                     on:input=edit(|r, v| r.value = v) />
-                                <button type="button" class="secondary icon" aria-label=move || ui.t().remove_override
+                                <button type="button" class="secondary icon" aria-label=txt(|t| t.remove_override)
                                     on:click=move |_| rows.update(|r| r.retain(|(i, _)| *i != id))>"×"</button>
                             </li>
                         }
                     }
                 </For>
             </ol>
-            <button id="add-override" type="button" class="secondary" on:click=add>{move || ui.t().add_override}</button>
+            <button id="add-override" type="button" class="secondary" on:click=add>{txt(|t| t.add_override)}</button>
         </details>
     }
 }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::state::use_ui;
+use crate::state::{txt, use_ui};
 
 /// How the two pictures are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub fn CompareView(
     view! {
         <section id="compare" class="compare" aria-labelledby="compare-title">
             <div class="compare-head">
-                <h3 id="compare-title">{move || ui.t().compare_title}</h3>
+                <h3 id="compare-title">{txt(|t| t.compare_title)}</h3>
                 <div class="tabs" role="tablist">
                     {tab(Mode::Slider, "mode-slider", |t| t.mode_slider)}
                     {tab(Mode::Side, "mode-side", |t| t.mode_side)}
@@ -85,25 +85,25 @@ pub fn CompareView(
                     on:pointermove=move |ev| if dragging.get_untracked() { move_to(f64::from(ev.client_x())) }
                     on:pointerup=move |_| dragging.set(false)
                     on:pointercancel=move |_| dragging.set(false)>
-                    <img class="after" src=after.clone() alt=move || ui.t().after referrerpolicy="no-referrer" draggable="false" />
-                    <img class="before" src=before.clone() alt=move || ui.t().before draggable="false"
+                    <img class="after" src=after.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" draggable="false" />
+                    <img class="before" src=before.clone() alt=txt(|t| t.before) draggable="false"
                         style:clip-path=move || format!("inset(0 {:.2}% 0 0)", 100.0 - split.get()) />
                     <div id="compare-handle" class="handle" role="slider" tabindex="0"
-                        aria-label=move || ui.t().slider_label aria-valuemin="0" aria-valuemax="100"
+                        aria-label=txt(|t| t.slider_label) aria-valuemin="0" aria-valuemax="100"
                         aria-valuenow=move || format!("{:.0}", split.get())
                         aria-valuetext=move || format!("{:.0}%", split.get())
                         style:left=move || format!("{:.2}%", split.get())
                         on:keydown=on_key>
                         <span aria-hidden="true">"⟷"</span>
                     </div>
-                    <span class="tag left" aria-hidden="true">{move || ui.t().before}</span>
-                    <span class="tag right" aria-hidden="true">{move || ui.t().after}</span>
+                    <span class="tag left" aria-hidden="true">{txt(|t| t.before)}</span>
+                    <span class="tag right" aria-hidden="true">{txt(|t| t.after)}</span>
                 </div>
             </Show>
             <Show when=move || mode.get() == Mode::Side>
                 <div class="compare-side">
-                    <figure><img src=before_side.clone() alt=move || ui.t().before /><figcaption>{move || ui.t().before}</figcaption></figure>
-                    <figure><img src=after_side.clone() alt=move || ui.t().after referrerpolicy="no-referrer" /><figcaption>{move || ui.t().after}</figcaption></figure>
+                    <figure><img src=before_side.clone() alt=txt(|t| t.before) /><figcaption>{txt(|t| t.before)}</figcaption></figure>
+                    <figure><img src=after_side.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" /><figcaption>{txt(|t| t.after)}</figcaption></figure>
                 </div>
             </Show>
             <Show when=move || mode.get() == Mode::Flip>
@@ -111,7 +111,7 @@ pub fn CompareView(
                     let (b, a) = (before_flip.clone(), after_flip.clone());
                     view! {
                         <button id="flip" type="button" class="compare-flip" aria-pressed=move || flipped.get().to_string()
-                            title=move || ui.t().flip_hint on:click=move |_| flipped.update(|f| *f = !*f)>
+                            title=txt(|t| t.flip_hint) on:click=move |_| flipped.update(|f| *f = !*f)>
                             <img src=move || if flipped.get() { b.clone() } else { a.clone() }
                                 alt=move || if flipped.get() { ui.t().before } else { ui.t().after } referrerpolicy="no-referrer" />
                             <span class="tag left">{move || if flipped.get() { ui.t().before } else { ui.t().after }}</span>
@@ -119,7 +119,7 @@ pub fn CompareView(
                     }
                 }
             </Show>
-            <p class="hint">{move || ui.t().align_note}</p>
+            <p class="hint">{txt(|t| t.align_note)}</p>
         </section>
     }
 }

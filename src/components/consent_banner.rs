@@ -1,24 +1,23 @@
 use leptos::prelude::*;
 
-use crate::state::{use_ui, Connection};
+use crate::state::{txt, Connection};
 use crate::storage::SiteChoice;
 
 /// Shown when a link points the app at a base URL that is not RunningHub: the address is shown
 /// in full, and no request (so no key) goes there until the user trusts it.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
-    let ui = use_ui();
     let conn = expect_context::<Connection>();
     view! {
         <Show when=move || conn.consent_pending.with(Option::is_some)>
             <section id="consent" class="banner warning" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-body">
-                <p id="consent-title"><strong>{move || ui.t().consent_title}</strong></p>
+                <p id="consent-title"><strong>{txt(|t| t.consent_title)}</strong></p>
                 <p class="consent-url"><code>{move || conn.consent_pending.get().unwrap_or_default()}</code></p>
-                <p id="consent-body">{move || ui.t().consent_body}</p>
+                <p id="consent-body">{txt(|t| t.consent_body)}</p>
                 <div class="actions">
                     <button id="consent-allow" type="button" class="secondary"
                         on:click=move |_| conn.consent_pending.set(None)>
-                        {move || ui.t().consent_allow}
+                        {txt(|t| t.consent_allow)}
                     </button>
                     <button id="consent-reject" type="button"
                         on:click=move |_| {
@@ -26,7 +25,7 @@ pub fn ConsentBanner() -> impl IntoView {
                             conn.custom_base.set(String::new());
                             conn.site.set(Some(SiteChoice::Cn));
                         }>
-                        {move || ui.t().consent_reject}
+                        {txt(|t| t.consent_reject)}
                     </button>
                 </div>
             </section>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::protocol::FailedReason;
-use crate::state::use_ui;
+use crate::state::{txt, use_ui};
 
 /// Why a task failed: the node, the exception and its message; the traceback folded away.
 #[component]
@@ -18,7 +18,7 @@ pub fn FailureDetails(
     };
     view! {
         <section id="failure" class="failure" aria-labelledby="failure-title">
-            <h3 id="failure-title">{move || ui.t().failure_title}</h3>
+            <h3 id="failure-title">{txt(|t| t.failure_title)}</h3>
             <dl>
                 {row("failure-node", |t| t.failure_node, reason.node_name.map(|n| match &reason.node_id {
                     Some(id) => format!("{n} (#{id})"),
@@ -29,7 +29,7 @@ pub fn FailureDetails(
             </dl>
             {(!traceback.is_empty()).then(|| view! {
                 <details class="traceback">
-                    <summary>{move || ui.t().traceback_summary}</summary>
+                    <summary>{txt(|t| t.traceback_summary)}</summary>
                     <pre>{traceback}</pre>
                 </details>
             })}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::lifecycle::form::{FieldKind, FieldSpec};
-use crate::state::use_ui;
+use crate::state::txt;
 
 /// One non-picture input of a loaded app: text, number, choice or switch, starting at the app's
 /// default.
@@ -15,7 +15,6 @@ pub fn FieldInput(
     /// The value as text ("true"/"false" for switches).
     value: RwSignal<String>,
 ) -> impl IntoView {
-    let ui = use_ui();
     let id = format!("field-{}-{}", spec.node_id, spec.field_name);
     let tech = format!("#{} · {}", spec.node_id, spec.field_name);
     let control = match spec.kind {
@@ -24,7 +23,7 @@ pub fn FieldInput(
                 <input id=id.clone() type="checkbox"
                     prop:checked=move || value.get() == "true"
                     on:change=move |ev| value.set(event_target_checked(&ev).to_string()) />
-                <span>{move || ui.t().switch_on}</span>
+                <span>{txt(|t| t.switch_on)}</span>
             </label>
         }
         .into_any(),

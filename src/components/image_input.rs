@@ -5,7 +5,7 @@ use web_sys::File;
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::prepare::{human_bytes, FileProblem};
 use crate::picture::{self, first_file, Prepared};
-use crate::state::{use_ui, Connection, SourcePicture, UploadState};
+use crate::state::{txt, use_ui, Connection, SourcePicture, UploadState};
 
 /// An image node's input: pick, drop or paste a picture (checked, shrunk if asked, previewed and
 /// uploaded, its RunningHub file name filling the node), or type a file name or public URL.
@@ -228,17 +228,17 @@ pub fn ImageInput(
                 on:drop=on_drop>
                 {move || preview.get().map(|url| view! { <img class="preview" id=format!("{}-preview", own_id.get_value()) src=url alt="" /> })}
                 <div class="drop-text">
-                    <p>{move || ui.t().drop_here}</p>
-                    <p class="hint">{move || ui.t().paste_hint}</p>
+                    <p>{txt(|t| t.drop_here)}</p>
+                    <p class="hint">{txt(|t| t.paste_hint)}</p>
                     <div class="actions">
-                        <label class="button secondary" for=file_id.clone()>{move || ui.t().choose_file}</label>
+                        <label class="button secondary" for=file_id.clone()>{txt(|t| t.choose_file)}</label>
                         <input id=file_id.clone() class="visually-hidden" type="file"
                             accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp" on:change=on_pick />
                         <Show when=move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_)))>
-                            <button type="button" class="secondary" on:click=remove>{move || ui.t().remove_file}</button>
+                            <button type="button" class="secondary" on:click=remove>{txt(|t| t.remove_file)}</button>
                         </Show>
                         <Show when=move || matches!(upload.get(), UploadState::Failed(_))>
-                            <button type="button" class="secondary" on:click=move |_| start_upload()>{move || ui.t().retry_upload}</button>
+                            <button type="button" class="secondary" on:click=move |_| start_upload()>{txt(|t| t.retry_upload)}</button>
                         </Show>
                     </div>
                 </div>

@@ -9,7 +9,7 @@ use send_wrapper::SendWrapper;
 use crate::browser::{now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
-use crate::state::{use_ui, RenderRequest};
+use crate::state::{txt, use_ui, RenderRequest};
 
 use super::{CompareView, FailureDetails, NodeErrorList, OutputList};
 
@@ -156,9 +156,9 @@ pub fn JobView(
                     <span class="status-text">{move || phase_name(ui.t(), phase())}</span>
                 </p>
                 <p class="meta">
-                    <span>{move || ui.t().elapsed_label}" "<span id="elapsed">{elapsed}</span></span>
+                    <span>{txt(|t| t.elapsed_label)}" "<span id="elapsed">{elapsed}</span></span>
                     <Show when=move || job.with(|j| j.task_id.is_some())>
-                        <span>{move || ui.t().task_label}" "<code id="task-id">{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
+                        <span>{txt(|t| t.task_label)}" "<code id="task-id">{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
                     </Show>
                 </p>
             </div>
@@ -168,7 +168,7 @@ pub fn JobView(
             </Show>
             <div class="actions">
                 <Show when=move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some())>
-                    <button id="keep-waiting" type="button" class="primary" on:click=keep_waiting.clone()>{move || ui.t().keep_waiting}</button>
+                    <button id="keep-waiting" type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
                 </Show>
                 <Show when=can_cancel>
                     <button id="cancel" type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
@@ -181,7 +181,7 @@ pub fn JobView(
             {move || job.with(|j| j.failure.clone().filter(|_| j.phase == Phase::Failed).map(|reason| view! { <FailureDetails reason /> }))}
             <Show when=move || phase() == Phase::Succeeded>
                 <div class="result">
-                    <h3>{move || ui.t().results_title}</h3>
+                    <h3>{txt(|t| t.results_title)}</h3>
                     <p class="cost">
                         {move || job.with(|j| j.cost_time()).map(|s| fill(ui.t().cost_time, &[&s]))}
                         {move || job.with(|j| j.coins()).map(|c| format!(" · {}", fill(ui.t().cost_coins, &[&c])))}

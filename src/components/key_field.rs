@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::state::use_ui;
-use crate::state::{Blocker, Connection};
+use crate::state::{txt, Blocker, Connection};
 use crate::storage::settings::{self, Settings};
 
 /// The API key: a password field with show/hide, a format check, and "remember on this device"
@@ -34,7 +34,7 @@ pub fn KeyField() -> impl IntoView {
 
     view! {
         <div class="field">
-            <label for="api-key">{move || ui.t().key_label}</label>
+            <label for="api-key">{txt(|t| t.key_label)}</label>
             <div class="key-row">
                 <input id="api-key" name="api-key"
                     type=move || if shown.get() { "text" } else { "password" }
@@ -51,15 +51,15 @@ pub fn KeyField() -> impl IntoView {
                 </button>
             </div>
             <Show when=invalid>
-                <p id="key-error" class="field-error" role="alert">{move || ui.t().key_invalid}</p>
+                <p id="key-error" class="field-error" role="alert">{txt(|t| t.key_invalid)}</p>
             </Show>
-            <p class="hint" id="api-key-help">{move || ui.t().key_help}</p>
+            <p class="hint" id="api-key-help">{txt(|t| t.key_help)}</p>
             <label class="check">
                 <input id="remember-key" type="checkbox" bind:checked=conn.remember on:change=on_remember />
-                <span>{move || ui.t().remember_label}</span>
+                <span>{txt(|t| t.remember_label)}</span>
             </label>
             <Show when=move || conn.remember.get()>
-                <p class="hint">{move || ui.t().remember_help}</p>
+                <p class="hint">{txt(|t| t.remember_help)}</p>
             </Show>
         </div>
     }

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::state::use_ui;
+use crate::state::{txt, use_ui};
 use crate::storage::Settings;
 
 /// A button that switches between Chinese and English and remembers the choice.
@@ -23,9 +23,9 @@ pub fn LangSwitch() -> impl IntoView {
     };
     view! {
         <button id="lang" type="button" class="lang-switch" on:click=switch
-            aria-label=move || ui.t().switch_lang_aria
+            aria-label=txt(|t| t.switch_lang_aria)
             lang=move || ui.lang.get().other().tag()>
-            {move || ui.t().switch_lang}
+            {txt(|t| t.switch_lang)}
         </button>
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::fill;
 use crate::protocol::NodeError;
-use crate::state::use_ui;
+use crate::state::{txt, use_ui};
 
 /// The nodes ComfyUI rejected when the task was submitted (`promptTips.node_errors`).
 #[component]
@@ -15,7 +15,7 @@ pub fn NodeErrorList(
     let ui = use_ui();
     view! {
         <section class="failure" aria-labelledby="node-errors-title">
-            <h3 id="node-errors-title">{move || ui.t().node_errors_title}</h3>
+            <h3 id="node-errors-title">{txt(|t| t.node_errors_title)}</h3>
             {summary.map(|s| view! { <p class="node-errors-summary">{s}</p> })}
             <ul id="node-errors">
                 {errors.into_iter().map(|e| {

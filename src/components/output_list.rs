@@ -6,7 +6,7 @@ use crate::browser;
 use crate::i18n::fill;
 use crate::lifecycle::prepare::render_file_name;
 use crate::protocol::OutputFile;
-use crate::state::use_ui;
+use crate::state::{txt, use_ui};
 
 /// Every file a task produced: images inline (each a link to the full file), anything else as a
 /// link naming its type.
@@ -48,17 +48,17 @@ pub fn OutputList(
                         let (save_url, copy_url, copied_url) = (url.clone(), url.clone(), url.clone());
                         leptos::either::Either::Left(view! {
                             <a href=url.clone() target="_blank" rel="noopener noreferrer" class="output-frame">
-                                <img class="output-image" src=url.clone() alt=move || ui.t().results_title
+                                <img class="output-image" src=url.clone() alt=txt(|t| t.results_title)
                                     decoding="async" referrerpolicy="no-referrer" />
                             </a>
                             <div class="output-actions">
                                 <button type="button" class="secondary download" data-name=name.clone()
-                                    on:click=move |_| save(save_url.clone(), name.clone())>{move || ui.t().download}</button>
+                                    on:click=move |_| save(save_url.clone(), name.clone())>{txt(|t| t.download)}</button>
                                 <button type="button" class="secondary copy-link" on:click=move |_| copy(copy_url.clone())>
                                     {move || if copied.get().as_deref() == Some(copied_url.as_str()) { ui.t().link_copied } else { ui.t().copy_link }}
                                 </button>
                                 <a class="output-open" href=url target="_blank" rel="noopener noreferrer">
-                                    {move || ui.t().open_full}
+                                    {txt(|t| t.open_full)}
                                 </a>
                             </div>
                         })

@@ -6,7 +6,7 @@ use crate::lifecycle::form::{
 };
 use crate::protocol::sites::is_http_url;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
-use crate::state::{use_ui, Connection, RenderRequest, SourcePicture, UploadState};
+use crate::state::{txt, use_ui, Connection, RenderRequest, SourcePicture, UploadState};
 use crate::storage::Settings;
 
 use super::{AdvancedEditor, FieldInput, ImageInput, TextField};
@@ -278,7 +278,7 @@ pub fn RenderForm(
 
     view! {
         <form class="card render-form" on:submit=submit novalidate>
-            <h2>{move || ui.t().render_title}</h2>
+            <h2>{txt(|t| t.render_title)}</h2>
             <div class="app-row">
                 <TextField id="webapp-id" label=Signal::derive(move || ui.t().webapp_label) value=webapp_id
                     error=Signal::derive(webapp_error) inputmode="numeric" />
@@ -292,7 +292,7 @@ pub fn RenderForm(
             })}
             {move || load_error().map(|e| view! { <p id="app-error" class="error" role="alert">{e}</p> })}
             <Show when=move || slots.with(Vec::is_empty) && !is_su_app(&webapp_id.get())>
-                <p class="hint">{move || ui.t().app_needs_load}</p>
+                <p class="hint">{txt(|t| t.app_needs_load)}</p>
             </Show>
             <div class="slots">
                 <For each=move || slots.get() key=|s| (s.spec.node_id.clone(), s.spec.field_name.clone(), s.value) children=field_view />
@@ -300,9 +300,9 @@ pub fn RenderForm(
             <div class="field shrink">
                 <label class="check">
                     <input id="shrink" type="checkbox" bind:checked=shrink />
-                    <span>{move || ui.t().shrink_label}</span>
+                    <span>{txt(|t| t.shrink_label)}</span>
                 </label>
-                <label class="inline" for="max-side">{move || ui.t().max_side_label}</label>
+                <label class="inline" for="max-side">{txt(|t| t.max_side_label)}</label>
                 <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=move || !shrink.get() />
             </div>
             <AdvancedEditor rows=overrides instance_type />

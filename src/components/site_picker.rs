@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::state::{use_ui, Connection};
+use crate::state::{txt, use_ui, Connection};
 use crate::storage::{Settings, SiteChoice};
 
 /// Which API to talk to: RunningHub China, International, this server (simulator or relay), or
@@ -42,26 +42,26 @@ pub fn SitePicker() -> impl IntoView {
 
     view! {
         <div class="field">
-            <label for="site">{move || ui.t().site_label}</label>
+            <label for="site">{txt(|t| t.site_label)}</label>
             <select id="site" on:change=on_change prop:value=move || conn.effective_site().slug()>
-                <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{move || ui.t().site_cn}</option>
-                <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{move || ui.t().site_ai}</option>
+                <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{txt(|t| t.site_cn)}</option>
+                <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{txt(|t| t.site_ai)}</option>
                 <Show when=move || conn.server.with(Option::is_some)>
                     <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{local_label}</option>
                 </Show>
-                <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{move || ui.t().site_custom}</option>
+                <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{txt(|t| t.site_custom)}</option>
             </select>
-            <p class="hint">{move || ui.t().site_help}</p>
+            <p class="hint">{txt(|t| t.site_help)}</p>
         </div>
         <Show when=move || conn.effective_site() == SiteChoice::Custom>
             <div class="field">
-                <label for="custom-base">{move || ui.t().custom_base_label}</label>
+                <label for="custom-base">{txt(|t| t.custom_base_label)}</label>
                 <input id="custom-base" type="url" inputmode="url" bind:value=conn.custom_base
                     placeholder="http://127.0.0.1:8080" autocomplete="off" spellcheck="false"
                     on:change=move |_| save()
                     aria-invalid=move || custom_invalid().then_some("true") />
                 <Show when=custom_invalid>
-                    <p class="field-error">{move || ui.t().custom_base_invalid}</p>
+                    <p class="field-error">{txt(|t| t.custom_base_invalid)}</p>
                 </Show>
             </div>
         </Show>
