@@ -218,6 +218,18 @@ texts! {
     download,
     copy_link,
     link_copied,
+    from_link,
+    share_link,
+    share_result,
+    link_ready,
+    shared_result_title,
+    shared_result_note,
+    viewer_label,
+    zoom_in,
+    zoom_out,
+    zoom_fit,
+    close,
+    open_viewer,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -383,6 +395,18 @@ pub static ZH: Texts = Texts {
     download: "下载",
     copy_link: "复制图片链接",
     link_copied: "链接已复制",
+    from_link: "表单已按分享链接填写，渲染前请核对。",
+    share_link: "复制分享链接",
+    share_result: "分享结果链接",
+    link_ready: "链接已复制。打开它的人会得到这些设置，但不会得到您的密钥。",
+    shared_result_title: "分享的效果图",
+    shared_result_note: "通过链接打开，无需密钥即可查看。RunningHub 的结果链接约一天后失效。",
+    viewer_label: "全屏查看",
+    zoom_in: "放大",
+    zoom_out: "缩小",
+    zoom_fit: "适应窗口",
+    close: "关闭",
+    open_viewer: "全屏查看（可缩放）",
 };
 
 pub static EN: Texts = Texts {
@@ -534,6 +558,18 @@ pub static EN: Texts = Texts {
     download: "Download",
     copy_link: "Copy image link",
     link_copied: "Link copied",
+    from_link: "The form was filled from a shared link; check the values before you render.",
+    share_link: "Copy share link",
+    share_result: "Share result link",
+    link_ready: "Link copied. Whoever opens it gets these settings, never your key.",
+    shared_result_title: "Shared rendering",
+    shared_result_note: "Opened from a link; no key is needed to look at it. RunningHub's result links expire after about a day.",
+    viewer_label: "Full-screen view",
+    zoom_in: "Zoom in",
+    zoom_out: "Zoom out",
+    zoom_fit: "Fit to window",
+    close: "Close",
+    open_viewer: "View full screen (zoomable)",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

@@ -51,6 +51,18 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     let conn = Connection::new(&saved);
     provide_context(conn);
+    // A share link fills the form (a foreign base URL still waits for consent) or shows a result.
+    let link = lifecycle::share::Shared::from_fragment(&browser::fragment());
+    if let Some(lifecycle::share::Shared::Form(form)) = &link {
+        if let Some(api) = &form.api {
+            conn.apply_link_base(&state::link_base(api));
+        }
+    }
+    let shared_result = match &link {
+        Some(lifecycle::share::Shared::Result(result)) => Some(result.clone()),
+        _ => None,
+    };
+    provide_context(state::LinkStart(link));
 
     // Ask whether the page came from our own server (simulator or relay); elsewhere this 404s.
     spawn_local(async move {
@@ -115,11 +127,23 @@ pub fn App() -> impl IntoView {
             <div class="results">
                 {move || match current.get() {
                     Some(Current { job, request, .. }) => leptos::either::Either::Left(view! { <JobView job request /> }),
-                    None => leptos::either::Either::Right(view! {
-                        <section class="card empty">
-                            <h2>{txt(|t| t.empty_title)}</h2>
-                            <p>{txt(|t| t.empty_body)}</p>
-                        </section>
+                    None => leptos::either::Either::Right(match shared_result.clone() {
+                        Some(result) => leptos::either::Either::Left(view! {
+                            <section class="card job" id="shared-result">
+                                <h2>{txt(|t| t.shared_result_title)}</h2>
+                                <p class="hint">{txt(|t| t.shared_result_note)}</p>
+                                <components::OutputList outputs=Signal::derive(move || result.urls.iter().map(|u| protocol::OutputFile {
+                                    file_url: u.clone(),
+                                    ..protocol::OutputFile::default()
+                                }).collect()) source_name=result.source_name.clone().unwrap_or_default() />
+                            </section>
+                        }),
+                        None => leptos::either::Either::Right(view! {
+                            <section class="card empty">
+                                <h2>{txt(|t| t.empty_title)}</h2>
+                                <p>{txt(|t| t.empty_body)}</p>
+                            </section>
+                        }),
                     }),
                 }}
             </div>

@@ -278,3 +278,17 @@ pub fn txt(
     let ui = use_ui();
     move || f(ui.t())
 }
+
+/// What the page was opened with, when its link carried a form or a result (see
+/// [`crate::lifecycle::share`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkStart(pub Option<crate::lifecycle::share::Shared>);
+
+/// The base URL a link's `api` value means: `cn`, `ai`, or a URL.
+pub fn link_base(api: &str) -> String {
+    match api {
+        "cn" => CN_BASE.to_owned(),
+        "ai" => AI_BASE.to_owned(),
+        other => other.to_owned(),
+    }
+}

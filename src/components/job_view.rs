@@ -11,7 +11,8 @@ use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
 use crate::state::{txt, use_ui, RenderRequest};
 
-use super::{CompareView, FailureDetails, NodeErrorList, OutputList};
+use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ShareButton};
+use crate::lifecycle::share::{Shared, SharedResult};
 
 /// One render: sends the run request, polls until the task ends, and shows status, elapsed
 /// time, errors and results. Its loops stop when it goes away (the next render replaces it).
@@ -131,6 +132,18 @@ pub fn JobView(
         })
     };
 
+    let share_result = {
+        let webapp_id = request.webapp_id.clone();
+        Callback::new(move |()| {
+            Shared::Result(SharedResult {
+                urls: job
+                    .with_untracked(|j| j.outputs.iter().map(|o| o.file_url.clone()).collect()),
+                source_name: Some(source_name.get_value()).filter(|n| !n.is_empty()),
+                webapp_id: Some(webapp_id.clone()),
+            })
+        })
+    };
+
     let phase = move || job.with(|j| j.phase);
     let base = request.target.api.base().to_owned();
     let error_text = Memo::new(move |_| {
@@ -188,6 +201,7 @@ pub fn JobView(
                     </p>
                     {move || before_url.get_value().zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
                     <OutputList outputs=Signal::derive(move || job.with(|j| j.outputs.clone())) source_name=source_name.get_value() />
+                    <ShareButton id="share-result" label=|t| t.share_result make=share_result />
                 </div>
             </Show>
         </section>

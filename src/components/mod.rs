@@ -14,8 +14,10 @@ pub mod lang_switch;
 pub mod node_error_list;
 pub mod output_list;
 pub mod render_form;
+pub mod share_button;
 pub mod site_picker;
 pub mod text_field;
+pub mod viewer;
 
 pub use account_check::AccountCheck;
 pub use advanced_editor::AdvancedEditor;
@@ -30,5 +32,7 @@ pub use lang_switch::LangSwitch;
 pub use node_error_list::NodeErrorList;
 pub use output_list::OutputList;
 pub use render_form::RenderForm;
+pub use share_button::ShareButton;
 pub use site_picker::SitePicker;
 pub use text_field::TextField;
+pub use viewer::Viewer;

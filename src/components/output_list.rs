@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
+use super::Viewer;
 use crate::browser;
 use crate::i18n::fill;
 use crate::lifecycle::prepare::render_file_name;
@@ -37,6 +38,15 @@ pub fn OutputList(
         });
     };
     let indexed = move || outputs.get().into_iter().enumerate().collect::<Vec<_>>();
+    let images = Signal::derive(move || {
+        outputs.with(|o| {
+            o.iter()
+                .filter(|f| f.is_image())
+                .map(|f| f.file_url.clone())
+                .collect::<Vec<_>>()
+        })
+    });
+    let viewing = RwSignal::new(None::<usize>);
     view! {
         <ul id="outputs" class="outputs" class:single=move || outputs.with(|o| o.len() == 1)>
             <For each=indexed key=|(_, file)| file.file_url.clone() let:item>
@@ -47,10 +57,14 @@ pub fn OutputList(
                         let url = file.file_url.clone();
                         let (save_url, copy_url, copied_url) = (url.clone(), url.clone(), url.clone());
                         leptos::either::Either::Left(view! {
-                            <a href=url.clone() target="_blank" rel="noopener noreferrer" class="output-frame">
+                            <button type="button" class="output-frame" title=txt(|t| t.open_viewer)
+                                on:click={
+                                    let url = url.clone();
+                                    move |_| viewing.set(images.with_untracked(|i| i.iter().position(|u| *u == url)))
+                                }>
                                 <img class="output-image" src=url.clone() alt=txt(|t| t.results_title)
                                     decoding="async" referrerpolicy="no-referrer" />
-                            </a>
+                            </button>
                             <div class="output-actions">
                                 <button type="button" class="secondary download" data-name=name.clone()
                                     on:click=move |_| save(save_url.clone(), name.clone())>{txt(|t| t.download)}</button>
@@ -74,5 +88,6 @@ pub fn OutputList(
                 </li>
             </For>
         </ul>
+        <Viewer urls=images index=viewing />
     }
 }

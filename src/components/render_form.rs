@@ -9,7 +9,10 @@ use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
 use crate::state::{txt, use_ui, Connection, RenderRequest, SourcePicture, UploadState};
 use crate::storage::Settings;
 
-use super::{AdvancedEditor, FieldInput, ImageInput, TextField};
+use super::{AdvancedEditor, FieldInput, ImageInput, ShareButton, TextField};
+use crate::lifecycle::share::{Shared, SharedForm};
+use crate::state::LinkStart;
+use crate::storage::SiteChoice;
 
 /// One input of the form and what the user entered for it.
 #[derive(Clone)]
@@ -81,8 +84,16 @@ pub fn RenderForm(
     let ui = use_ui();
     let conn = expect_context::<Connection>();
     let saved = Settings::load();
-    let webapp_id = RwSignal::new(saved.webapp_id.clone());
-    let slots = RwSignal::new(if is_su_app(&saved.webapp_id) {
+    let link = match use_context::<LinkStart>() {
+        Some(LinkStart(Some(Shared::Form(form)))) => Some(form),
+        _ => None,
+    };
+    let first_app = link
+        .as_ref()
+        .and_then(|l| l.webapp_id.clone())
+        .unwrap_or(saved.webapp_id.clone());
+    let webapp_id = RwSignal::new(first_app.clone());
+    let slots = RwSignal::new(if is_su_app(&first_app) {
         slots_for(su_preset())
     } else {
         Vec::new()
@@ -96,6 +107,66 @@ pub fn RenderForm(
     let paste_target = RwSignal::new(format!("node-{SU_SCREENSHOT_NODE}"));
     // Problems are shown once the user has tried to render, not while they type.
     let tried = RwSignal::new(false);
+
+    // Values from a share link: known fields are filled, the rest become advanced rows.
+    let from_link = link.is_some();
+    if let Some(form) = link {
+        instance_type.set(form.instance_type.filter(|it| it == "plus"));
+        let mut next_row = 1000;
+        for (node, field, value) in form.nodes {
+            let slot = slots.with_untracked(|s| {
+                s.iter()
+                    .find(|s| s.spec.node_id == node && s.spec.field_name == field)
+                    .map(|s| s.value)
+            });
+            match slot {
+                Some(slot) => slot.set(value),
+                None => {
+                    next_row += 1;
+                    let row = RawOverride {
+                        node_id: node,
+                        field_name: field,
+                        value,
+                    };
+                    overrides.update(|o| o.push((next_row, RwSignal::new(row))));
+                }
+            }
+        }
+    }
+    let make_link = Callback::new(move |()| {
+        let api = match conn.effective_site() {
+            SiteChoice::Cn => Some("cn".to_owned()),
+            SiteChoice::Ai => Some("ai".to_owned()),
+            SiteChoice::Custom => conn.base(),
+            // The page's own server: whoever opens the link is on that server too.
+            SiteChoice::Local => None,
+        };
+        let mut nodes: Vec<(String, String, String)> = slots.with_untracked(|s| {
+            s.iter()
+                .filter(|s| !s.value.with_untracked(|v| v.trim().is_empty()))
+                .map(|s| {
+                    (
+                        s.spec.node_id.clone(),
+                        s.spec.field_name.clone(),
+                        s.value.get_untracked().trim().to_owned(),
+                    )
+                })
+                .collect()
+        });
+        nodes.extend(overrides.with_untracked(|o| {
+            o.iter()
+                .map(|(_, r)| r.get_untracked())
+                .filter(|r| !r.node_id.trim().is_empty() && !r.field_name.trim().is_empty())
+                .map(|r| (r.node_id, r.field_name, r.value))
+                .collect::<Vec<_>>()
+        }));
+        Shared::Form(SharedForm {
+            api,
+            webapp_id: Some(webapp_id.get_untracked().trim().to_owned()),
+            nodes,
+            instance_type: instance_type.get_untracked(),
+        })
+    });
 
     let shrink_setting = Signal::derive(move || {
         let side = max_side
@@ -279,6 +350,7 @@ pub fn RenderForm(
     view! {
         <form class="card render-form" on:submit=submit novalidate>
             <h2>{txt(|t| t.render_title)}</h2>
+            {from_link.then(|| view! { <p id="from-link" class="banner info" role="status">{txt(|t| t.from_link)}</p> })}
             <div class="app-row">
                 <TextField id="webapp-id" label=Signal::derive(move || ui.t().webapp_label) value=webapp_id
                     error=Signal::derive(webapp_error) inputmode="numeric" />
@@ -315,6 +387,7 @@ pub fn RenderForm(
                     {move || if busy.get() { ui.t().rendering_button } else { ui.t().render_button }}
                 </button>
             </div>
+            <ShareButton id="share-link" label=|t| t.share_link make=make_link />
             <Show when=move || tried.get() && blocker().is_some()>
                 <p id="form-error" class="field-error" role="alert">{move || blocker().unwrap_or_default()}</p>
             </Show>

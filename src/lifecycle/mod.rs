@@ -5,6 +5,7 @@ pub mod form;
 pub mod job;
 pub mod prepare;
 pub mod schedule;
+pub mod share;
 
 pub use job::{Job, Phase, Step};
 pub use schedule::PollPlan;

@@ -4,6 +4,7 @@
 //! `../shared/toolchain.md` for why each version is pinned), so the README can stay at two
 //! commands: `cargo xtask serve` and `cargo xtask test`.
 
+mod csp;
 mod sizes;
 mod steps;
 mod tools;
@@ -69,6 +70,7 @@ fn release_build(root: &Path) -> Result<(), String> {
         .current_dir(root)
         .env("TRUNK_SKIP_VERSION_CHECK", "true");
     run(&mut trunk)?;
+    csp::apply(&root.join("dist").join("index.html"))?;
     sizes::print_table(&root.join("dist"))
 }
 
