@@ -145,3 +145,27 @@ pub fn page_address() -> String {
         location.pathname().unwrap_or_default()
     )
 }
+
+/// A date and time for people, in the UI's language.
+pub fn local_date_time(ms: f64, lang_tag: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    String::from(date.to_locale_string(lang_tag, &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+/// Fetches a file's bytes (needs CORS from its host).
+pub async fn fetch_blob(url: &str) -> Option<web_sys::Blob> {
+    let response = gloo_net::http::Request::get(url).send().await.ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let bytes = response.binary().await.ok()?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    web_sys::Blob::new_with_u8_array_sequence(&parts).ok()
+}
+
+/// Asks the user to confirm.
+pub fn confirm(message: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
+}

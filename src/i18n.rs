@@ -230,6 +230,17 @@ texts! {
     zoom_fit,
     close,
     open_viewer,
+    history_title,
+    history_empty,
+    clear_history,
+    clear_confirm,
+    open_item,
+    reuse,
+    keep,
+    kept,
+    keep_failed,
+    resume,
+    delete_item,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -407,6 +418,17 @@ pub static ZH: Texts = Texts {
     zoom_fit: "适应窗口",
     close: "关闭",
     open_viewer: "全屏查看（可缩放）",
+    history_title: "历史记录",
+    history_empty: "还没有渲染记录。每次渲染都会记在这里，刷新页面也不会丢失。",
+    clear_history: "清空历史",
+    clear_confirm: "确定要删除全部历史记录和已保存的图片吗？此操作无法撤销。",
+    open_item: "查看",
+    reuse: "使用相同设置",
+    keep: "保存到本机",
+    kept: "已保存到本机",
+    keep_failed: "图片所在服务器不允许网页保存它，请用“下载”保存。",
+    resume: "继续查询",
+    delete_item: "删除",
 };
 
 pub static EN: Texts = Texts {
@@ -570,6 +592,17 @@ pub static EN: Texts = Texts {
     zoom_fit: "Fit to window",
     close: "Close",
     open_viewer: "View full screen (zoomable)",
+    history_title: "History",
+    history_empty: "No renders yet. Every render is recorded here and survives a reload.",
+    clear_history: "Clear history",
+    clear_confirm: "Delete all history and kept pictures? This can't be undone.",
+    open_item: "View",
+    reuse: "Use these settings again",
+    keep: "Keep on this device",
+    kept: "Kept on this device",
+    keep_failed: "The image host doesn't let the page save the picture; use Download instead.",
+    resume: "Check again",
+    delete_item: "Delete",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

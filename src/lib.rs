@@ -24,12 +24,14 @@ use crate::state::txt;
 use leptos::task::spawn_local;
 
 use components::{
-    AccountCheck, ConsentBanner, JobView, KeyField, LangSwitch, RenderForm, SitePicker,
+    AccountCheck, ConsentBanner, HistoryPanel, JobView, KeyField, LangSwitch, RenderForm,
+    SitePicker,
 };
 use i18n::Lang;
 use lifecycle::Job;
 use protocol::local_server::{parse_server_info, INFO_PATH};
-use state::{Connection, RenderRequest, Ui};
+use state::{Connection, HistoryVersion, RenderRequest, Ui};
+use storage::journal::JobRecord;
 use storage::Settings;
 
 /// The render in view.
@@ -39,6 +41,7 @@ struct Current {
     id: u64,
     job: RwSignal<Job>,
     request: Arc<RenderRequest>,
+    record: JobRecord,
 }
 
 /// The whole page.
@@ -64,7 +67,47 @@ pub fn App() -> impl IntoView {
     };
     provide_context(state::LinkStart(link));
 
-    // Ask whether the page came from our own server (simulator or relay); elsewhere this 404s.
+    let history = HistoryVersion(RwSignal::new(0));
+    provide_context(history);
+    let refill = state::Refill(RwSignal::new(None));
+    provide_context(refill);
+    let current = RwSignal::new(None::<Current>);
+
+    // Polls an unfinished task from the journal again (never runs it again). Needs a key.
+    let resume = move |record: JobRecord, phase: lifecycle::Phase| -> bool {
+        let (Ok(target), Some(task_id)) = (conn.target(), record.task_id.clone()) else {
+            return false;
+        };
+        let plan = if target.api.base() == record.base {
+            target.plan
+        } else {
+            lifecycle::PollPlan::default()
+        };
+        let job = Job::resumed(task_id, phase, record.created_ms, browser::now_ms(), &plan);
+        let request = RenderRequest {
+            target: state::Target {
+                api: protocol::client::Api::new(&record.base),
+                key: target.key,
+                plan,
+            },
+            source: None,
+            webapp_id: record.webapp_id.clone(),
+            nodes: record.nodes.clone(),
+            webhook_url: None,
+            instance_type: record.instance_type.clone(),
+        };
+        let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
+        current.set(Some(Current {
+            id,
+            job: RwSignal::new(job),
+            request: Arc::new(request),
+            record,
+        }));
+        true
+    };
+
+    // Ask whether the page came from our own server (simulator or relay; elsewhere this 404s),
+    // then pick up where the last visit left off.
     spawn_local(async move {
         if let Ok(response) = gloo_net::http::Request::get(INFO_PATH).send().await {
             if response.ok() {
@@ -73,6 +116,24 @@ pub fn App() -> impl IntoView {
                 }
             }
         }
+        let mut resumable = None;
+        for mut record in storage::journal::load_all().await {
+            if !record.unfinished() {
+                continue;
+            }
+            match record.after_reload() {
+                // Newest first: the newest unfinished task goes back on screen.
+                Some(phase) if resumable.is_none() => resumable = Some((record, phase)),
+                Some(_) => {}
+                None => {
+                    let _ = storage::journal::save(&record).await;
+                }
+            }
+        }
+        if let Some((record, phase)) = resumable {
+            resume(record, phase);
+        }
+        history.0.update(|v| *v += 1);
     });
 
     Effect::new(move |_| {
@@ -83,7 +144,6 @@ pub fn App() -> impl IntoView {
         document().set_title(&format!("SU Render · {}", lang.texts().tagline));
     });
 
-    let current = RwSignal::new(None::<Current>);
     let busy = Signal::derive(move || {
         current.with(|c| {
             c.as_ref()
@@ -91,13 +151,38 @@ pub fn App() -> impl IntoView {
         })
     });
     let on_render = Callback::new(move |request: RenderRequest| {
-        let job = RwSignal::new(Job::new(browser::now_ms(), &request.target.plan));
+        let now = browser::now_ms();
+        let job = RwSignal::new(Job::new(now, &request.target.plan));
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
+        let record = JobRecord {
+            v: storage::journal::RECORD_VERSION,
+            id: format!("{}-{:06}", now as u64, (browser::random() * 1e6) as u32),
+            created_ms: now,
+            base: request.target.api.base().to_owned(),
+            webapp_id: request.webapp_id.clone(),
+            nodes: request.nodes.clone(),
+            instance_type: request.instance_type.clone(),
+            source_name: request.source.as_ref().map(|s| s.name.clone()),
+            task_id: None,
+            phase: lifecycle::Phase::Submitting.slug().to_owned(),
+            outputs: Vec::new(),
+            cost_time: None,
+            coins: None,
+            ended_ms: None,
+            kept: Vec::new(),
+        };
         current.set(Some(Current {
             id,
             job,
             request: Arc::new(request),
+            record,
         }));
+    });
+    let on_resume = Callback::new(move |record: JobRecord| {
+        let mut record = record;
+        if let Some(phase) = record.after_reload() {
+            resume(record, phase);
+        }
     });
 
     view! {
@@ -126,7 +211,7 @@ pub fn App() -> impl IntoView {
             </div>
             <div class="results">
                 {move || match current.get() {
-                    Some(Current { job, request, .. }) => leptos::either::Either::Left(view! { <JobView job request /> }),
+                    Some(Current { job, request, record, .. }) => leptos::either::Either::Left(view! { <JobView job request record /> }),
                     None => leptos::either::Either::Right(match shared_result.clone() {
                         Some(result) => leptos::either::Either::Left(view! {
                             <section class="card job" id="shared-result">
@@ -146,6 +231,7 @@ pub fn App() -> impl IntoView {
                         }),
                     }),
                 }}
+                <HistoryPanel on_resume />
             </div>
         </main>
         <footer class="foot"><p>{txt(|t| t.footer_privacy)}</p></footer>

@@ -292,3 +292,11 @@ pub fn link_base(api: &str) -> String {
         other => other.to_owned(),
     }
 }
+
+/// Bumped whenever the journal changes, so the history list reloads.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryVersion(pub RwSignal<u32>);
+
+/// "Use these settings again" from history: the render form fills itself from this.
+#[derive(Debug, Clone, Copy)]
+pub struct Refill(pub RwSignal<Option<crate::lifecycle::share::SharedForm>>);

@@ -9,7 +9,8 @@ use send_wrapper::SendWrapper;
 use crate::browser::{now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
-use crate::state::{txt, use_ui, RenderRequest};
+use crate::state::{txt, use_ui, HistoryVersion, RenderRequest};
+use crate::storage::journal::{self, JobRecord};
 
 use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ShareButton};
 use crate::lifecycle::share::{Shared, SharedResult};
@@ -22,7 +23,17 @@ pub fn JobView(
     job: RwSignal<Job>,
     /// What to render, and where.
     request: Arc<RenderRequest>,
+    /// Its journal entry: written before the run request leaves, updated as the job goes. A
+    /// record that already has a task id is resumed by polling, never by a new run.
+    record: JobRecord,
 ) -> impl IntoView {
+    let first_step = if record.task_id.is_some() {
+        Step::Poll(0)
+    } else {
+        Step::Resubmit(0)
+    };
+    let record = StoredValue::new(record);
+    let history = use_context::<HistoryVersion>();
     let ui = use_ui();
     let now = RwSignal::new(now_ms());
     let alive = Arc::new(AtomicBool::new(true));
@@ -61,12 +72,14 @@ pub fn JobView(
                 job,
                 request.clone(),
                 first,
+                record,
+                history,
                 alive.clone(),
                 signal.clone(),
             ));
         }
     };
-    drive(Step::Resubmit(0));
+    drive(first_step);
 
     let keep_waiting = {
         let drive = drive.clone();
@@ -213,10 +226,32 @@ async fn drive(
     job: RwSignal<Job>,
     request: Arc<RenderRequest>,
     mut step: Step,
+    record: StoredValue<JobRecord>,
+    history: Option<HistoryVersion>,
     alive: Arc<AtomicBool>,
     signal: Option<web_sys::AbortSignal>,
 ) {
     let target = &request.target;
+    // Writes the job's state to the journal (awaited, so a run never leaves unrecorded).
+    let persist = || async {
+        let snapshot = job
+            .try_with_untracked(|j| {
+                record.try_update_value(|r| {
+                    r.update_from(j);
+                    r.clone()
+                })
+            })
+            .flatten();
+        if let Some(snapshot) = snapshot {
+            // Storage can be unavailable (private mode); the render goes on regardless.
+            let _ = journal::save(&snapshot).await;
+            if let Some(HistoryVersion(version)) = history {
+                version.try_update(|v| *v += 1);
+            }
+        }
+    };
+    let state = || job.try_with_untracked(|j| (j.phase, j.task_id.clone()));
+    persist().await;
     let still_wanted = || {
         alive.load(Ordering::Relaxed)
             && job
@@ -224,6 +259,7 @@ async fn drive(
                 .unwrap_or(false)
     };
     loop {
+        let before = state();
         step = match step {
             Step::Stop => break,
             Step::Resubmit(ms) => {
@@ -252,10 +288,13 @@ async fn drive(
                     .unwrap_or(Step::Stop)
             }
         };
+        if state() != before {
+            persist().await;
+        }
     }
 }
 
-fn phase_name(t: &'static Texts, phase: Phase) -> &'static str {
+pub fn phase_name(t: &'static Texts, phase: Phase) -> &'static str {
     match phase {
         Phase::Submitting => t.phase_submitting,
         Phase::Waiting => t.phase_waiting,

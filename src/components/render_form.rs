@@ -11,7 +11,7 @@ use crate::storage::Settings;
 
 use super::{AdvancedEditor, FieldInput, ImageInput, ShareButton, TextField};
 use crate::lifecycle::share::{Shared, SharedForm};
-use crate::state::LinkStart;
+use crate::state::{LinkStart, Refill};
 use crate::storage::SiteChoice;
 
 /// One input of the form and what the user entered for it.
@@ -108,10 +108,31 @@ pub fn RenderForm(
     // Problems are shown once the user has tried to render, not while they type.
     let tried = RwSignal::new(false);
 
-    // Values from a share link: known fields are filled, the rest become advanced rows.
-    let from_link = link.is_some();
-    if let Some(form) = link {
+    // Values from a share link or from history: known fields are filled, the rest become
+    // advanced rows. The app switch is applied here at once (not by the effect below, which
+    // would clear the values just filled).
+    let skip_reset = StoredValue::new(false);
+    let apply = move |form: SharedForm| {
+        if let Some(app) = form
+            .webapp_id
+            .filter(|a| a.trim() != webapp_id.get_untracked().trim())
+        {
+            skip_reset.set_value(true);
+            app_name.set(None);
+            slots.set(if is_su_app(&app) {
+                slots_for(su_preset())
+            } else {
+                Vec::new()
+            });
+            webapp_id.set(app);
+        }
         instance_type.set(form.instance_type.filter(|it| it == "plus"));
+        overrides.set(Vec::new());
+        slots.with_untracked(|s| {
+            for slot in s {
+                slot.value.set(slot.spec.default_text());
+            }
+        });
         let mut next_row = 1000;
         for (node, field, value) in form.nodes {
             let slot = slots.with_untracked(|s| {
@@ -132,6 +153,21 @@ pub fn RenderForm(
                 }
             }
         }
+    };
+    let from_link = link.is_some();
+    if let Some(form) = link {
+        apply(form);
+    }
+    if let Some(Refill(refill)) = use_context::<Refill>() {
+        Effect::new(move |_| {
+            if let Some(form) = refill.get() {
+                if let Some(api) = &form.api {
+                    conn.apply_link_base(&crate::state::link_base(api));
+                }
+                apply(form);
+                refill.set(None);
+            }
+        });
     }
     let make_link = Callback::new(move |()| {
         let api = match conn.effective_site() {
@@ -187,7 +223,9 @@ pub fn RenderForm(
     // Another app ID: the SketchUp preset comes back for its ID, other apps start empty.
     Effect::new(move |previous: Option<String>| {
         let id = webapp_id.get();
-        if previous.is_some_and(|p| p.trim() != id.trim()) {
+        let filled = skip_reset.get_value();
+        skip_reset.set_value(false);
+        if !filled && previous.is_some_and(|p| p.trim() != id.trim()) {
             app_name.set(None);
             slots.set(if is_su_app(&id) {
                 slots_for(su_preset())

@@ -124,6 +124,22 @@ impl Job {
         }
     }
 
+    /// A job found unfinished in the journal after a reload: its task exists, so it is polled
+    /// again (never submitted again), with a fresh timeout.
+    pub fn resumed(
+        task_id: String,
+        phase: Phase,
+        started_ms: f64,
+        now_ms: f64,
+        plan: &PollPlan,
+    ) -> Self {
+        let mut job = Job::new(started_ms, plan);
+        job.task_id = Some(task_id);
+        job.deadline_ms = now_ms + plan.timeout_ms as f64;
+        job.go_on(phase);
+        job
+    }
+
     /// Milliseconds from the start to the end (or to `now_ms` while it goes on).
     pub fn elapsed_ms(&self, now_ms: f64) -> f64 {
         (self.ended_ms.unwrap_or(now_ms) - self.started_ms).max(0.0)
@@ -606,6 +622,21 @@ mod tests {
             0.5,
         );
         assert_eq!(job.phase, Phase::Cancelled);
+    }
+
+    #[test]
+    fn a_resumed_job_polls_at_once_and_finishes() {
+        let mut job = Job::resumed("42".into(), Phase::Running, 0.0, 1_000_000.0, &PLAN);
+        assert_eq!(job.phase, Phase::Running);
+        assert_eq!(
+            job.on_outputs(Ok(OutputsAnswer::Running), 1_000_100.0, &PLAN, 0.5),
+            Step::Poll(2_000)
+        );
+        assert_eq!(
+            job.on_outputs(Ok(OutputsAnswer::Empty), 1_002_100.0, &PLAN, 0.5),
+            Step::Stop
+        );
+        assert_eq!(job.phase, Phase::NoOutput);
     }
 
     #[test]

@@ -1,0 +1,233 @@
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::job_view::phase_name;
+use super::Viewer;
+use crate::browser;
+use crate::i18n::fill;
+use crate::lifecycle::share::SharedForm;
+use crate::lifecycle::Phase;
+use crate::picture;
+use crate::state::{txt, use_ui, HistoryVersion, Refill};
+use crate::storage::journal::{self, JobRecord};
+
+fn phase_of(slug: &str) -> Phase {
+    [
+        Phase::Submitting,
+        Phase::Waiting,
+        Phase::Queued,
+        Phase::Running,
+        Phase::Reconnecting,
+        Phase::Succeeded,
+        Phase::NoOutput,
+        Phase::Failed,
+        Phase::Refused,
+        Phase::NotFound,
+        Phase::TimedOut,
+        Phase::Cancelled,
+        Phase::Unknown,
+    ]
+    .into_iter()
+    .find(|p| p.slug() == slug)
+    .unwrap_or(Phase::Unknown)
+}
+
+/// Past renders, newest first, from the journal: view, use the settings again, keep the
+/// pictures on this device (they outlive RunningHub's expiring links), check an unfinished task
+/// again, delete, or clear all.
+#[component]
+pub fn HistoryPanel(
+    /// Called to poll an unfinished task again.
+    on_resume: Callback<JobRecord>,
+) -> impl IntoView {
+    let history = expect_context::<HistoryVersion>();
+    let records = LocalResource::new(move || {
+        history.0.track();
+        journal::load_all()
+    });
+    let bump = move || history.0.update(|v| *v += 1);
+    let clear = move |_| {
+        if browser::confirm(use_ui().t().clear_confirm) {
+            spawn_local(async move {
+                let _ = journal::clear_all().await;
+                bump();
+            });
+        }
+    };
+    view! {
+        <section class="card history" aria-labelledby="history-title">
+            <div class="history-head">
+                <h2 id="history-title">{txt(|t| t.history_title)}</h2>
+                <Show when=move || records.get().is_some_and(|r| !r.is_empty())>
+                    <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
+                </Show>
+            </div>
+            <Transition fallback=|| ()>
+                {move || records.get().map(|list| {
+                    if list.is_empty() {
+                        leptos::either::Either::Left(view! { <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p> })
+                    } else {
+                        leptos::either::Either::Right(view! {
+                            <ul id="history" class="history-list">
+                                {list.into_iter().map(|record| view! { <HistoryItem record on_resume /> }).collect_view()}
+                            </ul>
+                        })
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// One past render.
+#[component]
+fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoView {
+    let ui = use_ui();
+    let history = expect_context::<HistoryVersion>();
+    let refill = expect_context::<Refill>();
+    let record = StoredValue::new(record);
+    let images: Vec<String> = record.with_value(|r| {
+        r.output_files()
+            .into_iter()
+            .filter(|o| o.is_image())
+            .map(|o| o.file_url)
+            .collect()
+    });
+    let first = images.first().cloned();
+    // Kept pictures show from this device, so they still show after the link has expired.
+    let kept_urls = RwSignal::new(Vec::<(String, String)>::new());
+    {
+        let kept = record.with_value(|r| r.kept.clone());
+        spawn_local(async move {
+            let mut found = Vec::new();
+            for url in kept {
+                if let Some(local) = journal::kept_file(&url)
+                    .await
+                    .and_then(|b| picture::object_url(&b))
+                {
+                    found.push((url, local));
+                }
+            }
+            kept_urls.try_set(found);
+        });
+    }
+    on_cleanup(move || {
+        for (_, local) in kept_urls.try_get_untracked().unwrap_or_default() {
+            picture::revoke(&local);
+        }
+    });
+    let shown = move |url: &str| {
+        kept_urls
+            .with(|k| k.iter().find(|(u, _)| u == url).map(|(_, l)| l.clone()))
+            .unwrap_or_else(|| url.to_owned())
+    };
+    let viewer_urls = {
+        let images = images.clone();
+        Signal::derive(move || images.iter().map(|u| shown(u)).collect::<Vec<_>>())
+    };
+    let viewing = RwSignal::new(None::<usize>);
+    let keep_error = RwSignal::new(false);
+    let keeping = RwSignal::new(false);
+
+    let keep = {
+        let images = images.clone();
+        move |_| {
+            let images = images.clone();
+            keeping.set(true);
+            spawn_local(async move {
+                let mut record = record.get_value();
+                let mut failed = false;
+                for url in images {
+                    match browser::fetch_blob(&url).await {
+                        Some(blob) if journal::keep_file(&url, &blob).await.is_ok() => {
+                            if !record.kept.contains(&url) {
+                                record.kept.push(url);
+                            }
+                        }
+                        _ => failed = true,
+                    }
+                }
+                let _ = journal::save(&record).await;
+                keeping.try_set(false);
+                keep_error.try_set(failed);
+                history.0.try_update(|v| *v += 1);
+            });
+        }
+    };
+    let delete = move |_| {
+        spawn_local(async move {
+            let _ = journal::delete(&record.get_value()).await;
+            history.0.try_update(|v| *v += 1);
+        });
+    };
+    let reuse = move |_| {
+        let r = record.get_value();
+        refill.0.set(Some(SharedForm {
+            api: Some(r.base.clone()),
+            webapp_id: Some(r.webapp_id.clone()),
+            nodes: r
+                .nodes
+                .iter()
+                .map(|n| {
+                    let value = n
+                        .field_value
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| n.field_value.to_string());
+                    (n.node_id.clone(), n.field_name.clone(), value)
+                })
+                .collect(),
+            instance_type: r.instance_type.clone(),
+        }));
+    };
+
+    let r = record.get_value();
+    let phase = phase_of(&r.phase);
+    let all_kept = !images.is_empty() && images.iter().all(|u| r.kept.contains(u));
+    let can_resume = r.unfinished() && r.task_id.is_some();
+    let when = r.created_ms;
+    let meta = [
+        r.coins.clone().map(|c| (c, true)),
+        r.cost_time.clone().map(|s| (s, false)),
+    ];
+    view! {
+        <li class="history-item" data-id=r.id.clone() data-phase=phase.slug()>
+            {match first.clone() {
+                Some(url) => leptos::either::Either::Left(view! {
+                    <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=move |_| viewing.set(Some(0))>
+                        <img src=move || shown(&url) alt="" loading="lazy" referrerpolicy="no-referrer" />
+                    </button>
+                }),
+                None => leptos::either::Either::Right(view! { <div class="thumb empty-thumb" aria-hidden="true"></div> }),
+            }}
+            <div class="history-info">
+                <p class="history-state"><span class="dot" aria-hidden="true"></span>{move || phase_name(ui.t(), phase)}</p>
+                <p class="hint">
+                    {move || browser::local_date_time(when, ui.lang.get().tag())}
+                    {r.source_name.clone().map(|n| format!(" · {n}"))}
+                </p>
+                <p class="hint">
+                    {move || meta.iter().flatten().map(|(v, coins)| if *coins { fill(ui.t().cost_coins, &[v]) } else { fill(ui.t().cost_time, &[v]) }).collect::<Vec<_>>().join(" · ")}
+                </p>
+                <div class="actions small">
+                    {can_resume.then(|| view! {
+                        <button type="button" class="secondary resume" on:click=move |_| on_resume.run(record.get_value())>{txt(|t| t.resume)}</button>
+                    })}
+                    <button type="button" class="secondary reuse" on:click=reuse>{txt(|t| t.reuse)}</button>
+                    {(!images.is_empty()).then(|| if all_kept {
+                        leptos::either::Either::Left(view! { <span class="kept">{txt(|t| t.kept)}</span> })
+                    } else {
+                        leptos::either::Either::Right(view! {
+                            <button type="button" class="secondary keep" disabled=move || keeping.get() on:click=keep.clone()>{txt(|t| t.keep)}</button>
+                        })
+                    })}
+                    <button type="button" class="secondary delete" on:click=delete>{txt(|t| t.delete_item)}</button>
+                </div>
+                <Show when=move || keep_error.get()>
+                    <p class="field-error keep-error">{txt(|t| t.keep_failed)}</p>
+                </Show>
+            </div>
+            <Viewer urls=viewer_urls index=viewing />
+        </li>
+    }
+}

@@ -1,0 +1,261 @@
+//! The job journal: every render is written down before its run request leaves, and updated as
+//! it goes, so that a reload resumes it and history shows how it ended. The key is never stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::{Job, Phase};
+use crate::protocol::{NodeInfo, OutputFile};
+
+/// Bumped when the record's shape changes incompatibly; readers skip newer versions.
+pub const RECORD_VERSION: u32 = 1;
+
+/// One output file as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredOutput {
+    pub url: String,
+    pub file_type: String,
+}
+
+/// One render as stored in the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub v: u32,
+    /// Local id (the task id is only known after the run answer).
+    pub id: String,
+    pub created_ms: f64,
+    pub base: String,
+    pub webapp_id: String,
+    pub nodes: Vec<NodeInfo>,
+    #[serde(default)]
+    pub instance_type: Option<String>,
+    #[serde(default)]
+    pub source_name: Option<String>,
+    #[serde(default)]
+    pub task_id: Option<String>,
+    /// A [`Phase::slug`].
+    pub phase: String,
+    #[serde(default)]
+    pub outputs: Vec<StoredOutput>,
+    #[serde(default)]
+    pub cost_time: Option<String>,
+    #[serde(default)]
+    pub coins: Option<String>,
+    #[serde(default)]
+    pub ended_ms: Option<f64>,
+    /// URLs whose bytes are kept in the database.
+    #[serde(default)]
+    pub kept: Vec<String>,
+}
+
+impl JobRecord {
+    /// Brings the record up to date with the job.
+    pub fn update_from(&mut self, job: &Job) {
+        self.task_id = job.task_id.clone();
+        self.phase = job.phase.slug().to_owned();
+        self.outputs = job
+            .outputs
+            .iter()
+            .map(|o| StoredOutput {
+                url: o.file_url.clone(),
+                file_type: o.file_type.clone(),
+            })
+            .collect();
+        self.cost_time = job.cost_time();
+        self.coins = job.coins();
+        self.ended_ms = job.ended_ms;
+    }
+
+    /// True while the task may still be going on (it should be polled again after a reload).
+    pub fn unfinished(&self) -> bool {
+        matches!(
+            self.phase.as_str(),
+            "submitting" | "waiting" | "queued" | "running" | "reconnecting" | "timed-out"
+        )
+    }
+
+    /// What a reload makes of an unfinished record: with a task id, poll it again; without one
+    /// the run answer never came, so the outcome is unknown and nothing is sent again.
+    pub fn after_reload(&mut self) -> Option<Phase> {
+        if !self.unfinished() {
+            return None;
+        }
+        if self.task_id.is_none() {
+            self.phase = Phase::Unknown.slug().to_owned();
+            return None;
+        }
+        Some(if self.phase == "running" {
+            Phase::Running
+        } else {
+            Phase::Queued
+        })
+    }
+
+    pub fn output_files(&self) -> Vec<OutputFile> {
+        self.outputs
+            .iter()
+            .map(|o| OutputFile {
+                file_url: o.url.clone(),
+                file_type: o.file_type.clone(),
+                ..OutputFile::default()
+            })
+            .collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a stored record; records from a newer release or damaged ones are skipped.
+    pub fn from_json(json: &str) -> Option<JobRecord> {
+        let record: JobRecord = serde_json::from_str(json).ok()?;
+        (record.v <= RECORD_VERSION).then_some(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::PollPlan;
+
+    fn record() -> JobRecord {
+        JobRecord {
+            v: 1,
+            id: "j1".into(),
+            created_ms: 1.0,
+            base: "https://www.runninghub.cn".into(),
+            webapp_id: "1983061233110790146".into(),
+            nodes: vec![NodeInfo::text("112", "image", "api/a.png")],
+            instance_type: None,
+            source_name: Some("room.png".into()),
+            task_id: None,
+            phase: "submitting".into(),
+            outputs: Vec::new(),
+            cost_time: None,
+            coins: None,
+            ended_ms: None,
+            kept: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn never_holds_a_key_and_round_trips() {
+        let r = record();
+        let json = r.to_json();
+        assert!(!json.to_ascii_lowercase().contains("apikey"), "{json}");
+        assert_eq!(JobRecord::from_json(&json), Some(r));
+        let newer = json.replacen("\"v\":1", "\"v\":2", 1);
+        assert_eq!(JobRecord::from_json(&newer), None);
+    }
+
+    #[test]
+    fn a_lost_run_answer_becomes_unknown_on_reload() {
+        let mut r = record();
+        assert_eq!(r.after_reload(), None);
+        assert_eq!(r.phase, "unknown");
+        assert!(!r.unfinished());
+    }
+
+    #[test]
+    fn a_known_task_is_polled_again() {
+        let mut r = record();
+        r.task_id = Some("1983070826507472898".into());
+        r.phase = "running".into();
+        assert_eq!(r.after_reload(), Some(Phase::Running));
+        r.phase = "queued".into();
+        assert_eq!(r.after_reload(), Some(Phase::Queued));
+        r.phase = "succeeded".into();
+        assert_eq!(r.after_reload(), None);
+        assert_eq!(r.phase, "succeeded");
+    }
+
+    #[test]
+    fn update_from_a_job() {
+        let mut r = record();
+        let mut job = Job::new(0.0, &PollPlan::default());
+        job.task_id = Some("7".into());
+        job.phase = Phase::Queued;
+        r.update_from(&job);
+        assert_eq!(
+            (r.task_id.as_deref(), r.phase.as_str()),
+            (Some("7"), "queued")
+        );
+    }
+}
+
+/// Browser side: the journal in IndexedDB. Each call opens the database (cheap) so no handle has
+/// to live in app state.
+mod idb {
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use super::JobRecord;
+    use crate::storage::db::{Db, FILES, JOBS};
+
+    /// Writes or replaces a record.
+    pub async fn save(record: &JobRecord) -> Result<(), String> {
+        Db::open()
+            .await?
+            .put(
+                JOBS,
+                "id",
+                &record.id,
+                "json",
+                &JsValue::from_str(&record.to_json()),
+            )
+            .await
+    }
+
+    /// Every readable record, newest first.
+    pub async fn load_all() -> Vec<JobRecord> {
+        let Ok(db) = Db::open().await else {
+            return Vec::new();
+        };
+        let mut records: Vec<JobRecord> = db
+            .all(JOBS, "json")
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| v.as_string())
+            .filter_map(|json| JobRecord::from_json(&json))
+            .collect();
+        records.sort_by(|a, b| b.created_ms.total_cmp(&a.created_ms));
+        records
+    }
+
+    /// Deletes a record and the files kept for it.
+    pub async fn delete(record: &JobRecord) -> Result<(), String> {
+        let db = Db::open().await?;
+        for url in &record.kept {
+            db.delete(FILES, url).await?;
+        }
+        db.delete(JOBS, &record.id).await
+    }
+
+    /// Deletes all history and kept files.
+    pub async fn clear_all() -> Result<(), String> {
+        let db = Db::open().await?;
+        db.clear(FILES).await?;
+        db.clear(JOBS).await
+    }
+
+    /// Keeps a file's bytes.
+    pub async fn keep_file(url: &str, blob: &web_sys::Blob) -> Result<(), String> {
+        Db::open()
+            .await?
+            .put(FILES, "url", url, "blob", blob.as_ref())
+            .await
+    }
+
+    /// A kept file's bytes.
+    pub async fn kept_file(url: &str) -> Option<web_sys::Blob> {
+        Db::open()
+            .await
+            .ok()?
+            .get(FILES, url, "blob")
+            .await
+            .ok()??
+            .dyn_into()
+            .ok()
+    }
+}
+
+pub use idb::{clear_all, delete, keep_file, kept_file, load_all, save};
