@@ -81,7 +81,56 @@ pub fn router(config: ServerConfig) -> Router {
             get(move || async move { Json(info.clone()).into_response() }),
         )
         .merge(api)
-        .fallback_service(ServeDir::new(&config.dist).append_index_html_on_directories(true))
+        .fallback_service(static_files(&config.dist))
+}
+
+/// The built app. Trunk names assets by content hash, so those are cached for a year; the page
+/// itself is revalidated so a new build shows at once. `.br`/`.gz` siblings written by the build
+/// are sent to browsers that accept them.
+fn static_files(dist: &std::path::Path) -> Router {
+    let files = ServeDir::new(dist)
+        .append_index_html_on_directories(true)
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::map_response_with_state(
+            (),
+            |axum::extract::State(()): axum::extract::State<()>, uri: axum::http::Uri, mut response: axum::response::Response| async move {
+                let value = if is_hashed_asset(uri.path()) {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "no-cache"
+                };
+                response.headers_mut().insert(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static(value),
+                );
+                response
+            },
+        ))
+}
+
+/// True for Trunk's content-hashed file names, like `su-render-531e66e065b5f39e_bg.wasm`.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let stem = name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed_asset;
+
+    #[test]
+    fn hashed_assets() {
+        assert!(is_hashed_asset("/su-render-531e66e065b5f39e_bg.wasm"));
+        assert!(is_hashed_asset("/sub/main-614d50d01272eba9.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/"));
+        assert!(!is_hashed_asset("/my-file.css"));
+    }
 }
 
 /// Serves until the process ends.
