@@ -141,7 +141,18 @@ pub fn App() -> impl IntoView {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.tag());
         }
-        document().set_title(&format!("SU Render · {}", lang.texts().tagline));
+        // The tab tells how the render goes while the user is elsewhere.
+        let phase = current.with(|c| c.as_ref().map(|c| c.job.with(|j| j.phase)));
+        let title = match phase {
+            Some(p) if !p.is_final() || p == lifecycle::Phase::Succeeded => {
+                format!(
+                    "{} · SU Render",
+                    components::job_view::phase_name(lang.texts(), p)
+                )
+            }
+            _ => format!("SU Render · {}", lang.texts().tagline),
+        };
+        document().set_title(&title);
     });
 
     let busy = Signal::derive(move || {
