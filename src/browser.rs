@@ -169,3 +169,22 @@ pub fn confirm(message: &str) -> bool {
         .and_then(|w| w.confirm_with_message(message).ok())
         .unwrap_or(false)
 }
+
+/// Asks for permission to notify (must follow a click).
+pub fn ask_to_notify() {
+    if web_sys::Notification::permission() == web_sys::NotificationPermission::Default {
+        let _ = web_sys::Notification::request_permission();
+    }
+}
+
+/// Shows a system notification when the page is in a background tab and the user allowed it.
+pub fn notify_if_hidden(title: &str, body: &str) {
+    let hidden = web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.hidden());
+    if hidden && web_sys::Notification::permission() == web_sys::NotificationPermission::Granted {
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(body);
+        let _ = web_sys::Notification::new_with_options(title, &options);
+    }
+}

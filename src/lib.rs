@@ -72,6 +72,10 @@ pub fn App() -> impl IntoView {
     let refill = state::Refill(RwSignal::new(None));
     provide_context(refill);
     let current = RwSignal::new(None::<Current>);
+    // The batch in view: (a number that changes with every batch, the batch).
+    let batch = RwSignal::new(None::<(u64, Arc<state::BatchRequest>)>);
+    let progress = state::BatchProgress(RwSignal::new(None));
+    provide_context(progress);
 
     // Polls an unfinished task from the journal again (never runs it again). Needs a key.
     let resume = move |record: JobRecord, phase: lifecycle::Phase| -> bool {
@@ -143,14 +147,23 @@ pub fn App() -> impl IntoView {
         }
         // The tab tells how the render goes while the user is elsewhere.
         let phase = current.with(|c| c.as_ref().map(|c| c.job.with(|j| j.phase)));
-        let title = match phase {
-            Some(p) if !p.is_final() || p == lifecycle::Phase::Succeeded => {
-                format!(
-                    "{} · SU Render",
-                    components::job_view::phase_name(lang.texts(), p)
+        let title = match (progress.0.get(), phase) {
+            (Some((done, total)), _) => format!(
+                "{} · SU Render",
+                i18n::fill(
+                    lang.texts().title_progress,
+                    &[&done.to_string(), &total.to_string()]
                 )
-            }
-            _ => format!("SU Render · {}", lang.texts().tagline),
+            ),
+            (None, phase) => match phase {
+                Some(p) if !p.is_final() || p == lifecycle::Phase::Succeeded => {
+                    format!(
+                        "{} · SU Render",
+                        components::job_view::phase_name(lang.texts(), p)
+                    )
+                }
+                _ => format!("SU Render · {}", lang.texts().tagline),
+            },
         };
         document().set_title(&title);
     });
@@ -189,6 +202,10 @@ pub fn App() -> impl IntoView {
             record,
         }));
     });
+    let on_batch = Callback::new(move |request: state::BatchRequest| {
+        let id = batch.with_untracked(|b| b.as_ref().map_or(0, |b| b.0 + 1));
+        batch.set(Some((id, Arc::new(request))));
+    });
     let on_resume = Callback::new(move |record: JobRecord| {
         let mut record = record;
         if let Some(phase) = record.after_reload() {
@@ -218,9 +235,10 @@ pub fn App() -> impl IntoView {
                     <KeyField />
                     <AccountCheck />
                 </section>
-                <RenderForm on_render busy />
+                <RenderForm on_render busy on_batch />
             </div>
             <div class="results">
+                {move || batch.get().map(|(_, batch)| view! { <components::BatchView batch /> })}
                 {move || match current.get() {
                     Some(Current { job, request, record, .. }) => leptos::either::Either::Left(view! { <JobView job request record /> }),
                     None => leptos::either::Either::Right(match shared_result.clone() {

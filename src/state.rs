@@ -300,3 +300,25 @@ pub struct HistoryVersion(pub RwSignal<u32>);
 /// "Use these settings again" from history: the render form fills itself from this.
 #[derive(Debug, Clone, Copy)]
 pub struct Refill(pub RwSignal<Option<crate::lifecycle::share::SharedForm>>);
+
+/// Several screenshots rendered one after another with the same settings.
+#[derive(Debug, Clone)]
+pub struct BatchRequest {
+    /// Everything but the screenshot node, which each item fills with its own upload.
+    pub template: RenderRequest,
+    /// The screenshot node's id and field.
+    pub node: (String, String),
+    pub files: Vec<(String, send_wrapper::SendWrapper<web_sys::File>)>,
+    /// How many render at once (RunningHub member keys run one at a time).
+    pub concurrency: usize,
+    /// Stop before the batch would spend more than this many coins.
+    pub budget: Option<f64>,
+    /// Coins one render cost last time, when known.
+    pub per_render: Option<f64>,
+    /// Shrink settings for the uploads.
+    pub shrink: (bool, u32),
+}
+
+/// Batch progress for the tab title: (finished, total).
+#[derive(Debug, Clone, Copy)]
+pub struct BatchProgress(pub RwSignal<Option<(usize, usize)>>);

@@ -25,6 +25,9 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 pub use su_render_server::{Mode, ServerConfig, SimConfig};
 
+pub mod client;
+pub mod page;
+
 /// Errors of the harness: anything, with a message that says what the page looked like.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub type Result<T = (), E = Error> = std::result::Result<T, E>;

@@ -96,7 +96,9 @@ fn static_files(dist: &std::path::Path) -> Router {
         .fallback_service(files)
         .layer(axum::middleware::map_response_with_state(
             (),
-            |axum::extract::State(()): axum::extract::State<()>, uri: axum::http::Uri, mut response: axum::response::Response| async move {
+            |axum::extract::State(()): axum::extract::State<()>,
+             uri: axum::http::Uri,
+             mut response: axum::response::Response| async move {
                 let value = if is_hashed_asset(uri.path()) {
                     "public, max-age=31536000, immutable"
                 } else {
@@ -116,7 +118,13 @@ pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Serves until the process ends.
+pub async fn run(listener: tokio::net::TcpListener, config: ServerConfig) -> std::io::Result<()> {
+    axum::serve(listener, router(config)).await
 }
 
 #[cfg(test)]
@@ -131,9 +139,4 @@ mod tests {
         assert!(!is_hashed_asset("/"));
         assert!(!is_hashed_asset("/my-file.css"));
     }
-}
-
-/// Serves until the process ends.
-pub async fn run(listener: tokio::net::TcpListener, config: ServerConfig) -> std::io::Result<()> {
-    axum::serve(listener, router(config)).await
 }

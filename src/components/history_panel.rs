@@ -46,8 +46,9 @@ pub fn HistoryPanel(
         journal::load_all()
     });
     let bump = move || history.0.update(|v| *v += 1);
+    let ui = use_ui();
     let clear = move |_| {
-        if browser::confirm(use_ui().t().clear_confirm) {
+        if browser::confirm(ui.t().clear_confirm) {
             spawn_local(async move {
                 let _ = journal::clear_all().await;
                 bump();

@@ -34,6 +34,9 @@ pub fn ImageInput(
     /// The problem to show when the form was sent without a required value.
     #[prop(into, optional)]
     error: MaybeProp<String>,
+    /// Takes several pictures at once (a batch); without it only the first one is used.
+    #[prop(default = None)]
+    on_many: Option<Callback<Vec<File>>>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -164,18 +167,28 @@ pub fn ImageInput(
     on_cleanup(move || paste.remove());
 
     let take_paste = move || paste_target.set(own_id.get_value());
+    // Several pictures at once make a batch (when this input takes batches).
+    let take_files = move |list: Option<web_sys::FileList>| {
+        let files: Vec<File> = list
+            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+            .unwrap_or_default();
+        match (on_many, files.len()) {
+            (Some(many), n) if n > 1 => many.run(files),
+            _ => {
+                if let Some(file) = files.into_iter().next() {
+                    take_file(file);
+                }
+            }
+        }
+    };
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = first_file(ev.data_transfer().and_then(|d| d.files())) {
-            take_file(file);
-        }
+        take_files(ev.data_transfer().and_then(|d| d.files()));
     };
     let on_pick = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = first_file(input.files()) {
-            take_file(file);
-        }
+        take_files(input.files());
         // Picking the same file again must fire `change` again.
         input.set_value("");
     };
@@ -232,7 +245,7 @@ pub fn ImageInput(
                     <p class="hint">{txt(|t| t.paste_hint)}</p>
                     <div class="actions">
                         <label class="button secondary" for=file_id.clone()>{txt(|t| t.choose_file)}</label>
-                        <input id=file_id.clone() class="visually-hidden" type="file"
+                        <input id=file_id.clone() class="visually-hidden" type="file" multiple=on_many.is_some()
                             accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp" on:change=on_pick />
                         <Show when=move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_)))>
                             <button type="button" class="secondary" on:click=remove>{txt(|t| t.remove_file)}</button>
@@ -257,7 +270,7 @@ pub fn ImageInput(
     }
 }
 
-fn problem_text(t: &'static Texts, problem: &FileProblem, name: &str) -> String {
+pub fn problem_text(t: &'static Texts, problem: &FileProblem, name: &str) -> String {
     match problem {
         FileProblem::TooLarge { bytes } => fill(t.file_too_large, &[name, &human_bytes(*bytes)]),
         FileProblem::NotAnImage => fill(t.file_not_image, &[name]),

@@ -26,6 +26,9 @@ pub fn JobView(
     /// Its journal entry: written before the run request leaves, updated as the job goes. A
     /// record that already has a task id is resumed by polling, never by a new run.
     record: JobRecord,
+    /// A row of a batch: no comparison or share button, smaller outputs.
+    #[prop(optional)]
+    compact: bool,
 ) -> impl IntoView {
     let first_step = if record.task_id.is_some() {
         Step::Poll(0)
@@ -95,26 +98,10 @@ pub fn JobView(
     let cancel = {
         let request = request.clone();
         move |_| {
-            job.update(|j| {
-                j.request_cancel(now_ms());
-            });
-            let Some(task_id) = job.with_untracked(|j| j.task_id.clone()) else {
-                return;
-            };
-            let request = request.clone();
             cancelling.set(true);
+            let request = request.clone();
             spawn_local(async move {
-                let answer = request
-                    .target
-                    .api
-                    .cancel(&request.target.key, &task_id)
-                    .await;
-                job.try_update(|j| match answer {
-                    Ok(()) => {
-                        j.on_cancelled(now_ms());
-                    }
-                    Err(error) => j.error = Some(error),
-                });
+                cancel_job(job, &request).await;
                 cancelling.try_set(false);
             });
         }
@@ -157,6 +144,27 @@ pub fn JobView(
         })
     };
 
+    // On a phone the result column sits below the long form: bring the job into view.
+    let section = NodeRef::<leptos::html::Section>::new();
+    if !compact {
+        Effect::new(move |done: Option<bool>| {
+            if done == Some(true) {
+                return true;
+            }
+            let Some(el) = section.get() else {
+                return false;
+            };
+            let narrow = web_sys::window()
+                .and_then(|w| w.inner_width().ok())
+                .and_then(|w| w.as_f64())
+                .is_some_and(|w| w < 861.0);
+            if narrow {
+                el.scroll_into_view();
+            }
+            true
+        });
+    }
+
     let phase = move || job.with(|j| j.phase);
     let base = request.target.api.base().to_owned();
     let error_text = Memo::new(move |_| {
@@ -175,29 +183,29 @@ pub fn JobView(
     };
 
     view! {
-        <section id="job" class="card job" data-phase=move || phase().slug() aria-labelledby="job-status">
+        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=move || phase().slug() aria-labelledby=(!compact).then_some("job-status")>
             <div class="job-head">
-                <p id="job-status" class="status" data-phase=move || phase().slug() role="status" aria-live="polite">
+                <p id=(!compact).then_some("job-status") class="status" data-phase=move || phase().slug() role="status" aria-live="polite">
                     <span class="dot" aria-hidden="true"></span>
                     <span class="status-text">{move || phase_name(ui.t(), phase())}</span>
                 </p>
                 <p class="meta">
-                    <span>{txt(|t| t.elapsed_label)}" "<span id="elapsed">{elapsed}</span></span>
+                    <span>{txt(|t| t.elapsed_label)}" "<span id=(!compact).then_some("elapsed")>{elapsed}</span></span>
                     <Show when=move || job.with(|j| j.task_id.is_some())>
-                        <span>{txt(|t| t.task_label)}" "<code id="task-id">{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
+                        <span>{txt(|t| t.task_label)}" "<code id=(!compact).then_some("task-id")>{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
                     </Show>
                 </p>
             </div>
             {move || phase_detail(ui.t(), phase()).map(|d| view! { <p class="detail">{d}</p> })}
             <Show when=move || error_text.with(Option::is_some)>
-                <p id="api-error" class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
+                <p id=(!compact).then_some("api-error") class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
             </Show>
             <div class="actions">
                 <Show when=move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some())>
-                    <button id="keep-waiting" type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
+                    <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
                 </Show>
                 <Show when=can_cancel>
-                    <button id="cancel" type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
+                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
                 </Show>
@@ -212,13 +220,35 @@ pub fn JobView(
                         {move || job.with(|j| j.cost_time()).map(|s| fill(ui.t().cost_time, &[&s]))}
                         {move || job.with(|j| j.coins()).map(|c| format!(" · {}", fill(ui.t().cost_coins, &[&c])))}
                     </p>
-                    {move || before_url.get_value().zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
+                    {move || before_url.get_value().filter(|_| !compact).zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
                     <OutputList outputs=Signal::derive(move || job.with(|j| j.outputs.clone())) source_name=source_name.get_value() />
-                    <ShareButton id="share-result" label=|t| t.share_result make=share_result />
+                    {(!compact).then(|| view! { <ShareButton id="share-result" label=|t| t.share_result make=share_result /> })}
                 </div>
             </Show>
         </section>
     }
+}
+
+/// Cancels a job: one still waiting to be sent just ends; a task is cancelled on RunningHub
+/// (it then reads as cancelled, not failed).
+pub async fn cancel_job(job: RwSignal<Job>, request: &RenderRequest) {
+    job.update(|j| {
+        j.request_cancel(now_ms());
+    });
+    let Some(task_id) = job.with_untracked(|j| j.task_id.clone()) else {
+        return;
+    };
+    let answer = request
+        .target
+        .api
+        .cancel(&request.target.key, &task_id)
+        .await;
+    job.try_update(|j| match answer {
+        Ok(()) => {
+            j.on_cancelled(now_ms());
+        }
+        Err(error) => j.error = Some(error),
+    });
 }
 
 /// Sends the run request and polls, as the job's steps say, until it stops or the view goes away.

@@ -3,6 +3,7 @@
 
 pub mod account_check;
 pub mod advanced_editor;
+pub mod batch_view;
 pub mod compare_view;
 pub mod consent_banner;
 pub mod failure_details;
@@ -22,6 +23,7 @@ pub mod viewer;
 
 pub use account_check::AccountCheck;
 pub use advanced_editor::AdvancedEditor;
+pub use batch_view::BatchView;
 pub use compare_view::CompareView;
 pub use consent_banner::ConsentBanner;
 pub use failure_details::FailureDetails;

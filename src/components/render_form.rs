@@ -1,12 +1,15 @@
 use leptos::prelude::*;
 
+use crate::browser;
 use crate::i18n::{error_message, fill, Lang, Texts};
 use crate::lifecycle::form::{
     build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
 };
 use crate::protocol::sites::is_http_url;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
-use crate::state::{txt, use_ui, Connection, RenderRequest, SourcePicture, UploadState};
+use crate::state::{
+    txt, use_ui, BatchRequest, Connection, RenderRequest, SourcePicture, UploadState,
+};
 use crate::storage::Settings;
 
 use super::{AdvancedEditor, FieldInput, ImageInput, ShareButton, TextField};
@@ -80,6 +83,9 @@ pub fn RenderForm(
     /// and bill a second task).
     #[prop(into)]
     busy: Signal<bool>,
+    /// Called when several screenshots were chosen and the user starts them as a batch.
+    #[prop(optional)]
+    on_batch: Option<Callback<BatchRequest>>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -326,6 +332,113 @@ pub fn RenderForm(
         });
     };
 
+    // A batch: several screenshots for the first required picture, same settings otherwise.
+    let batch_files =
+        RwSignal::new(Vec::<(String, send_wrapper::SendWrapper<web_sys::File>)>::new());
+    let batch_node = RwSignal::new((String::new(), String::new()));
+    let concurrency = RwSignal::new("1".to_owned());
+    let budget = RwSignal::new(String::new());
+    let per_render = LocalResource::new(move || {
+        let app = webapp_id.get();
+        async move {
+            crate::storage::journal::load_all()
+                .await
+                .into_iter()
+                .filter(|r| r.webapp_id.trim() == app.trim())
+                .find_map(|r| r.coins.and_then(|c| c.parse::<f64>().ok()))
+        }
+    });
+    let batch_nodes = move || {
+        let (node, field) = batch_node.get();
+        let values: Vec<String> = slots.with(|s| {
+            s.iter()
+                .map(|s| {
+                    if s.spec.node_id == node && s.spec.field_name == field {
+                        "batch".to_owned()
+                    } else {
+                        s.value.get()
+                    }
+                })
+                .collect()
+        });
+        let raw: Vec<RawOverride> = overrides.with(|o| o.iter().map(|(_, r)| r.get()).collect());
+        let specs: Vec<FieldSpec> = slots.with(|s| s.iter().map(|s| s.spec.clone()).collect());
+        build_node_list(&specs, &values, &raw).map(|list| {
+            list.into_iter()
+                .filter(|n| !(n.node_id == node && n.field_name == field))
+                .collect::<Vec<_>>()
+        })
+    };
+    let batch_blocker = move || -> Option<String> {
+        let t = ui.t();
+        if let Err(blocker) = conn.target() {
+            return Some(blocker.message(t).to_owned());
+        }
+        if let Some(e) = webapp_error() {
+            return Some(e);
+        }
+        let (node, _) = batch_node.get();
+        if let Some(why) = slots.with(|s| {
+            s.iter()
+                .filter(|s| s.spec.node_id != node)
+                .find_map(|s| s.upload.with(|u| u.blocks_render(t)))
+        }) {
+            return Some(why.to_owned());
+        }
+        batch_nodes()
+            .err()
+            .map(|p| problem_text(t, &p))
+            .or_else(webhook_error)
+    };
+    let start_batch = move |_| {
+        let (Some(on_batch), Ok(target), Ok(nodes)) = (on_batch, conn.target(), batch_nodes())
+        else {
+            return;
+        };
+        if batch_blocker().is_some() {
+            return;
+        }
+        browser::ask_to_notify();
+        let hook = webhook.get_untracked();
+        on_batch.run(BatchRequest {
+            template: RenderRequest {
+                target,
+                source: None,
+                webapp_id: webapp_id.get_untracked().trim().to_owned(),
+                nodes,
+                webhook_url: (!hook.trim().is_empty()).then(|| hook.trim().to_owned()),
+                instance_type: instance_type.get_untracked(),
+            },
+            node: batch_node.get_untracked(),
+            files: batch_files.get_untracked(),
+            concurrency: concurrency
+                .with_untracked(|c| c.trim().parse::<usize>().ok())
+                .unwrap_or(1)
+                .clamp(1, 8),
+            budget: budget
+                .with_untracked(|b| b.trim().parse::<f64>().ok())
+                .filter(|b| *b > 0.0),
+            per_render: per_render.get_untracked().flatten(),
+            shrink: shrink_setting.get_untracked(),
+        });
+        batch_files.set(Vec::new());
+    };
+    let expected = move || {
+        let n = batch_files.with(Vec::len);
+        let t = ui.t();
+        match per_render.get().flatten() {
+            Some(cost) => fill(
+                t.expected_cost,
+                &[
+                    &n.to_string(),
+                    &format!("{:.0}", cost * n as f64),
+                    &format!("{cost:.0}"),
+                ],
+            ),
+            None => fill(t.expected_unknown, &[&n.to_string()]),
+        }
+    };
+
     let field_view = move |slot: Slot| {
         let su = is_su_app(&webapp_id.get_untracked());
         let spec = slot.spec.clone();
@@ -358,6 +471,24 @@ pub fn RenderForm(
                     t.screenshot_hint
                 }
             });
+            // The first required picture takes batches.
+            let first_required = slots.with_untracked(|s| {
+                s.iter()
+                    .find(|s| s.spec.kind == FieldKind::Image && s.spec.required)
+                    .map(|s| (s.spec.node_id.clone(), s.spec.field_name.clone()))
+            });
+            let here = (spec.node_id.clone(), spec.field_name.clone());
+            let many = (on_batch.is_some() && first_required.as_ref() == Some(&here)).then(|| {
+                Callback::new(move |files: Vec<web_sys::File>| {
+                    batch_node.set(here.clone());
+                    batch_files.set(
+                        files
+                            .into_iter()
+                            .map(|f| (f.name(), send_wrapper::SendWrapper::new(f)))
+                            .collect(),
+                    );
+                })
+            });
             let missing = {
                 let (required, node) = (spec.required, spec.node_id.clone());
                 Signal::derive(move || {
@@ -376,7 +507,7 @@ pub fn RenderForm(
                 <div class="slot">
                     {(!su).then(|| view! { <p class="slot-label">{move || label.get()}</p> })}
                     <ImageInput id label=static_label hint value=slot.value upload=slot.upload picked=slot.picked
-                        shrink=shrink_setting paste_target error=missing />
+                        shrink=shrink_setting paste_target error=missing on_many=many />
                 </div>
             }
             .into_any()
@@ -425,6 +556,30 @@ pub fn RenderForm(
                     {move || if busy.get() { ui.t().rendering_button } else { ui.t().render_button }}
                 </button>
             </div>
+            <Show when=move || batch_files.with(|b| !b.is_empty())>
+                <section id="batch-setup" class="banner info batch-setup" aria-labelledby="batch-setup-title">
+                    <h3 id="batch-setup-title">{move || fill(ui.t().batch_title, &[&batch_files.with(Vec::len).to_string()])}</h3>
+                    <p class="hint">{txt(|t| t.batch_hint)}</p>
+                    <ul class="batch-files">
+                        {move || batch_files.get().into_iter().map(|(name, _)| view! { <li>{name}</li> }).collect_view()}
+                    </ul>
+                    <div class="batch-options">
+                        <label for="concurrency">{txt(|t| t.concurrency_label)}</label>
+                        <input id="concurrency" type="text" inputmode="numeric" bind:value=concurrency />
+                        <label for="budget">{txt(|t| t.budget_label)}</label>
+                        <input id="budget" type="text" inputmode="decimal" bind:value=budget />
+                    </div>
+                    <p id="batch-expected">{expected}</p>
+                    <div class="actions">
+                        <button id="render-batch" type="button" class="primary" on:click=start_batch
+                            disabled=move || batch_blocker().is_some()>
+                            {move || fill(ui.t().render_all, &[&batch_files.with(Vec::len).to_string()])}
+                        </button>
+                        <button id="batch-clear" type="button" class="secondary" on:click=move |_| batch_files.set(Vec::new())>{txt(|t| t.clear_batch)}</button>
+                    </div>
+                    {move || batch_blocker().map(|why| view! { <p class="field-error">{why}</p> })}
+                </section>
+            </Show>
             <ShareButton id="share-link" label=|t| t.share_link make=make_link />
             <Show when=move || tried.get() && blocker().is_some()>
                 <p id="form-error" class="field-error" role="alert">{move || blocker().unwrap_or_default()}</p>

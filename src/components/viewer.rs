@@ -134,6 +134,10 @@ pub fn Viewer(
                 tabindex="-1" node_ref=dialog on:keydown=on_key>
                 <div class="viewer-bar">
                     <span id="viewer-counter">{move || format!("{} / {}", index.get().map_or(0, |i| i + 1), urls.with(Vec::len))}</span>
+                    <button id="viewer-prev" type="button" aria-label="‹" on:click=move |_| step(-1)
+                        disabled=move || urls.with(|u| u.len() < 2)>"‹"</button>
+                    <button id="viewer-next" type="button" aria-label="›" on:click=move |_| step(1)
+                        disabled=move || urls.with(|u| u.len() < 2)>"›"</button>
                     <button id="viewer-zoom-out" type="button" aria-label=txt(|t| t.zoom_out) on:click=move |_| zoom(1.0 / STEP)>"−"</button>
                     <button id="viewer-fit" type="button" on:click=move |_| fit()>{txt(|t| t.zoom_fit)}</button>
                     <button id="viewer-zoom-in" type="button" aria-label=txt(|t| t.zoom_in) on:click=move |_| zoom(STEP)>"+"</button>

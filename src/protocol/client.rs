@@ -150,13 +150,15 @@ impl Api {
     }
 }
 
-/// Sends a request and returns its body when it carries a RunningHub envelope (whatever the HTTP
-/// status: a relay may pass an upstream error page through) or an HTTP 200.
+/// Sends a request and returns its body. A 200 is read as RunningHub's answer; so is a 4xx that
+/// carries an envelope (a relay passing RunningHub's refusal through). A 5xx is always a lost
+/// answer, whatever its body: a relay's "upstream cut off" 502 must not read as a refusal, since
+/// the request may have reached RunningHub and started a task.
 pub async fn send(request: Request) -> Result<String, ApiError> {
     let response = request.send().await.map_err(fetch_error)?;
     let status = response.status();
     let body = response.text().await.map_err(fetch_error)?;
-    if status == 200 || Envelope::parse(&body).is_ok() {
+    if status == 200 || (status < 500 && Envelope::parse(&body).is_ok()) {
         Ok(body)
     } else {
         Err(ApiError::Http(status))

@@ -1,0 +1,1024 @@
+//! Helpers for the tests of the page itself (`tests/page.rs`): the compare slider, the viewer,
+//! both languages, share links, consent, sub-path hosting, the request log and screenshots.
+//!
+//! Unlike [`crate::Harness`], the pieces come apart here, because these tests need them apart:
+//! - [`Server`]: our server (simulator mode) on a free port, or any router a test builds;
+//! - [`Browser`]: a chromedriver + Chromium with its own fresh profile, a chosen browser language
+//!   and window; several may look at one server (a "colleague" opening a share link);
+//! - the page-object methods on [`Browser`] read like a user's steps.
+//!
+//! Everything is stopped when dropped, also when a test panics.
+
+use std::fs;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+use crate::{
+    artifacts_dir, dist_dir, fast_sim, sim_paths, Mode, Result, ServerConfig, SimConfig,
+    CHROMEDRIVER, CHROMIUM, DEFAULT_WAIT, TERMINAL_PHASES,
+};
+
+/// Widths of the screenshots: a phone and a wide desktop.
+pub const PHONE_WIDTH: u32 = 390;
+pub const DESKTOP_WIDTH: u32 = 1440;
+
+/// The SketchUp app of the seed document (the form's default).
+pub const SU_APP: &str = "1983061233110790146";
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+/// A server on a free loopback port, stopped on drop.
+pub struct Server {
+    /// `http://127.0.0.1:<port>`, no trailing slash.
+    pub base_url: String,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Our server in simulator mode, serving [`dist_dir`].
+    pub async fn start(sim: SimConfig) -> Result<Server> {
+        let dist = dist_dir();
+        check_dist(&dist)?;
+        let (listener, addr) = bind().await?;
+        let config = ServerConfig {
+            dist,
+            mode: Mode::Simulator,
+            sim,
+        };
+        Ok(Server::spawned(
+            addr,
+            tokio::spawn(su_render_server::run(listener, config)),
+        ))
+    }
+
+    /// Our server with the test timings of [`fast_sim`].
+    pub async fn fast() -> Result<Server> {
+        Server::start(fast_sim()).await
+    }
+
+    /// Wraps a server a test started itself (e.g. `axum::serve` of its own router).
+    pub fn spawned(addr: SocketAddr, task: tokio::task::JoinHandle<std::io::Result<()>>) -> Server {
+        Server {
+            base_url: format!("http://{addr}"),
+            task,
+        }
+    }
+
+    /// `POST`s JSON to a simulator knob; fails unless it answers 2xx.
+    pub async fn sim_post(&self, path: &str, body: &Value) -> Result<Value> {
+        let (status, text) = http("POST", &format!("{}{path}", self.base_url), Some(body)).await?;
+        if !(200..300).contains(&status) {
+            return Err(format!("{path} answered {status}: {text}").into());
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Changes how the simulator answers from now on (e.g. `{"outcome": "fail"}`).
+    pub async fn sim_control(&self, body: Value) -> Result<Value> {
+        self.sim_post(sim_paths::CONTROL, &body).await
+    }
+
+    /// Every API request the simulator received, oldest first.
+    pub async fn sim_log(&self) -> Result<Vec<Value>> {
+        let url = format!("{}{}", self.base_url, sim_paths::LOG);
+        let (status, text) = http("GET", &url, None).await?;
+        if status != 200 {
+            return Err(format!("{url} answered {status}: {text}").into());
+        }
+        match serde_json::from_str::<Value>(&text)? {
+            Value::Array(entries) => Ok(entries),
+            Value::Object(mut map) => ["entries", "log", "requests", "data"]
+                .iter()
+                .find_map(|k| match map.remove(*k) {
+                    Some(Value::Array(entries)) => Some(entries),
+                    _ => None,
+                })
+                .ok_or_else(|| format!("{url} is not a list: {text}").into()),
+            other => Err(format!("{url} is not a list: {other}").into()),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A listener on a free loopback port.
+pub async fn bind() -> Result<(tokio::net::TcpListener, SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}
+
+/// Fails with a useful message when the app has not been built.
+pub fn check_dist(dist: &Path) -> Result {
+    if dist.join("index.html").is_file() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} has no index.html: build the app first (`cargo xtask build`) or set SU_RENDER_DIST",
+            dist.display()
+        )
+        .into())
+    }
+}
+
+/// A one-shot HTTP/1.1 request with an optional JSON body; returns the status and body text.
+pub async fn http(method: &str, url: &str, body: Option<&Value>) -> Result<(u16, String)> {
+    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .build_http::<Full<Bytes>>();
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(bytes)))?;
+    let response = tokio::time::timeout(Duration::from_secs(15), client.request(request))
+        .await
+        .map_err(|_| format!("{method} {url}: no answer in 15 s"))??;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test files
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh directory under the system's temp dir, removed on drop.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> Result<TempDir> {
+        let path = std::env::temp_dir().join(format!(
+            "su-render-page-{label}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+
+    /// Writes a PNG of the simulator's kind (a gradient "rendering") as `name`; returns its
+    /// absolute path, ready for a file input.
+    pub fn png(&self, name: &str, width: u32, height: u32, seed: u64) -> Result<PathBuf> {
+        let path = self.path.join(name);
+        fs::write(&path, su_render_server::png::rendering(width, height, seed))?;
+        Ok(path.canonicalize()?)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser
+
+/// What a test wants from its browser.
+#[derive(Debug, Clone)]
+pub struct BrowserOptions {
+    /// Names the artifacts (chromedriver log, failure screenshots).
+    pub name: String,
+    /// The browser's language (`--lang` and `intl.accept_languages`), e.g. `zh-CN`, `en-US`.
+    pub lang: String,
+    pub window: (u32, u32),
+}
+
+impl BrowserOptions {
+    pub fn new(name: &str, lang: &str) -> BrowserOptions {
+        BrowserOptions {
+            name: name.to_string(),
+            lang: lang.to_string(),
+            window: crate::WINDOW,
+        }
+    }
+}
+
+/// A Chromium with a fresh profile, driven by its own chromedriver.
+pub struct Browser {
+    pub name: String,
+    pub client: Client,
+    driver: Driver,
+}
+
+impl Browser {
+    pub async fn launch(opts: BrowserOptions) -> Result<Browser> {
+        fs::create_dir_all(artifacts_dir())?;
+        let mut driver = Driver::spawn(&opts.name)?;
+        driver.wait_until_listening(Duration::from_secs(15))?;
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities(&driver.profile, &opts))
+            .connect(&driver.url())
+            .await
+            .map_err(|e| format!("chromedriver would not start a Chromium session: {e}"))?;
+        driver.session_id = client.session_id().await?;
+        Ok(Browser {
+            name: opts.name,
+            client,
+            driver,
+        })
+    }
+
+    // --- plumbing --------------------------------------------------------------------------
+
+    /// Runs a script in the page (`arguments[i]` are `args`); returns what it returns.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// A Chrome DevTools Protocol command, through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        let session = self.driver.session_id.as_deref().ok_or("no session")?;
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver.url());
+        let (status, text) =
+            http("POST", &url, Some(&json!({ "cmd": cmd, "params": params }))).await?;
+        if status != 200 {
+            return Err(format!("CDP {cmd}: {status} {text}").into());
+        }
+        let mut answer: Value = serde_json::from_str(&text)?;
+        Ok(answer["value"].take())
+    }
+
+    /// Chromedriver's log of one type (`browser` = console, `performance` = network events),
+    /// since the previous call.
+    pub async fn driver_log(&self, kind: &str) -> Result<Vec<Value>> {
+        let session = self.driver.session_id.as_deref().ok_or("no session")?;
+        let url = format!("{}/session/{session}/se/log", self.driver.url());
+        let (status, text) = http("POST", &url, Some(&json!({ "type": kind }))).await?;
+        if status != 200 {
+            return Err(format!("chromedriver log {kind}: {status} {text}").into());
+        }
+        let mut answer: Value = serde_json::from_str(&text)?;
+        match answer["value"].take() {
+            Value::Array(entries) => Ok(entries),
+            other => Err(format!("chromedriver log {kind}: {other}").into()),
+        }
+    }
+
+    /// The console since the last call, one line per message.
+    pub async fn console(&self) -> String {
+        match self.driver_log("browser").await {
+            Ok(entries) => entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "  [{}] {}",
+                        e["level"].as_str().unwrap_or("?"),
+                        e["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => format!("  (console unavailable: {e})"),
+        }
+    }
+
+    // --- navigation and waiting ------------------------------------------------------------
+
+    /// Opens `url` and waits until the app has mounted (its Render button exists).
+    /// Always a fresh page load, also when only the fragment differs from the current address
+    /// (which a browser would otherwise treat as a jump within the page).
+    pub async fn open(&self, url: &str) -> Result {
+        self.client.goto("about:blank").await?;
+        self.client.goto(url).await?;
+        self.wait_for("#render").await?;
+        // Keep every request in Resource Timing (the default buffer holds 250).
+        self.js("performance.setResourceTimingBufferSize(100000);", vec![])
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                return Ok(element);
+            }
+            if started.elapsed() > DEFAULT_WAIT {
+                return Err(self
+                    .explain(&format!("`{css}` did not appear within {DEFAULT_WAIT:?}"))
+                    .await
+                    .into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until no element matches `css`.
+    pub async fn wait_gone(&self, css: &str) -> Result {
+        self.wait_until(
+            &format!("`{css}` to go away"),
+            "return document.querySelector(arguments[0]) === null;",
+            vec![json!(css)],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Waits until `script` returns something truthy (not `false`, `null`, `0` or `""`);
+    /// returns that value. `what` says in the error what was awaited.
+    pub async fn wait_until(&self, what: &str, script: &str, args: Vec<Value>) -> Result<Value> {
+        let started = Instant::now();
+        loop {
+            let value = self.js(script, args.clone()).await?;
+            let truthy = match &value {
+                Value::Null | Value::Bool(false) => false,
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                Value::String(s) => !s.is_empty(),
+                _ => true,
+            };
+            if truthy {
+                return Ok(value);
+            }
+            if started.elapsed() > DEFAULT_WAIT {
+                return Err(self
+                    .explain(&format!(
+                        "waited {DEFAULT_WAIT:?} for {what}; last value {value}"
+                    ))
+                    .await
+                    .into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    // --- reading the page ------------------------------------------------------------------
+
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => Ok(element),
+            Err(e) => Err(self.explain(&format!("no `{css}` ({e})")).await.into()),
+        }
+    }
+
+    pub async fn exists(&self, css: &str) -> Result<bool> {
+        Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
+    }
+
+    pub async fn count(&self, css: &str) -> Result<usize> {
+        Ok(self.client.find_all(Locator::Css(css)).await?.len())
+    }
+
+    /// Visible text of the first match, trimmed.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.find(css).await?.text().await?.trim().to_string())
+    }
+
+    /// An attribute of the first match (`None` when absent).
+    pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.find(css).await?.attr(name).await?)
+    }
+
+    /// A DOM property of the first match as text (`value`, `checked`…).
+    pub async fn prop(&self, css: &str, name: &str) -> Result<String> {
+        Ok(self.find(css).await?.prop(name).await?.unwrap_or_default())
+    }
+
+    /// Whether the first match is displayed (in the layout and not hidden).
+    pub async fn is_visible(&self, css: &str) -> Result<bool> {
+        let shown = self
+            .js(
+                "const e = document.querySelector(arguments[0]);
+                 if (!e) return false;
+                 const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+                 return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(shown == Value::Bool(true))
+    }
+
+    /// The page's visible text (`document.body.innerText`), without the parts marked as another
+    /// language than the page's (`lang` attribute; the language switch names the *other*
+    /// language in that language, on purpose). Returns the text and the parts left out.
+    pub async fn visible_text(&self) -> Result<(String, Vec<String>)> {
+        let value = self
+            .js(
+                "const page = (document.documentElement.lang || '').toLowerCase();
+                 let text = document.body.innerText;
+                 const skipped = [];
+                 for (const e of document.body.querySelectorAll('[lang]')) {
+                     const lang = e.getAttribute('lang').toLowerCase();
+                     if (lang.split('-')[0] === page.split('-')[0]) continue;
+                     const own = e.innerText.trim();
+                     if (own && text.includes(own)) { text = text.replace(own, ''); skipped.push(own); }
+                 }
+                 return [text, skipped];",
+                vec![],
+            )
+            .await?;
+        let text = value[0].as_str().unwrap_or_default().to_string();
+        let skipped = value[1]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((text, skipped))
+    }
+
+    /// `<html lang>`.
+    pub async fn html_lang(&self) -> Result<String> {
+        Ok(self
+            .js("return document.documentElement.lang;", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Waits until the image matching `css` has loaded; returns its natural width.
+    pub async fn wait_image_loaded(&self, css: &str) -> Result<u64> {
+        let width = self
+            .wait_until(
+                &format!("image `{css}` to load"),
+                "const i = document.querySelector(arguments[0]);
+                 return i && i.complete ? i.naturalWidth : 0;",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(width.as_u64().unwrap_or(0))
+    }
+
+    /// Every URL the page asked for: its address, the navigation, each resource (Resource
+    /// Timing) and the network events of chromedriver's performance log since the last call.
+    pub async fn request_urls(&self) -> Result<Vec<String>> {
+        let script = "return [location.href]
+            .concat(performance.getEntriesByType('navigation').map(e => e.name))
+            .concat(performance.getEntriesByType('resource').map(e => e.name));";
+        let mut urls: Vec<String> = match self.js(script, vec![]).await? {
+            Value::Array(items) => items
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            other => return Err(format!("resource list is not an array: {other}").into()),
+        };
+        for entry in self.driver_log("performance").await? {
+            let Some(message) = entry["message"].as_str() else {
+                continue;
+            };
+            let Ok(event) = serde_json::from_str::<Value>(message) else {
+                continue;
+            };
+            if event["message"]["method"] == "Network.requestWillBeSent" {
+                if let Some(url) = event["message"]["params"]["request"]["url"].as_str() {
+                    // The browser's own pages (the new-tab page before the first `goto`) are
+                    // not the app's requests.
+                    if !url.starts_with("chrome://") && !url.starts_with("chrome-") {
+                        urls.push(url.to_string());
+                    }
+                }
+            }
+        }
+        urls.sort();
+        urls.dedup();
+        Ok(urls)
+    }
+
+    // --- acting ----------------------------------------------------------------------------
+
+    pub async fn click(&self, css: &str) -> Result {
+        let element = self.wait_for(css).await?;
+        if let Err(e) = element.click().await {
+            return Err(self
+                .explain(&format!("could not click `{css}`: {e}"))
+                .await
+                .into());
+        }
+        Ok(())
+    }
+
+    /// Replaces the content of a text field the way a user does: select all, delete, type.
+    pub async fn fill(&self, css: &str, text: &str) -> Result {
+        let field = self.wait_for(css).await?;
+        field.click().await?;
+        field.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+        if !text.is_empty() {
+            field.send_keys(text).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn select(&self, css: &str, value: &str) -> Result {
+        self.wait_for(css).await?.select_by_value(value).await?;
+        Ok(())
+    }
+
+    /// Presses keys on whatever has the focus, like a user at the keyboard. Each item is one
+    /// key (a character or a [`fantoccini::key::Key`] as `char`), pressed and released in turn;
+    /// `modifier` (e.g. Shift) is held around all of them.
+    pub async fn press(&self, modifier: Option<char>, keys: &[char]) -> Result {
+        let mut actions = KeyActions::new("keyboard".to_string());
+        if let Some(m) = modifier {
+            actions = actions.then(KeyAction::Down { value: m });
+        }
+        for &k in keys {
+            actions = actions
+                .then(KeyAction::Down { value: k })
+                .then(KeyAction::Up { value: k });
+        }
+        if let Some(m) = modifier {
+            actions = actions.then(KeyAction::Up { value: m });
+        }
+        self.client.perform_actions(actions).await?;
+        self.client.release_actions().await?;
+        Ok(())
+    }
+
+    /// The bounding box of the first match in viewport pixels: (left, top, width, height).
+    pub async fn rect(&self, css: &str) -> Result<(f64, f64, f64, f64)> {
+        let r = self
+            .js(
+                "const e = document.querySelector(arguments[0]);
+                 if (!e) return null;
+                 e.scrollIntoView({block: 'center'});
+                 const r = e.getBoundingClientRect();
+                 return [r.left, r.top, r.width, r.height];",
+                vec![json!(css)],
+            )
+            .await?;
+        let n = |i: usize| r[i].as_f64().unwrap_or(0.0);
+        if r.is_null() {
+            return Err(self.explain(&format!("no `{css}` to measure")).await.into());
+        }
+        Ok((n(0), n(1), n(2), n(3)))
+    }
+
+    /// A mouse drag across the first match of `css`, at its vertical middle, from `from` to `to`
+    /// (fractions of its width), through a few intermediate points.
+    pub async fn drag_across(&self, css: &str, from: f64, to: f64) -> Result {
+        let (left, top, width, height) = self.rect(css).await?;
+        let y = (top + height / 2.0).round();
+        let at = |f: f64| (left + width * f).round();
+        let mut mouse = MouseActions::new("mouse".to_string()).then(PointerAction::MoveTo {
+            duration: None,
+            x: at(from),
+            y,
+        });
+        mouse = mouse.then(PointerAction::Down {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        });
+        for step in 1..=4 {
+            let f = from + (to - from) * f64::from(step) / 4.0;
+            mouse = mouse.then(PointerAction::MoveTo {
+                duration: Some(Duration::from_millis(40)),
+                x: at(f),
+                y,
+            });
+        }
+        mouse = mouse.then(PointerAction::Up {
+            button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+        });
+        self.client.perform_actions(mouse).await?;
+        self.client.release_actions().await?;
+        Ok(())
+    }
+
+    /// Gives a file to a file input, as picking it in the dialog does.
+    pub async fn pick_file(&self, css: &str, path: &Path) -> Result {
+        let input = self.find(css).await?;
+        input
+            .send_keys(path.to_str().ok_or("file path is not UTF-8")?)
+            .await?;
+        Ok(())
+    }
+
+    // --- the app ---------------------------------------------------------------------------
+
+    /// Picks `path` as the SketchUp screenshot (node 112) and waits until it is uploaded.
+    pub async fn pick_screenshot(&self, path: &Path) -> Result {
+        self.pick_file("#node-112-file", path).await?;
+        self.wait_for("#node-112-status[data-state='done']").await?;
+        Ok(())
+    }
+
+    /// Types RunningHub file names for both pictures, as a user who uploaded them elsewhere.
+    pub async fn type_pictures(&self, screenshot: &str, reference: &str) -> Result {
+        self.fill("#node-112", screenshot).await?;
+        self.fill("#node-158", reference).await
+    }
+
+    pub async fn click_render(&self) -> Result {
+        self.click("#render").await
+    }
+
+    /// The job's phase (`data-phase` of `#job-status`), `None` while there is no job.
+    pub async fn phase(&self) -> Result<Option<String>> {
+        match self.client.find(Locator::Css("#job-status")).await {
+            Ok(status) => Ok(status.attr("data-phase").await?),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Waits until the job reaches `phase`; returns the phases seen on the way. Fails early when
+    /// the job ends in another phase.
+    pub async fn wait_status(&self, phase: &str) -> Result<Vec<String>> {
+        let started = Instant::now();
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            if let Some(current) = self.phase().await? {
+                if seen.last() != Some(&current) {
+                    seen.push(current.clone());
+                }
+                if current == phase {
+                    return Ok(seen);
+                }
+                if TERMINAL_PHASES.contains(&current.as_str()) {
+                    return Err(self
+                        .explain(&format!(
+                            "the job ended in `{current}` instead of `{phase}` (seen: {seen:?})"
+                        ))
+                        .await
+                        .into());
+                }
+            }
+            if started.elapsed() > DEFAULT_WAIT {
+                return Err(self
+                    .explain(&format!(
+                        "phase `{phase}` not reached within {DEFAULT_WAIT:?} (seen: {seen:?})"
+                    ))
+                    .await
+                    .into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks a share button (`#share-link` or `#share-result`) and returns the link it shows.
+    pub async fn share(&self, button: &str) -> Result<String> {
+        self.click(button).await?;
+        let css = format!(".share:has({button}) input.share-url");
+        let link = self
+            .wait_until(
+                &format!("the link of {button}"),
+                "const i = document.querySelector(arguments[0]); return i ? i.value : '';",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(link.as_str().unwrap_or_default().to_string())
+    }
+
+    // --- pictures of the page --------------------------------------------------------------
+
+    /// Lays the page out `width` CSS pixels wide (a phone below 600, with touch) until
+    /// [`Browser::reset_width`].
+    pub async fn set_width(&self, width: u32, height: u32) -> Result {
+        let mobile = width < 600;
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn reset_width(&self) -> Result {
+        self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+            .await?;
+        Ok(())
+    }
+
+    /// How far the page overflows sideways at its current width, in CSS pixels (0: it fits).
+    pub async fn horizontal_overflow(&self) -> Result<f64> {
+        Ok(self
+            .js(
+                "return Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth);",
+                vec![],
+            )
+            .await?
+            .as_f64()
+            .unwrap_or(0.0))
+    }
+
+    /// The elements that stick out past the right edge of the viewport (for reports).
+    pub async fn overflowing_elements(&self) -> Result<Vec<String>> {
+        let value = self
+            .js(
+                "const w = document.documentElement.clientWidth, out = [];
+                 for (const e of document.body.querySelectorAll('*')) {
+                     const r = e.getBoundingClientRect();
+                     if (r.width > 0 && r.right > w + 1) {
+                         out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                             (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') +
+                             ' right=' + Math.round(r.right));
+                     }
+                 }
+                 return out.slice(0, 20);",
+                vec![],
+            )
+            .await?;
+        Ok(value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Controls matching `css` whose label breaks over more than one line (e.g. a button too
+    /// narrow for its word), as `selector: "text"`.
+    pub async fn wrapped_labels(&self, css: &str) -> Result<Vec<String>> {
+        let value = self
+            .js(
+                "const out = [];
+                 for (const e of document.querySelectorAll(arguments[0])) {
+                     const r = document.createRange();
+                     r.selectNodeContents(e);
+                     const tops = new Set([...r.getClientRects()]
+                         .filter(x => x.width > 0 && x.height > 0)
+                         .map(x => Math.round(x.top + x.height / 2)));
+                     // Boxes on one line share their middle within a few pixels.
+                     const lines = [...tops].sort((a, b) => a - b)
+                         .filter((t, i, all) => i === 0 || t - all[i - 1] > 4).length;
+                     if (lines > 1) {
+                         out.push((e.id ? '#' + e.id : e.tagName.toLowerCase() + '.' + e.className)
+                             + ': ' + JSON.stringify(e.innerText) + ' on ' + lines + ' lines');
+                     }
+                 }
+                 return out;",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// A PNG of the whole page laid out `width` CSS pixels wide, saved as
+    /// `e2e/artifacts/<name>.png`. The width stays set afterwards (call
+    /// [`Browser::reset_width`]); the page is scrolled back to the top.
+    pub async fn screenshot_at(&self, width: u32, name: &str) -> Result<PathBuf> {
+        self.set_width(width, 900).await?;
+        let height = self
+            .js(
+                "return Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));",
+                vec![],
+            )
+            .await?
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(600, 8000) as u32;
+        self.set_width(width, height).await?;
+        self.js("window.scrollTo(0, 0);", vec![]).await?;
+        // One frame for the new size to be painted.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = self.client.screenshot().await?;
+        let path = artifacts_dir().join(format!("{name}.png"));
+        fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// A PNG of the viewport only, `width` × `height` CSS pixels (for overlays such as the
+    /// viewer), saved as `e2e/artifacts/<name>.png`. The size stays set afterwards.
+    pub async fn screenshot_viewport(
+        &self,
+        width: u32,
+        height: u32,
+        name: &str,
+    ) -> Result<PathBuf> {
+        self.set_width(width, height).await?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = self.client.screenshot().await?;
+        let path = artifacts_dir().join(format!("{name}.png"));
+        fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// A failure message that shows what the user saw: status, errors, console, and a
+    /// screenshot in the artifacts.
+    pub async fn explain(&self, what: &str) -> String {
+        let mut report = what.to_string();
+        if let Ok(url) = self.client.current_url().await {
+            report.push_str(&format!("\n  page: {url}"));
+        }
+        for css in [
+            "#job-status",
+            "#api-error",
+            "#form-error",
+            "#key-error",
+            "#failure",
+            "#consent",
+        ] {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    report.push_str(&format!("\n  {css}: {:?}", text.trim()));
+                }
+            }
+        }
+        let shot = artifacts_dir().join(format!("{}-failure.png", self.name));
+        match self.client.screenshot().await {
+            Ok(png) if fs::write(&shot, &png).is_ok() => {
+                report.push_str(&format!("\n  screenshot: {}", shot.display()))
+            }
+            _ => report.push_str("\n  (no screenshot)"),
+        }
+        report.push_str(&format!("\n  console:\n{}", self.console().await));
+        report
+    }
+}
+
+fn capabilities(profile: &Path, opts: &BrowserOptions) -> fantoccini::wd::Capabilities {
+    let primary = opts.lang.split('-').next().unwrap_or("en");
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                format!("--lang={}", opts.lang),
+                format!("--user-data-dir={}", profile.display()),
+                format!("--window-size={},{}", opts.window.0, opts.window.1),
+            ],
+            "prefs": { "intl": { "accept_languages": format!("{},{primary}", opts.lang) } },
+        },
+        "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
+    });
+    match caps {
+        Value::Object(map) => map,
+        _ => unreachable!("a JSON object literal"),
+    }
+}
+
+/// The chromedriver child and the browser profile it uses; both go away on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+    session_id: Option<String>,
+}
+
+impl Driver {
+    fn spawn(name: &str) -> Result<Driver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let profile = std::env::temp_dir().join(format!(
+            "su-render-page-profile-{}-{}-{port}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        fs::create_dir_all(&profile)?;
+        let log = fs::File::create(artifacts_dir().join(format!("chromedriver-{name}.log")))?;
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| {
+                format!("could not start {CHROMEDRIVER} ({e}): run `cargo xtask setup --browser`")
+            })?;
+        Ok(Driver {
+            child,
+            port,
+            profile,
+            session_id: None,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_until_listening(&mut self, limit: Duration) -> Result {
+        let started = Instant::now();
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(format!("chromedriver exited at start-up: {status}").into());
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!(
+            "chromedriver did not listen on port {} within {limit:?}",
+            self.port
+        )
+        .into())
+    }
+
+    /// Ends the browser session with a blocking request: works even while a runtime shuts down.
+    fn delete_session(&self, session: &str) {
+        use std::io::{Read, Write};
+        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        if stream.write_all(request.as_bytes()).is_ok() {
+            let mut answer = [0u8; 1024];
+            let _ = stream.read(&mut answer);
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(session) = self.session_id.take() {
+            self.delete_session(&session);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_dir_all(&self.profile);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text checks
+
+/// True for CJK ideographs, kana, hangul and full-width CJK punctuation.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF      // radicals
+        | 0x3000..=0x303F    // CJK symbols and punctuation (、。「」)
+        | 0x3040..=0x30FF    // kana
+        | 0x3100..=0x31BF    // bopomofo
+        | 0x3400..=0x4DBF    // extension A
+        | 0x4E00..=0x9FFF    // unified ideographs
+        | 0xAC00..=0xD7AF    // hangul
+        | 0xF900..=0xFAFF    // compatibility ideographs
+        | 0xFE30..=0xFE4F    // compatibility forms
+        | 0xFF00..=0xFF60    // full-width forms (，：（）)
+        | 0x20000..=0x2FA1F) // supplementary ideographs
+}
+
+/// The lines of `text` that hold CJK characters.
+pub fn cjk_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.chars().any(is_cjk))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// The host (and port) of an absolute URL; `blob:` URLs give their origin's host.
+pub fn host_of(url: &str) -> Option<&str> {
+    let url = url.strip_prefix("blob:").unwrap_or(url);
+    let rest = url.split_once("://")?.1;
+    let host_port = rest.split(['/', '?', '#']).next()?;
+    Some(host_port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cjk_is_found() {
+        assert!(cjk_lines("Render\n开始渲染\nDone").len() == 1);
+        assert!(cjk_lines("Render · 1–3 min “quoted” → ×").is_empty());
+        assert!(!cjk_lines("耗时（秒）").is_empty());
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(host_of("http://127.0.0.1:80/a?b"), Some("127.0.0.1:80"));
+        assert_eq!(host_of("blob:http://127.0.0.1:5/uuid"), Some("127.0.0.1:5"));
+        assert_eq!(host_of("data:image/png;base64,xx"), None);
+    }
+}

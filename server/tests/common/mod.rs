@@ -1,0 +1,451 @@
+//! Shared by the server's integration tests: a server on a free loopback port, a plain HTTP
+//! client, and upstreams for the relay (one that records what reaches it, one that cuts its
+//! answers).
+
+#![allow(dead_code)] // Each test crate uses its own part of this module.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use su_render_server::{Mode, ServerConfig, SimConfig};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// A well-formed key (32 lowercase hex characters).
+pub const KEY: &str = "0123456789abcdef0123456789abcdef";
+pub const SU_APP: &str = su_render_server::sim::SU_APP;
+pub const RESTYLE_APP: &str = su_render_server::sim::RESTYLE_APP;
+
+pub const RUN: &str = "/task/openapi/ai-app/run";
+pub const OUTPUTS: &str = "/task/openapi/outputs";
+pub const STATUS: &str = "/task/openapi/status";
+pub const CANCEL: &str = "/task/openapi/cancel";
+pub const UPLOAD: &str = "/task/openapi/upload";
+pub const ACCOUNT: &str = "/uc/openapi/accountStatus";
+pub const APP_DEMO: &str = "/api/webapp/apiCallDemo";
+
+/// The simulator's test key that answers `code` (`bad000…0NNN`).
+pub fn bad_key(code: u32) -> String {
+    let key = format!("bad{code:029}");
+    assert_eq!(key.len(), 32);
+    key
+}
+
+/// A `dist/` with a recognisable index page, unique to this process and call.
+pub fn dist() -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "su-render-server-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dist");
+    std::fs::write(
+        dir.join("index.html"),
+        "<!DOCTYPE html><title>SU Render test page</title>",
+    )
+    .expect("index.html");
+    dir
+}
+
+/// A server on a free loopback port; stopped when dropped.
+pub struct Server {
+    /// `http://127.0.0.1:<port>`, no trailing slash.
+    pub base: String,
+    handle: JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+pub async fn start(mode: Mode, sim: SimConfig) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let config = ServerConfig {
+        dist: dist(),
+        mode,
+        sim,
+    };
+    let handle = tokio::spawn(su_render_server::run(listener, config));
+    Server {
+        base: format!("http://{addr}"),
+        handle,
+    }
+}
+
+/// A simulator whose tasks finish at once unless a test says otherwise.
+pub async fn simulator() -> Server {
+    start(
+        Mode::Simulator,
+        SimConfig {
+            queue_ms: 0,
+            run_ms: 0,
+            poll_first_ms: Some(200),
+            poll_steady_ms: Some(300),
+        },
+    )
+    .await
+}
+
+/// A relay to `upstream`.
+pub async fn relay(upstream: &str) -> Server {
+    start(
+        Mode::Relay {
+            upstream: upstream.to_owned(),
+        },
+        SimConfig::default(),
+    )
+    .await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// An answer, whole.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The body as JSON; panics with the body when it is not.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
+    }
+
+    /// `code` of a RunningHub envelope.
+    pub fn code(&self) -> i64 {
+        let json = self.json();
+        json["code"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no code in {json}"))
+    }
+
+    pub fn data(&self) -> Value {
+        self.json()["data"].clone()
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = response.bytes().await.expect("body").to_vec();
+    Answer {
+        status,
+        content_type,
+        headers,
+        bytes,
+    }
+}
+
+pub async fn post(base: &str, path: &str, body: &Value) -> Answer {
+    let response = client()
+        .post(format!("{base}{path}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    answer(response).await
+}
+
+pub async fn get(base: &str, path: &str) -> Answer {
+    let response = client()
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    answer(response).await
+}
+
+/// Uploads `bytes` as `name` the way the app does (multipart: apiKey, file, fileType).
+pub async fn upload(base: &str, key: &str, name: &str, bytes: Vec<u8>) -> Answer {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str("image/png")
+        .expect("mime");
+    let form = reqwest::multipart::Form::new()
+        .text("apiKey", key.to_owned())
+        .part("file", part)
+        .text("fileType", "input");
+    let response = client()
+        .post(format!("{base}{UPLOAD}"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    answer(response).await
+}
+
+/// The simulator's request log.
+pub async fn sim_log(base: &str) -> Vec<Value> {
+    match get(base, "/__sim/log").await.json() {
+        Value::Array(entries) => entries,
+        other => panic!("log is not a list: {other}"),
+    }
+}
+
+pub fn entries<'a>(log: &'a [Value], path: &str) -> Vec<&'a Value> {
+    log.iter().filter(|e| e["path"] == path).collect()
+}
+
+/// Starts a task on the simulator and returns its id.
+pub async fn start_task(base: &str) -> String {
+    let run = post(
+        base,
+        RUN,
+        &serde_json::json!({"apiKey": KEY, "webappId": SU_APP}),
+    )
+    .await;
+    assert_eq!(run.code(), 0, "{}", run.text());
+    run.data()["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("taskId is a string: {}", run.text()))
+        .to_owned()
+}
+
+/// One request as an upstream saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// An upstream that records every request and answers it: `/task/openapi/status` with an
+/// nginx-style 500 page, everything else with a JSON envelope that echoes the request.
+pub struct Recorder {
+    pub base: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    handle: JoinHandle<()>,
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl Recorder {
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+pub async fn recorder() -> Recorder {
+    use axum::body::Bytes;
+    use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+    use axum::response::IntoResponse;
+
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let log = seen.clone();
+    let app = axum::Router::new()
+        .fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let log = log.clone();
+                async move {
+                    let content_type = headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    log.lock().expect("lock").push(Seen {
+                        method: method.to_string(),
+                        target: uri.to_string(),
+                        content_type,
+                        body: body.to_vec(),
+                    });
+                    if uri.path() == STATUS {
+                        return (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            [(header::CONTENT_TYPE, "text/html")],
+                            "<html><body>upstream is down</body></html>",
+                        )
+                            .into_response();
+                    }
+                    let echo = serde_json::json!({
+                        "code": 0, "msg": "success",
+                        "data": {"method": method.as_str(), "target": uri.to_string(), "bytes": body.len()},
+                    });
+                    (
+                        [
+                            (header::CONTENT_TYPE, "application/json;charset=UTF-8"),
+                            (header::HeaderName::from_static("x-upstream"), "recorder"),
+                        ],
+                        echo.to_string(),
+                    )
+                        .into_response()
+                }
+            },
+        )
+        // Uploads of several MB pass through here.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Recorder {
+        base: format!("http://{addr}"),
+        seen,
+        handle,
+    }
+}
+
+/// An upstream that reads each request whole, then writes half an answer and closes the
+/// connection. Counts the requests it read, by request line.
+pub struct CutUpstream {
+    pub base: String,
+    pub requests: Arc<Mutex<Vec<String>>>,
+    handle: JoinHandle<()>,
+}
+
+impl Drop for CutUpstream {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+impl CutUpstream {
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+pub async fn cut_upstream() -> CutUpstream {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = requests.clone();
+    let handle = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let Some(line) = read_request(&mut stream).await else {
+                    return;
+                };
+                log.lock().expect("lock").push(line);
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\":0")
+                    .await;
+                let _ = stream.flush().await;
+                // Dropping the stream closes the connection with 90 bytes still owed.
+            });
+        }
+    });
+    CutUpstream {
+        base: format!("http://{addr}"),
+        requests,
+        handle,
+    }
+}
+
+/// Reads one HTTP/1.1 request (headers, then a body by Content-Length or chunks); returns its
+/// request line.
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(at) = find(&buf, b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let line = head.lines().next()?.to_owned();
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_ascii_lowercase())
+        })
+    };
+    let mut body = buf[head_end..].to_vec();
+    if let Some(length) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        while body.len() < length {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        while !chunked_complete(&body) {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    Some(line)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Whether a chunked body has arrived up to its last (empty) chunk and the final CRLF.
+fn chunked_complete(body: &[u8]) -> bool {
+    let mut at = 0;
+    loop {
+        let Some(eol) = find(&body[at..], b"\r\n") else {
+            return false;
+        };
+        let size_text = String::from_utf8_lossy(&body[at..at + eol]).to_string();
+        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+        else {
+            return false;
+        };
+        at += eol + 2;
+        if size == 0 {
+            // Trailers (none expected) end with an empty line.
+            return find(&body[at..], b"\r\n").is_some();
+        }
+        at += size + 2;
+        if at > body.len() {
+            return false;
+        }
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+pub async fn dead_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    listener.local_addr().expect("addr").port()
+}

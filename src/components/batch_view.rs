@@ -1,0 +1,303 @@
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::image_input::problem_text;
+use super::job_view::{cancel_job, phase_name};
+use super::JobView;
+use crate::browser;
+use crate::i18n::{error_message, fill};
+use crate::lifecycle::{Job, Phase};
+use crate::picture;
+use crate::protocol::NodeInfo;
+use crate::state::{txt, use_ui, BatchProgress, BatchRequest, RenderRequest, SourcePicture};
+use crate::storage::journal::{JobRecord, RECORD_VERSION};
+
+/// Where one screenshot of a batch stands.
+#[derive(Debug, Clone, PartialEq)]
+enum Status {
+    Waiting,
+    Preparing,
+    Uploading,
+    /// Its job runs (see `run`).
+    Rendering,
+    /// Its job ended in this phase.
+    Ended(Phase),
+    /// It never got to render (the picture was refused, or the upload failed): why.
+    Refused(String),
+    Cancelled,
+    OverBudget,
+}
+
+impl Status {
+    fn slug(&self) -> &'static str {
+        match self {
+            Status::Waiting => "waiting",
+            Status::Preparing => "preparing",
+            Status::Uploading => "uploading",
+            Status::Rendering => "rendering",
+            Status::Ended(phase) => phase.slug(),
+            Status::Refused(_) => "refused",
+            Status::Cancelled => "cancelled",
+            Status::OverBudget => "over-budget",
+        }
+    }
+
+    fn active(&self) -> bool {
+        matches!(
+            self,
+            Status::Preparing | Status::Uploading | Status::Rendering
+        )
+    }
+
+    fn finished(&self) -> bool {
+        matches!(
+            self,
+            Status::Ended(_) | Status::Refused(_) | Status::Cancelled | Status::OverBudget
+        )
+    }
+
+    fn retryable(&self) -> bool {
+        matches!(
+            self,
+            Status::Refused(_) | Status::Cancelled | Status::OverBudget
+        ) || matches!(self, Status::Ended(p) if *p != Phase::Succeeded)
+    }
+}
+
+type Run = (RwSignal<Job>, Arc<RenderRequest>, JobRecord);
+
+#[derive(Clone)]
+struct Item {
+    name: String,
+    file: send_wrapper::SendWrapper<web_sys::File>,
+    status: RwSignal<Status>,
+    run: RwSignal<Option<Run>>,
+}
+
+/// A batch: one row per screenshot, started in order with at most `concurrency` at once. A busy
+/// RunningHub (421) makes a row wait and retry on its own, so the queue waits instead of failing;
+/// a budget stops the queue before it would be exceeded.
+#[component]
+pub fn BatchView(
+    /// What to render.
+    batch: Arc<BatchRequest>,
+) -> impl IntoView {
+    let ui = use_ui();
+    let items: Vec<Item> = batch
+        .files
+        .iter()
+        .map(|(name, file)| Item {
+            name: name.clone(),
+            file: file.clone(),
+            status: RwSignal::new(Status::Waiting),
+            run: RwSignal::new(None),
+        })
+        .collect();
+    let items = StoredValue::new(items);
+    let total = batch.files.len();
+
+    let start = {
+        let batch = batch.clone();
+        move |item: Item| {
+            let batch = batch.clone();
+            item.status.set(Status::Preparing);
+            spawn_local(async move {
+                let (shrink, max_side) = batch.shrink;
+                let ready = match picture::prepare(&item.file, shrink, max_side).await {
+                    Ok(ready) => ready,
+                    Err(problem) => {
+                        item.status.try_set(Status::Refused(problem_text(
+                            ui.t(),
+                            &problem,
+                            &item.name,
+                        )));
+                        return;
+                    }
+                };
+                item.status.try_set(Status::Uploading);
+                let target = &batch.template.target;
+                let uploaded = match target
+                    .api
+                    .upload(&target.key, &ready.blob, &ready.upload_name)
+                    .await
+                {
+                    Ok(uploaded) => uploaded,
+                    Err(error) => {
+                        let text =
+                            error_message(&error, ui.lang.get_untracked(), target.api.base());
+                        item.status.try_set(Status::Refused(text));
+                        return;
+                    }
+                };
+                if item.status.try_get_untracked() != Some(Status::Uploading) {
+                    // Cancelled meanwhile.
+                    return;
+                }
+                let mut request = batch.template.clone();
+                request.nodes.insert(
+                    0,
+                    NodeInfo::text(&batch.node.0, &batch.node.1, &uploaded.file_name),
+                );
+                request.source = Some(SourcePicture {
+                    name: item.name.clone(),
+                    blob: send_wrapper::SendWrapper::new(ready.blob.clone()),
+                });
+                let now = browser::now_ms();
+                let record = JobRecord {
+                    v: RECORD_VERSION,
+                    id: format!("{}-{:06}", now as u64, (browser::random() * 1e6) as u32),
+                    created_ms: now,
+                    base: target.api.base().to_owned(),
+                    webapp_id: request.webapp_id.clone(),
+                    nodes: request.nodes.clone(),
+                    instance_type: request.instance_type.clone(),
+                    source_name: Some(item.name.clone()),
+                    task_id: None,
+                    phase: Phase::Submitting.slug().to_owned(),
+                    outputs: Vec::new(),
+                    cost_time: None,
+                    coins: None,
+                    ended_ms: None,
+                    kept: Vec::new(),
+                };
+                let job = RwSignal::new(Job::new(now, &request.target.plan));
+                item.run.try_set(Some((job, Arc::new(request), record)));
+                item.status.try_set(Status::Rendering);
+            });
+        }
+    };
+
+    // The scheduler: marks ended jobs, then starts what the limit and the budget allow.
+    let budget = batch.budget;
+    let per_render = batch.per_render;
+    let concurrency = batch.concurrency.max(1);
+    let progress = use_context::<BatchProgress>();
+    Effect::new(move |_| {
+        let list = items.get_value();
+        for item in &list {
+            if item.status.get() == Status::Rendering {
+                let ended = item.run.with(|r| {
+                    r.as_ref()
+                        .map(|(job, ..)| job.get().phase)
+                        .filter(|p| p.is_final())
+                });
+                if let Some(phase) = ended {
+                    if phase == Phase::Succeeded {
+                        let t = ui.t();
+                        browser::notify_if_hidden(t.notify_done, &item.name);
+                    }
+                    item.status.set(Status::Ended(phase));
+                }
+            }
+        }
+        let spent: f64 = list
+            .iter()
+            .filter_map(|i| {
+                i.run
+                    .with(|r| r.as_ref().and_then(|(job, ..)| job.with(|j| j.coins())))
+            })
+            .filter_map(|c| c.parse::<f64>().ok())
+            .sum();
+        let mut active = list
+            .iter()
+            .filter(|i| i.status.with(Status::active))
+            .count();
+        for item in list.iter().filter(|i| i.status.get() == Status::Waiting) {
+            if active >= concurrency {
+                break;
+            }
+            if let (Some(budget), Some(cost)) = (budget, per_render) {
+                // Count renders under way as if they cost what the last one did.
+                if spent + cost * (active as f64 + 1.0) > budget {
+                    item.status.set(Status::OverBudget);
+                    continue;
+                }
+            }
+            start(item.clone());
+            active += 1;
+        }
+        let done = list
+            .iter()
+            .filter(|i| i.status.with(Status::finished))
+            .count();
+        if let Some(BatchProgress(progress)) = progress {
+            progress.set((done < list.len()).then_some((done, list.len())));
+        }
+    });
+    on_cleanup(move || {
+        if let Some(BatchProgress(progress)) = progress {
+            progress.try_set(None);
+        }
+    });
+
+    let cancel_all = move |_| {
+        for item in items.get_value() {
+            match item.status.get_untracked() {
+                Status::Waiting | Status::Preparing | Status::Uploading => {
+                    item.status.set(Status::Cancelled)
+                }
+                Status::Rendering => {
+                    if let Some((job, request, _)) = item.run.get_untracked() {
+                        spawn_local(async move { cancel_job(job, &request).await });
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    let done =
+        move || items.with_value(|l| l.iter().filter(|i| i.status.with(Status::finished)).count());
+
+    view! {
+        <section id="batch" class="card batch" aria-labelledby="batch-title">
+            <div class="history-head">
+                <h2 id="batch-title">{move || fill(ui.t().batch_title, &[&total.to_string()])}</h2>
+                <button id="batch-cancel-all" type="button" class="secondary" disabled=move || done() == total on:click=cancel_all>
+                    {txt(|t| t.cancel_all)}
+                </button>
+            </div>
+            <p id="batch-progress" class="hint" role="status" aria-live="polite">
+                {move || fill(ui.t().batch_progress, &[&done().to_string(), &total.to_string()])}
+            </p>
+            <ol class="batch-list">
+                {items.get_value().into_iter().map(|item| {
+                    let status = item.status;
+                    let run = item.run;
+                    let label = move || {
+                        let t = ui.t();
+                        match status.get() {
+                            Status::Waiting => t.item_waiting.to_owned(),
+                            Status::Preparing => t.item_preparing.to_owned(),
+                            Status::Uploading => t.item_uploading.to_owned(),
+                            Status::Rendering => String::new(),
+                            Status::Ended(phase) => phase_name(t, phase).to_owned(),
+                            Status::Refused(why) => why,
+                            Status::Cancelled => t.phase_cancelled.to_owned(),
+                            Status::OverBudget => t.item_over_budget.to_owned(),
+                        }
+                    };
+                    let retry = move |_| {
+                        run.set(None);
+                        status.set(Status::Waiting);
+                    };
+                    view! {
+                        <li class="batch-item" data-state=move || status.with(Status::slug)>
+                            <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{label}</span></p>
+                            <div class="actions small">
+                                <Show when=move || status.get() == Status::Waiting>
+                                    <button type="button" class="secondary item-cancel" on:click=move |_| status.set(Status::Cancelled)>{txt(|t| t.cancel_button)}</button>
+                                </Show>
+                                <Show when=move || status.with(Status::retryable)>
+                                    <button type="button" class="secondary item-retry" on:click=retry>{txt(|t| t.retry)}</button>
+                                </Show>
+                            </div>
+                            {move || run.get().map(|(job, request, record)| view! { <JobView job request record compact=true /> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
