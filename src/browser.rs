@@ -188,3 +188,74 @@ pub fn notify_if_hidden(title: &str, body: &str) {
         let _ = web_sys::Notification::new_with_options(title, &options);
     }
 }
+
+/// A Web Lock held until dropped (or a stand-in where the browser has no Web Locks).
+pub struct LockGuard {
+    release: Option<js_sys::Function>,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            let _ = release.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Takes the Web Lock `name` if no other tab holds it. Tabs share the journal: the holder of a
+/// job's lock is the one tab that polls it and writes its record. Browsers without the API (old
+/// ones) get a guard that locks nothing.
+pub async fn try_lock(name: &str) -> Option<LockGuard> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let navigator = web_sys::window()?.navigator();
+    let locks = js_sys::Reflect::get(&navigator, &"locks".into())
+        .ok()
+        .filter(|l| !l.is_undefined());
+    let Some(locks) = locks else {
+        return Some(LockGuard { release: None });
+    };
+    let request: js_sys::Function = js_sys::Reflect::get(&locks, &"request".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+
+    // `held` is what the lock callback returns: the lock lasts until it resolves.
+    let release = Rc::new(RefCell::new(None::<js_sys::Function>));
+    let held = {
+        let release = release.clone();
+        js_sys::Promise::new(&mut |resolve, _| *release.borrow_mut() = Some(resolve))
+    };
+    // `decided` tells whether the lock was granted, as soon as the browser knows.
+    let decide = Rc::new(RefCell::new(None::<js_sys::Function>));
+    let decided = {
+        let decide = decide.clone();
+        js_sys::Promise::new(&mut |resolve, _| *decide.borrow_mut() = Some(resolve))
+    };
+    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        let granted = !lock.is_null() && !lock.is_undefined();
+        if let Some(decide) = decide.borrow_mut().take() {
+            let _ = decide.call1(&JsValue::NULL, &JsValue::from_bool(granted));
+        }
+        if granted {
+            held.into()
+        } else {
+            js_sys::Promise::resolve(&JsValue::NULL).into()
+        }
+    });
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE).ok()?;
+    request
+        .call3(&locks, &name.into(), &options, &callback)
+        .ok()?;
+    let granted = wasm_bindgen_futures::JsFuture::from(decided)
+        .await
+        .ok()?
+        .as_bool()
+        .unwrap_or(false);
+    let release = release.borrow_mut().take();
+    granted.then_some(LockGuard { release })
+}

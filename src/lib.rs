@@ -129,8 +129,13 @@ pub fn App() -> impl IntoView {
                 // Newest first: the newest unfinished task goes back on screen.
                 Some(phase) if resumable.is_none() => resumable = Some((record, phase)),
                 Some(_) => {}
+                // A run whose answer never came: unknown, unless another tab is sending it now.
                 None => {
-                    let _ = storage::journal::save(&record).await;
+                    if let Some(_free) =
+                        browser::try_lock(&format!("su-render-job-{}", record.id)).await
+                    {
+                        let _ = storage::journal::save(&record).await;
+                    }
                 }
             }
         }

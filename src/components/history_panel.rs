@@ -12,24 +12,7 @@ use crate::state::{txt, use_ui, HistoryVersion, Refill};
 use crate::storage::journal::{self, JobRecord};
 
 fn phase_of(slug: &str) -> Phase {
-    [
-        Phase::Submitting,
-        Phase::Waiting,
-        Phase::Queued,
-        Phase::Running,
-        Phase::Reconnecting,
-        Phase::Succeeded,
-        Phase::NoOutput,
-        Phase::Failed,
-        Phase::Refused,
-        Phase::NotFound,
-        Phase::TimedOut,
-        Phase::Cancelled,
-        Phase::Unknown,
-    ]
-    .into_iter()
-    .find(|p| p.slug() == slug)
-    .unwrap_or(Phase::Unknown)
+    Phase::from_slug(slug).unwrap_or(Phase::Unknown)
 }
 
 /// Past renders, newest first, from the journal: view, use the settings again, keep the

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
 
-use crate::browser::{now_ms, random, sleep};
+use crate::browser::{self, now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
 use crate::state::{txt, use_ui, HistoryVersion, RenderRequest};
@@ -281,6 +281,30 @@ async fn drive(
         }
     };
     let state = || job.try_with_untracked(|j| (j.phase, j.task_id.clone()));
+    // One tab drives a job: the holder of its lock. Another tab that shows the same job (it
+    // resumed it after a reload too) follows the journal until the lock is free.
+    let Some(id) = record.try_with_value(|r| r.id.clone()) else {
+        return;
+    };
+    let _lock = loop {
+        if !alive.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Some(lock) = browser::try_lock(&format!("su-render-job-{id}")).await {
+            break lock;
+        }
+        if let Some(stored) = journal::load(&id).await {
+            let followed = job.try_update(|j| {
+                stored.show_on(j);
+                j.phase.is_final()
+            });
+            record.try_set_value(stored);
+            if followed != Some(false) {
+                return;
+            }
+        }
+        sleep(2_000).await;
+    };
     persist().await;
     let still_wanted = || {
         alive.load(Ordering::Relaxed)

@@ -53,6 +53,28 @@ impl Phase {
         }
     }
 
+    /// Every phase, for lookups by slug.
+    pub const ALL: [Phase; 13] = [
+        Phase::Submitting,
+        Phase::Waiting,
+        Phase::Queued,
+        Phase::Running,
+        Phase::Reconnecting,
+        Phase::Succeeded,
+        Phase::NoOutput,
+        Phase::Failed,
+        Phase::Refused,
+        Phase::NotFound,
+        Phase::TimedOut,
+        Phase::Cancelled,
+        Phase::Unknown,
+    ];
+
+    /// The phase with this slug.
+    pub fn from_slug(slug: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.slug() == slug)
+    }
+
     /// True once nothing more will happen without the user.
     pub fn is_final(self) -> bool {
         !matches!(
@@ -138,6 +160,23 @@ impl Job {
         job.deadline_ms = now_ms + plan.timeout_ms as f64;
         job.go_on(phase);
         job
+    }
+
+    /// Shows what another tab, which drives this job, wrote to the journal.
+    pub fn follow(
+        &mut self,
+        phase: Phase,
+        task_id: Option<String>,
+        outputs: Vec<OutputFile>,
+        ended_ms: Option<f64>,
+    ) {
+        self.phase = phase;
+        self.task_id = task_id;
+        self.outputs = outputs;
+        self.ended_ms = ended_ms;
+        if !phase.is_final() {
+            self.live_phase = phase;
+        }
     }
 
     /// Milliseconds from the start to the end (or to `now_ms` while it goes on).

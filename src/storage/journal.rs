@@ -90,6 +90,17 @@ impl JobRecord {
         })
     }
 
+    /// Copies what this record says onto a job that another tab drives.
+    pub fn show_on(&self, job: &mut Job) {
+        let phase = Phase::from_slug(&self.phase).unwrap_or(Phase::Unknown);
+        job.follow(
+            phase,
+            self.task_id.clone(),
+            self.output_files(),
+            self.ended_ms,
+        );
+    }
+
     pub fn output_files(&self) -> Vec<OutputFile> {
         self.outputs
             .iter()
@@ -204,6 +215,12 @@ mod idb {
             .await
     }
 
+    /// One record.
+    pub async fn load(id: &str) -> Option<JobRecord> {
+        let json = Db::open().await.ok()?.get(JOBS, id, "json").await.ok()??;
+        JobRecord::from_json(&json.as_string()?)
+    }
+
     /// Every readable record, newest first.
     pub async fn load_all() -> Vec<JobRecord> {
         let Ok(db) = Db::open().await else {
@@ -258,4 +275,4 @@ mod idb {
     }
 }
 
-pub use idb::{clear_all, delete, keep_file, kept_file, load_all, save};
+pub use idb::{clear_all, delete, keep_file, kept_file, load, load_all, save};
