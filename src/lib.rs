@@ -212,8 +212,13 @@ pub fn App() -> impl IntoView {
         batch.set(Some((id, Arc::new(request))));
     });
     let on_resume = Callback::new(move |record: JobRecord| {
-        let mut record = record;
-        if let Some(phase) = record.after_reload() {
+        // The user asked: poll it again, whatever ended the last look (a timeout, a reload).
+        let phase = if record.phase == "running" {
+            lifecycle::Phase::Running
+        } else {
+            lifecycle::Phase::Queued
+        };
+        if record.task_id.is_some() {
             resume(record, phase);
         }
     });

@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 pub use su_render_server::{Mode, ServerConfig, SimConfig};
 
 pub mod client;
+pub mod journal;
 pub mod page;
 
 /// Errors of the harness: anything, with a message that says what the page looked like.

@@ -9,6 +9,7 @@ use send_wrapper::SendWrapper;
 use crate::browser::{self, now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
+use crate::protocol::ApiError;
 use crate::state::{txt, use_ui, HistoryVersion, RenderRequest};
 use crate::storage::journal::{self, JobRecord};
 
@@ -251,6 +252,28 @@ pub async fn cancel_job(job: RwSignal<Job>, request: &RenderRequest) {
     });
 }
 
+/// How long one poll may go unanswered before it counts as a network fault (reconnecting).
+const POLL_TIMEOUT_MS: u32 = 30_000;
+/// How long the run request may take.
+const RUN_TIMEOUT_MS: u32 = 90_000;
+
+/// The answer, or a network error when none came within `ms`.
+async fn within<T>(
+    ms: u32,
+    request: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    use futures::future::{select, Either};
+    let timer = sleep(ms);
+    futures::pin_mut!(request, timer);
+    match select(request, timer).await {
+        Either::Left((answer, _)) => answer,
+        Either::Right(((), _)) => Err(ApiError::Network(format!(
+            "no answer within {} s",
+            ms / 1000
+        ))),
+    }
+}
+
 /// Sends the run request and polls, as the job's steps say, until it stops or the view goes away.
 async fn drive(
     job: RwSignal<Job>,
@@ -321,7 +344,9 @@ async fn drive(
                 if !still_wanted() {
                     break;
                 }
-                let answer = target.api.run(&request.run_body()).await;
+                // A run that gets no answer in time may still have started a task: it ends
+                // as "unknown", never sent again.
+                let answer = within(RUN_TIMEOUT_MS, target.api.run(&request.run_body())).await;
                 job.try_update(|j| j.on_run(answer, now_ms(), &target.plan, random()))
                     .unwrap_or(Step::Stop)
             }
@@ -331,10 +356,11 @@ async fn drive(
                 let Some(task_id) = task_id.filter(|_| still_wanted()) else {
                     break;
                 };
-                let answer = target
-                    .api
-                    .outputs(&target.key, &task_id, signal.as_ref())
-                    .await;
+                let answer = within(
+                    POLL_TIMEOUT_MS,
+                    target.api.outputs(&target.key, &task_id, signal.as_ref()),
+                )
+                .await;
                 if !alive.load(Ordering::Relaxed) {
                     break;
                 }

@@ -76,7 +76,8 @@ impl JobRecord {
     /// What a reload makes of an unfinished record: with a task id, poll it again; without one
     /// the run answer never came, so the outcome is unknown and nothing is sent again.
     pub fn after_reload(&mut self) -> Option<Phase> {
-        if !self.unfinished() {
+        // A timed-out task is checked again only when the user asks ("Check again").
+        if !self.unfinished() || self.phase == "timed-out" {
             return None;
         }
         if self.task_id.is_none() {
@@ -174,6 +175,13 @@ mod tests {
         assert_eq!(r.after_reload(), Some(Phase::Running));
         r.phase = "queued".into();
         assert_eq!(r.after_reload(), Some(Phase::Queued));
+        r.phase = "timed-out".into();
+        assert_eq!(
+            r.after_reload(),
+            None,
+            "a timed-out task waits for the user's 'check again'"
+        );
+        assert_eq!(r.phase, "timed-out");
         r.phase = "succeeded".into();
         assert_eq!(r.after_reload(), None);
         assert_eq!(r.phase, "succeeded");

@@ -4,6 +4,8 @@
 //! `../shared/toolchain.md` for why each version is pinned), so the README can stay at two
 //! commands: `cargo xtask serve` and `cargo xtask test`.
 
+mod bench;
+mod budget;
 mod csp;
 mod sizes;
 mod steps;
@@ -21,8 +23,11 @@ usage: cargo xtask <command>
   build               setup, release build with trunk, size table of dist/
   serve [--port 8080] [--host 127.0.0.1] [--relay cn|ai|URL] [--fast-poll] [server flags…]
                       build, then run the local server (simulator unless --relay) in the foreground
-  test                setup --browser, fmt, clippy, native tests, browser tests, release build, e2e
-  bench               (not yet)
+  test                setup --browser, fmt, clippy, native tests, browser tests, release build,
+                      byte budget (size-budget.toml), e2e
+  bench [--runs 7]    release build, then bytes, first paint, polling, upload prep and memory;
+                      prints the tables and writes BENCHMARKS.md
+  budget              check the last build (dist/) against size-budget.toml, without building
 ";
 
 fn main() -> ExitCode {
@@ -36,10 +41,8 @@ fn main() -> ExitCode {
         Some("build") => build(&root),
         Some("serve") => serve(&root, &args[1..]),
         Some("test") => test(&root),
-        Some("bench") => {
-            println!("bench: not yet (tracked in a later issue)");
-            Ok(())
-        }
+        Some("bench") => bench::bench(&root, &args[1..]),
+        Some("budget") => budget::check(&root),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -180,6 +183,7 @@ fn test(root: &Path) -> Result<(), String> {
                 .current_dir(root),
         )?;
         steps.step("release build + sizes", || release_build(root))?;
+        steps.step("byte budget (size-budget.toml)", || budget::check(root))?;
         steps.command(
             "end-to-end tests (fantoccini + chromedriver)",
             cargo()

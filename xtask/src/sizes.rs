@@ -1,5 +1,7 @@
-//! The size table printed after a release build: what a visitor downloads, raw and gzip -9.
+//! What a visitor downloads: every file of `dist/`, raw, gzip -9 and (for the bench) brotli 11,
+//! and which of them the first view needs.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,16 +9,52 @@ use std::path::{Path, PathBuf};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-const KINDS: [&str; 5] = ["wasm", "JS", "CSS", "HTML", "other"];
+pub const KINDS: [&str; 5] = ["wasm", "JS", "CSS", "HTML", "other"];
 
-fn kind_of(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()) {
+/// One file of `dist/`.
+pub struct FileSize {
+    /// Relative to `dist/`, with `/` separators.
+    pub name: String,
+    pub kind: &'static str,
+    pub raw: u64,
+    pub gzip: u64,
+    /// Only measured when asked for (quality 11 takes a few seconds on the wasm).
+    pub brotli: Option<u64>,
+    /// Needed for the first view: `index.html` and what it references, transitively.
+    pub first_load: bool,
+}
+
+/// Sums of a group of files.
+#[derive(Default, Clone, Copy)]
+pub struct Totals {
+    pub files: u32,
+    pub raw: u64,
+    pub gzip: u64,
+    pub brotli: u64,
+}
+
+impl Totals {
+    fn add(&mut self, file: &FileSize) {
+        self.files += 1;
+        self.raw += file.raw;
+        self.gzip += file.gzip;
+        self.brotli += file.brotli.unwrap_or(0);
+    }
+}
+
+fn kind_of(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
         Some("wasm") => "wasm",
         Some("js" | "mjs") => "JS",
         Some("css") => "CSS",
         Some("html") => "HTML",
         _ => "other",
     }
+}
+
+/// Precompressed copies (`x.js.gz`, `x.js.br`) are another encoding of a file, not a download.
+fn is_precompressed(name: &str) -> bool {
+    name.ends_with(".gz") || name.ends_with(".br")
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -31,62 +69,142 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn gzip_len(bytes: &[u8]) -> std::io::Result<u64> {
+pub fn gzip_len(bytes: &[u8]) -> u64 {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().map(|v| v.len() as u64).unwrap_or(0)
 }
 
-fn kb(bytes: u64) -> String {
-    format!("{:.1} KiB", bytes as f64 / 1024.0)
+pub fn brotli_len(bytes: &[u8]) -> u64 {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    let mut input = bytes;
+    match brotli::BrotliCompress(&mut input, &mut out, &params) {
+        Ok(_) => out.len() as u64,
+        Err(_) => 0,
+    }
 }
 
-/// Prints one row per kind of file in `dist` (files, raw, gzip -9) and a total.
-pub fn print_table(dist: &Path) -> Result<(), String> {
+/// Measures every file of `dist` (brotli too when `with_brotli`), sorted by name.
+pub fn measure(dist: &Path, with_brotli: bool) -> Result<Vec<FileSize>, String> {
+    let mut paths = Vec::new();
+    files_under(dist, &mut paths).map_err(|e| format!("reading {}: {e}", dist.display()))?;
     let mut files = Vec::new();
-    files_under(dist, &mut files).map_err(|e| format!("reading {}: {e}", dist.display()))?;
+    let mut texts = Vec::new();
+    for path in paths {
+        let name = path
+            .strip_prefix(dist)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if is_precompressed(&name) {
+            continue;
+        }
+        let bytes = fs::read(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let kind = kind_of(&name);
+        if matches!(kind, "HTML" | "CSS" | "JS") {
+            texts.push((name.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+        }
+        files.push(FileSize {
+            kind,
+            raw: bytes.len() as u64,
+            gzip: gzip_len(&bytes),
+            brotli: with_brotli.then(|| brotli_len(&bytes)),
+            first_load: false,
+            name,
+        });
+    }
     if files.is_empty() {
         return Err(format!(
             "{} is empty: the build produced nothing",
             dist.display()
         ));
     }
-    // (count, raw, gzip) per kind, in KINDS order.
-    let mut rows = [(0u32, 0u64, 0u64); KINDS.len()];
-    for file in &files {
-        let bytes = fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-        let gz = gzip_len(&bytes).map_err(|e| format!("gzip {}: {e}", file.display()))?;
-        let kind = kind_of(file);
-        let index = KINDS
-            .iter()
-            .position(|k| *k == kind)
-            .unwrap_or(KINDS.len() - 1);
-        rows[index].0 += 1;
-        rows[index].1 += bytes.len() as u64;
-        rows[index].2 += gz;
+    let needed = first_load_set(&files, &texts);
+    for file in &mut files {
+        file.first_load = needed.contains(&file.name);
     }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
 
+/// `index.html`, then every file whose name appears in a text file already in the set
+/// (stylesheets, the JS glue, the preloaded wasm, images a stylesheet uses…).
+fn first_load_set(files: &[FileSize], texts: &[(String, String)]) -> BTreeSet<String> {
+    let mut needed = BTreeSet::from(["index.html".to_string()]);
+    let mut queue = vec!["index.html".to_string()];
+    while let Some(current) = queue.pop() {
+        let Some((_, text)) = texts.iter().find(|(name, _)| *name == current) else {
+            continue;
+        };
+        for file in files {
+            let base = file.name.rsplit('/').next().unwrap_or(&file.name);
+            if !needed.contains(&file.name) && text.contains(base) {
+                needed.insert(file.name.clone());
+                queue.push(file.name.clone());
+            }
+        }
+    }
+    needed
+}
+
+/// Per kind (in [`KINDS`] order), for the files where `keep` holds.
+pub fn by_kind(
+    files: &[FileSize],
+    keep: impl Fn(&FileSize) -> bool,
+) -> Vec<(&'static str, Totals)> {
+    KINDS
+        .iter()
+        .map(|kind| {
+            let mut totals = Totals::default();
+            for file in files.iter().filter(|f| f.kind == *kind && keep(f)) {
+                totals.add(file);
+            }
+            (*kind, totals)
+        })
+        .filter(|(_, t)| t.files > 0)
+        .collect()
+}
+
+pub fn total(files: &[FileSize], keep: impl Fn(&FileSize) -> bool) -> Totals {
+    let mut totals = Totals::default();
+    for file in files.iter().filter(|f| keep(f)) {
+        totals.add(file);
+    }
+    totals
+}
+
+pub fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// Prints one row per kind of file in `dist` (files, raw, gzip -9), the total and the first load.
+pub fn print_table(dist: &Path) -> Result<(), String> {
+    let files = measure(dist, false)?;
     println!("\nSizes of {}:", dist.display());
     println!(
-        "{:<6} {:>5} {:>12} {:>12}",
+        "{:<10} {:>5} {:>12} {:>12}",
         "kind", "files", "raw", "gzip -9"
     );
-    println!("{}", "-".repeat(38));
-    let mut total = (0u32, 0u64, 0u64);
-    for (kind, (count, raw, gz)) in KINDS.iter().zip(rows) {
-        if count == 0 {
-            continue;
-        }
-        println!("{kind:<6} {count:>5} {:>12} {:>12}", kb(raw), kb(gz));
-        total = (total.0 + count, total.1 + raw, total.2 + gz);
+    println!("{}", "-".repeat(42));
+    let row = |label: &str, t: Totals| {
+        println!(
+            "{label:<10} {:>5} {:>12} {:>12}",
+            t.files,
+            kib(t.raw),
+            kib(t.gzip)
+        );
+    };
+    for (kind, totals) in by_kind(&files, |_| true) {
+        row(kind, totals);
     }
-    println!("{}", "-".repeat(38));
-    println!(
-        "{:<6} {:>5} {:>12} {:>12}",
-        "total",
-        total.0,
-        kb(total.1),
-        kb(total.2)
-    );
+    println!("{}", "-".repeat(42));
+    row("total", total(&files, |_| true));
+    row("first load", total(&files, |f| f.first_load));
     Ok(())
 }
