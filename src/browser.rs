@@ -259,3 +259,25 @@ pub async fn try_lock(name: &str) -> Option<LockGuard> {
     let release = release.borrow_mut().take();
     granted.then_some(LockGuard { release })
 }
+
+/// A blob's bytes.
+pub async fn blob_bytes(blob: &web_sys::Blob) -> Option<Vec<u8>> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+        .await
+        .ok()?;
+    Some(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Saves bytes made in the page as a file download.
+pub fn save_bytes(bytes: &[u8], name: &str) -> bool {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
+        return false;
+    };
+    let Ok(href) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return false;
+    };
+    let saved = save_href(&href, name);
+    let _ = web_sys::Url::revoke_object_url(&href);
+    saved
+}

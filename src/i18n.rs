@@ -258,6 +258,7 @@ texts! {
     retry,
     notify_done,
     title_progress,
+    export_set,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -463,6 +464,7 @@ pub static ZH: Texts = Texts {
     retry: "重试",
     notify_done: "效果图已生成",
     title_progress: "{}/{} · 渲染中…",
+    export_set: "导出（图片 + 参数 ZIP）",
 };
 
 pub static EN: Texts = Texts {
@@ -654,6 +656,7 @@ pub static EN: Texts = Texts {
     retry: "Retry",
     notify_done: "Rendering finished",
     title_progress: "{}/{} · rendering…",
+    export_set: "Export (pictures + recipe, ZIP)",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::image_input::problem_text;
-use super::job_view::{cancel_job, phase_name};
+use super::job_view::cancel_job;
 use super::JobView;
 use crate::browser;
 use crate::i18n::{error_message, fill};
@@ -272,7 +272,8 @@ pub fn BatchView(
                             Status::Preparing => t.item_preparing.to_owned(),
                             Status::Uploading => t.item_uploading.to_owned(),
                             Status::Rendering => String::new(),
-                            Status::Ended(phase) => phase_name(t, phase).to_owned(),
+                            // The row's job view says how it went.
+                            Status::Ended(_) => String::new(),
                             Status::Refused(why) => why,
                             Status::Cancelled => t.phase_cancelled.to_owned(),
                             Status::OverBudget => t.item_over_budget.to_owned(),

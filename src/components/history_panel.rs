@@ -138,6 +138,59 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             });
         }
     };
+    // A render set: the pictures (kept ones from this device, others fetched when the host
+    // allows) and a JSON recipe of how it was made. Never the key.
+    let export = {
+        let images = images.clone();
+        move |_| {
+            let images = images.clone();
+            spawn_local(async move {
+                let r = record.get_value();
+                let mut files = Vec::new();
+                let mut missing = Vec::new();
+                for (i, url) in images.iter().enumerate() {
+                    let blob = match journal::kept_file(url).await {
+                        Some(blob) => Some(blob),
+                        None => browser::fetch_blob(url).await,
+                    };
+                    let bytes = match blob {
+                        Some(blob) => browser::blob_bytes(&blob).await,
+                        None => None,
+                    };
+                    let name = crate::lifecycle::prepare::render_file_name(
+                        r.source_name.as_deref(),
+                        "set",
+                        i,
+                        url,
+                        "",
+                    );
+                    match bytes {
+                        Some(bytes) => files.push((name, bytes)),
+                        None => missing.push(url.clone()),
+                    }
+                }
+                let recipe = serde_json::json!({
+                    "app": r.webapp_id, "site": r.base, "taskId": r.task_id, "state": r.phase,
+                    "created": browser::local_date_time(r.created_ms, "en"), "createdMs": r.created_ms,
+                    "endedMs": r.ended_ms, "taskCostTime": r.cost_time, "coins": r.coins,
+                    "instanceType": r.instance_type, "nodeInfoList": r.nodes, "source": r.source_name,
+                    "outputs": r.outputs.iter().map(|o| &o.url).collect::<Vec<_>>(),
+                    "notIncluded": missing,
+                });
+                let recipe = serde_json::to_vec_pretty(&recipe).unwrap_or_default();
+                files.insert(0, ("recipe.json".to_owned(), recipe));
+                let stem = r
+                    .source_name
+                    .as_deref()
+                    .and_then(|n| n.rsplit_once('.').map(|(s, _)| s.to_owned()))
+                    .unwrap_or_else(|| "su-render".into());
+                browser::save_bytes(
+                    &crate::storage::zip::zip(&files),
+                    &format!("{stem}-render-set-{}.zip", browser::today()),
+                );
+            });
+        }
+    };
     let delete = move |_| {
         spawn_local(async move {
             let _ = journal::delete(&record.get_value()).await;
@@ -204,6 +257,9 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                         leptos::either::Either::Right(view! {
                             <button type="button" class="secondary keep" disabled=move || keeping.get() on:click=keep.clone()>{txt(|t| t.keep)}</button>
                         })
+                    })}
+                    {(!images.is_empty()).then(|| view! {
+                        <button type="button" class="secondary export" on:click=export.clone()>{txt(|t| t.export_set)}</button>
                     })}
                     <button type="button" class="secondary delete" on:click=delete>{txt(|t| t.delete_item)}</button>
                 </div>

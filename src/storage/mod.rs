@@ -4,5 +4,6 @@
 pub mod db;
 pub mod journal;
 pub mod settings;
+pub mod zip;
 
 pub use settings::{Settings, SiteChoice};
