@@ -259,6 +259,8 @@ texts! {
     notify_done,
     title_progress,
     export_set,
+    auto_keep,
+    resumed_title,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -465,6 +467,8 @@ pub static ZH: Texts = Texts {
     notify_done: "效果图已生成",
     title_progress: "{}/{} · 渲染中…",
     export_set: "导出（图片 + 参数 ZIP）",
+    auto_keep: "自动保存新效果图到本机",
+    resumed_title: "刷新后继续查询的其他任务",
 };
 
 pub static EN: Texts = Texts {
@@ -657,6 +661,8 @@ pub static EN: Texts = Texts {
     notify_done: "Rendering finished",
     title_progress: "{}/{} · rendering…",
     export_set: "Export (pictures + recipe, ZIP)",
+    auto_keep: "Keep new renders automatically",
+    resumed_title: "Other tasks checked again after the reload",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

@@ -78,9 +78,9 @@ pub fn App() -> impl IntoView {
     provide_context(progress);
 
     // Polls an unfinished task from the journal again (never runs it again). Needs a key.
-    let resume = move |record: JobRecord, phase: lifecycle::Phase| -> bool {
+    let resumed = move |record: JobRecord, phase: lifecycle::Phase| -> Option<Current> {
         let (Ok(target), Some(task_id)) = (conn.target(), record.task_id.clone()) else {
-            return false;
+            return None;
         };
         let plan = if target.api.base() == record.base {
             target.plan
@@ -101,14 +101,20 @@ pub fn App() -> impl IntoView {
             instance_type: record.instance_type.clone(),
         };
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
-        current.set(Some(Current {
+        Some(Current {
             id,
             job: RwSignal::new(job),
             request: Arc::new(request),
             record,
-        }));
-        true
+        })
     };
+    let resume = move |record: JobRecord, phase: lifecycle::Phase| {
+        if let Some(next) = resumed(record, phase) {
+            current.set(Some(next));
+        }
+    };
+    // Older unfinished tasks found after a reload: polled too, each in a row of its own.
+    let others = RwSignal::new(Vec::<Current>::new());
 
     // Ask whether the page came from our own server (simulator or relay; elsewhere this 404s),
     // then pick up where the last visit left off.
@@ -121,6 +127,7 @@ pub fn App() -> impl IntoView {
             }
         }
         let mut resumable = None;
+        let mut older = Vec::new();
         for mut record in storage::journal::load_all().await {
             if !record.unfinished() {
                 continue;
@@ -128,7 +135,7 @@ pub fn App() -> impl IntoView {
             match record.after_reload() {
                 // Newest first: the newest unfinished task goes back on screen.
                 Some(phase) if resumable.is_none() => resumable = Some((record, phase)),
-                Some(_) => {}
+                Some(phase) => older.push((record, phase)),
                 // A run whose answer never came: unknown, unless another tab is sending it now.
                 None => {
                     if let Some(_free) =
@@ -142,6 +149,17 @@ pub fn App() -> impl IntoView {
         if let Some((record, phase)) = resumable {
             resume(record, phase);
         }
+        let rows: Vec<Current> = older
+            .into_iter()
+            .filter_map(|(record, phase)| resumed(record, phase))
+            .enumerate()
+            .map(|(i, mut row)| {
+                // Distinct ids, so that the rows are told apart.
+                row.id += 1000 + i as u64;
+                row
+            })
+            .collect();
+        others.set(rows);
         history.0.update(|v| *v += 1);
     });
 
@@ -249,6 +267,22 @@ pub fn App() -> impl IntoView {
             </div>
             <div class="results">
                 {move || batch.get().map(|(_, batch)| view! { <components::BatchView batch /> })}
+                <Show when=move || others.with(|o| !o.is_empty())>
+                    <section id="resumed" class="card batch" aria-labelledby="resumed-title">
+                        <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
+                        <ol class="batch-list">
+                            {move || others.get().into_iter().map(|Current { job, request, record, .. }| {
+                                let name = record.source_name.clone().unwrap_or_else(|| record.task_id.clone().unwrap_or_default());
+                                view! {
+                                    <li class="batch-item resumed-item">
+                                        <p class="batch-name"><strong>{name}</strong></p>
+                                        <JobView job request record compact=true />
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                </Show>
                 {move || match current.get() {
                     Some(Current { job, request, record, .. }) => leptos::either::Either::Left(view! { <JobView job request record /> }),
                     None => leptos::either::Either::Right(match shared_result.clone() {

@@ -99,3 +99,99 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
     h.screenshot("batch-done").await?;
     Ok(())
 }
+
+/// Every unfinished task comes back after a reload, not only the newest: the newest in the main
+/// view, the others in rows of their own; all are polled to the end and none is sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_unfinished_task_resumes_after_a_reload() -> Result {
+    let h = Harness::start(Options::new("resume-all")).await?;
+    h.sim_control(json!({"queueMs": 4000, "runMs": 1000}))
+        .await?;
+    let page = h.page();
+    page.open().await?;
+    page.wait_for("#node-112-drop").await?;
+    let files: Vec<serde_json::Value> = (0..2u64)
+        .map(|i| {
+            json!([
+                base64(&small_png(320, 200, i + 7)),
+                format!("floor-{i}.png")
+            ])
+        })
+        .collect();
+    h.client
+        .execute(
+            "const dt = new DataTransfer();
+             for (const [b64, name] of arguments[0]) {
+                 const bin = atob(b64);
+                 const bytes = new Uint8Array(bin.length);
+                 for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+                 dt.items.add(new File([bytes], name, { type: 'image/png' }));
+             }
+             document.querySelector('#node-112-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
+            vec![json!(files)],
+        )
+        .await?;
+    page.wait_for("#batch-setup").await?;
+    page.fill("#concurrency", "2").await?;
+    page.click("#render-batch").await?;
+    // Both tasks exist (queued) before the reload.
+    let start = Instant::now();
+    while page.count(".batch-item .status[data-phase=queued]").await? < 2 {
+        if start.elapsed() > Duration::from_secs(20) {
+            return Err("the two tasks were not both queued".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    h.client.goto(&format!("{}/", h.base_url)).await?;
+    page.wait_for("#resumed").await?;
+    page.wait_status("succeeded").await?;
+    let start = Instant::now();
+    while page.count("#resumed .status[data-phase=succeeded]").await? < 1 {
+        if start.elapsed() > Duration::from_secs(30) {
+            return Err("the older task did not finish after the reload".into());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let log = h.sim_log().await?;
+    let runs = log.iter().filter(|e| e["path"] == RUN).count();
+    assert_eq!(
+        runs, 2,
+        "two tasks, each sent once, none again after the reload"
+    );
+    Ok(())
+}
+
+/// "Keep new renders automatically": a rendering is kept as soon as it succeeds, so it still
+/// shows after RunningHub's link has expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_keep_stores_new_renders() -> Result {
+    let h = Harness::start(Options::new("auto-keep")).await?;
+    let page = h.page();
+    page.open().await?;
+    page.click("#auto-keep").await?;
+    page.set_screenshot("api/screenshot.png").await?;
+    page.click_render().await?;
+    page.wait_status("succeeded").await?;
+    page.wait_for(".history-item .kept").await?;
+    h.post("/__sim/expire", &json!({})).await?;
+    h.client.goto(&format!("{}/", h.base_url)).await?;
+    let start = Instant::now();
+    loop {
+        let src = h
+            .client
+            .execute(
+                "const img = document.querySelector('.history-item .thumb img');
+                 return img && img.complete && img.naturalWidth > 0 ? img.src : '';",
+                vec![],
+            )
+            .await?;
+        if src.as_str().is_some_and(|s| s.starts_with("blob:")) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(15) {
+            return Err(format!("the kept picture is not shown from this device: {src}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}

@@ -38,10 +38,20 @@ pub fn HistoryPanel(
             });
         }
     };
+    let auto_keep = RwSignal::new(crate::storage::Settings::load().auto_keep);
+    let on_auto_keep = move |_| {
+        let mut saved = crate::storage::Settings::load();
+        saved.auto_keep = auto_keep.get_untracked();
+        saved.save();
+    };
     view! {
         <section class="card history" aria-labelledby="history-title">
             <div class="history-head">
                 <h2 id="history-title">{txt(|t| t.history_title)}</h2>
+                <label class="check auto-keep">
+                    <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
+                    <span>{txt(|t| t.auto_keep)}</span>
+                </label>
                 <Show when=move || records.get().is_some_and(|r| !r.is_empty())>
                     <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
                 </Show>
@@ -113,30 +123,15 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
     let keep_error = RwSignal::new(false);
     let keeping = RwSignal::new(false);
 
-    let keep = {
-        let images = images.clone();
-        move |_| {
-            let images = images.clone();
-            keeping.set(true);
-            spawn_local(async move {
-                let mut record = record.get_value();
-                let mut failed = false;
-                for url in images {
-                    match browser::fetch_blob(&url).await {
-                        Some(blob) if journal::keep_file(&url, &blob).await.is_ok() => {
-                            if !record.kept.contains(&url) {
-                                record.kept.push(url);
-                            }
-                        }
-                        _ => failed = true,
-                    }
-                }
-                let _ = journal::save(&record).await;
-                keeping.try_set(false);
-                keep_error.try_set(failed);
-                history.0.try_update(|v| *v += 1);
-            });
-        }
+    let keep = move |_| {
+        keeping.set(true);
+        spawn_local(async move {
+            let mut record = record.get_value();
+            let all = journal::keep_outputs(&mut record).await;
+            keeping.try_set(false);
+            keep_error.try_set(!all);
+            history.0.try_update(|v| *v += 1);
+        });
     };
     // A render set: the pictures (kept ones from this device, others fetched when the host
     // allows) and a JSON recipe of how it was made. Never the key.
@@ -255,7 +250,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                         leptos::either::Either::Left(view! { <span class="kept">{txt(|t| t.kept)}</span> })
                     } else {
                         leptos::either::Either::Right(view! {
-                            <button type="button" class="secondary keep" disabled=move || keeping.get() on:click=keep.clone()>{txt(|t| t.keep)}</button>
+                            <button type="button" class="secondary keep" disabled=move || keeping.get() on:click=keep>{txt(|t| t.keep)}</button>
                         })
                     })}
                     {(!images.is_empty()).then(|| view! {

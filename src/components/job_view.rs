@@ -372,6 +372,19 @@ async fn drive(
             persist().await;
         }
     }
+    // "Keep new renders automatically": the pictures go into storage before their links expire.
+    let succeeded = job
+        .try_with_untracked(|j| j.phase == Phase::Succeeded)
+        .unwrap_or(false);
+    if succeeded && alive.load(Ordering::Relaxed) && crate::storage::Settings::load().auto_keep {
+        if let Some(mut snapshot) = record.try_get_value() {
+            journal::keep_outputs(&mut snapshot).await;
+            record.try_set_value(snapshot);
+            if let Some(HistoryVersion(version)) = history {
+                version.try_update(|v| *v += 1);
+            }
+        }
+    }
 }
 
 pub fn phase_name(t: &'static Texts, phase: Phase) -> &'static str {

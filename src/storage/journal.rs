@@ -270,6 +270,30 @@ mod idb {
             .await
     }
 
+    /// Keeps the pictures of a record on this device (those the image host lets the page fetch)
+    /// and saves the record. False when some could not be fetched (no CORS on the host).
+    pub async fn keep_outputs(record: &mut JobRecord) -> bool {
+        let mut all = true;
+        let urls: Vec<String> = record
+            .output_files()
+            .into_iter()
+            .filter(|o| o.is_image())
+            .map(|o| o.file_url)
+            .collect();
+        for url in urls {
+            match crate::browser::fetch_blob(&url).await {
+                Some(blob) if keep_file(&url, &blob).await.is_ok() => {
+                    if !record.kept.contains(&url) {
+                        record.kept.push(url);
+                    }
+                }
+                _ => all = false,
+            }
+        }
+        let _ = save(record).await;
+        all
+    }
+
     /// A kept file's bytes.
     pub async fn kept_file(url: &str) -> Option<web_sys::Blob> {
         Db::open()
@@ -283,4 +307,4 @@ mod idb {
     }
 }
 
-pub use idb::{clear_all, delete, keep_file, kept_file, load, load_all, save};
+pub use idb::{clear_all, delete, keep_file, keep_outputs, kept_file, load, load_all, save};

@@ -58,6 +58,8 @@ pub struct Settings {
     pub shrink: bool,
     /// Longest side after shrinking, in pixels.
     pub max_side: u32,
+    /// Keep every new rendering's pictures on this device as soon as it succeeds.
+    pub auto_keep: bool,
 }
 
 impl Default for Settings {
@@ -70,6 +72,7 @@ impl Default for Settings {
             lang: None,
             shrink: true,
             max_side: crate::lifecycle::prepare::DEFAULT_MAX_SIDE,
+            auto_keep: false,
         }
     }
 }
@@ -129,6 +132,7 @@ mod tests {
             lang: Some("en".into()),
             shrink: false,
             max_side: 2048,
+            auto_keep: true,
         };
         let json = serde_json::to_string(&settings).expect("serialises");
         assert!(
