@@ -261,6 +261,8 @@ texts! {
     export_set,
     auto_keep,
     resumed_title,
+    su_app_name,
+    other_app,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -469,6 +471,8 @@ pub static ZH: Texts = Texts {
     export_set: "导出（图片 + 参数 ZIP）",
     auto_keep: "自动保存新效果图到本机",
     resumed_title: "刷新后继续查询的其他任务",
+    su_app_name: "SU 截图转效果图",
+    other_app: "AI 应用 {}",
 };
 
 pub static EN: Texts = Texts {
@@ -663,6 +667,8 @@ pub static EN: Texts = Texts {
     export_set: "Export (pictures + recipe, ZIP)",
     auto_keep: "Keep new renders automatically",
     resumed_title: "Other tasks checked again after the reload",
+    su_app_name: "SketchUp screenshot to rendering",
+    other_app: "AI app {}",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

@@ -217,6 +217,7 @@ pub fn App() -> impl IntoView {
             coins: None,
             ended_ms: None,
             kept: Vec::new(),
+            source_kept: false,
         };
         current.set(Some(Current {
             id,

@@ -40,6 +40,18 @@ async fn history_exports_pictures_and_recipe_as_zip() -> Result {
     b.wait_status("succeeded").await?;
     b.wait_for(".history-item[data-phase=succeeded] button.export")
         .await?;
+    // History shows the app and the picked screenshot beside the rendering.
+    b.wait_for(".history-item .source-thumb").await?;
+    let source = b
+        .attr(".history-item .source-thumb", "src")
+        .await?
+        .unwrap_or_default();
+    assert!(
+        source.starts_with("blob:"),
+        "the screenshot is shown from this device: {source}"
+    );
+    let app = b.text(".history-item .history-app").await?;
+    assert!(app.contains("SketchUp"), "the app is named: {app}");
 
     let downloads = TempDir::new("export-downloads")?;
     b.cdp(

@@ -161,6 +161,7 @@ pub fn BatchView(
                     coins: None,
                     ended_ms: None,
                     kept: Vec::new(),
+                    source_kept: false,
                 };
                 let job = RwSignal::new(Job::new(now, &request.target.plan));
                 item.run.try_set(Some((job, Arc::new(request), record)));

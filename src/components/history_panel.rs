@@ -11,6 +11,15 @@ use crate::picture;
 use crate::state::{txt, use_ui, HistoryVersion, Refill};
 use crate::storage::journal::{self, JobRecord};
 
+/// Which app a render used: the SketchUp app by name, others by id.
+fn app_label(t: &'static crate::i18n::Texts, webapp_id: &str) -> String {
+    if crate::lifecycle::form::is_su_app(webapp_id) {
+        t.su_app_name.to_owned()
+    } else {
+        fill(t.other_app, &[webapp_id])
+    }
+}
+
 fn phase_of(slug: &str) -> Phase {
     Phase::from_slug(slug).unwrap_or(Phase::Unknown)
 }
@@ -105,9 +114,22 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             kept_urls.try_set(found);
         });
     }
+    let source_url = RwSignal::new(None::<String>);
+    if record.with_value(|r| r.source_kept) {
+        let key = record.with_value(JobRecord::source_key);
+        spawn_local(async move {
+            let url = journal::kept_file(&key)
+                .await
+                .and_then(|b| picture::object_url(&b));
+            source_url.try_set(url);
+        });
+    }
     on_cleanup(move || {
         for (_, local) in kept_urls.try_get_untracked().unwrap_or_default() {
             picture::revoke(&local);
+        }
+        if let Some(url) = source_url.try_get_untracked().flatten() {
+            picture::revoke(&url);
         }
     });
     let shown = move |url: &str| {
@@ -218,12 +240,14 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
     let all_kept = !images.is_empty() && images.iter().all(|u| r.kept.contains(u));
     let can_resume = r.unfinished() && r.task_id.is_some();
     let when = r.created_ms;
+    let app = r.webapp_id.clone();
     let meta = [
         r.coins.clone().map(|c| (c, true)),
         r.cost_time.clone().map(|s| (s, false)),
     ];
     view! {
         <li class="history-item" data-id=r.id.clone() data-phase=phase.slug()>
+            <div class="thumbs">
             {match first.clone() {
                 Some(url) => leptos::either::Either::Left(view! {
                     <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=move |_| viewing.set(Some(0))>
@@ -232,8 +256,13 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 }),
                 None => leptos::either::Either::Right(view! { <div class="thumb empty-thumb" aria-hidden="true"></div> }),
             }}
+            {move || source_url.get().map(|url| view! {
+                <img class="source-thumb" src=url alt=txt(|t| t.before) title=txt(|t| t.before) />
+            })}
+            </div>
             <div class="history-info">
                 <p class="history-state"><span class="dot" aria-hidden="true"></span>{move || phase_name(ui.t(), phase)}</p>
+                <p class="hint history-app">{move || app_label(ui.t(), &app)}</p>
                 <p class="hint">
                     {move || browser::local_date_time(when, ui.lang.get().tag())}
                     {r.source_name.clone().map(|n| format!(" · {n}"))}

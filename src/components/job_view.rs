@@ -329,6 +329,15 @@ async fn drive(
         sleep(2_000).await;
     };
     persist().await;
+    // The picked screenshot goes into history with the job (shown beside the rendering later).
+    if let (Some(source), Some(false)) = (&request.source, record.try_with_value(|r| r.source_kept))
+    {
+        let key = record.with_value(JobRecord::source_key);
+        if journal::keep_file(&key, &source.blob).await.is_ok() {
+            record.update_value(|r| r.source_kept = true);
+            persist().await;
+        }
+    }
     let still_wanted = || {
         alive.load(Ordering::Relaxed)
             && job

@@ -45,9 +45,17 @@ pub struct JobRecord {
     /// URLs whose bytes are kept in the database.
     #[serde(default)]
     pub kept: Vec<String>,
+    /// The screenshot as picked on the device is kept too (under [`JobRecord::source_key`]).
+    #[serde(default)]
+    pub source_kept: bool,
 }
 
 impl JobRecord {
+    /// Where the picked screenshot is kept in the files store.
+    pub fn source_key(&self) -> String {
+        format!("source:{}", self.id)
+    }
+
     /// Brings the record up to date with the job.
     pub fn update_from(&mut self, job: &Job) {
         self.task_id = job.task_id.clone();
@@ -146,6 +154,7 @@ mod tests {
             coins: None,
             ended_ms: None,
             kept: Vec::new(),
+            source_kept: false,
         }
     }
 
@@ -251,6 +260,9 @@ mod idb {
         let db = Db::open().await?;
         for url in &record.kept {
             db.delete(FILES, url).await?;
+        }
+        if record.source_kept {
+            db.delete(FILES, &record.source_key()).await?;
         }
         db.delete(JOBS, &record.id).await
     }
