@@ -680,24 +680,13 @@ mod tests {
 
     #[test]
     fn slugs_are_distinct() {
-        let all = [
-            Phase::Submitting,
-            Phase::Waiting,
-            Phase::Queued,
-            Phase::Running,
-            Phase::Reconnecting,
-            Phase::Succeeded,
-            Phase::NoOutput,
-            Phase::Failed,
-            Phase::Refused,
-            Phase::NotFound,
-            Phase::TimedOut,
-            Phase::Cancelled,
-            Phase::Unknown,
-        ];
+        let all = Phase::ALL;
         let mut slugs: Vec<&str> = all.iter().map(|p| p.slug()).collect();
         slugs.sort_unstable();
         slugs.dedup();
         assert_eq!(slugs.len(), all.len());
+        for phase in all {
+            assert_eq!(Phase::from_slug(phase.slug()), Some(phase));
+        }
     }
 }
