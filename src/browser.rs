@@ -71,20 +71,15 @@ pub fn today() -> String {
 /// Saves a file under `name`. Needs the host to allow a cross-origin fetch (CORS); returns false
 /// when it doesn't, so the caller can open the file instead.
 pub async fn download(url: &str, name: &str) -> bool {
-    let Ok(response) = gloo_net::http::Request::get(url).send().await else {
-        return false;
-    };
-    if !response.ok() {
-        return false;
+    match fetch_blob(url).await {
+        Some(blob) => save_blob(&blob, name),
+        None => false,
     }
-    let Ok(bytes) = response.binary().await else {
-        return false;
-    };
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
-        return false;
-    };
-    let Ok(href) = web_sys::Url::create_object_url_with_blob(&blob) else {
+}
+
+/// Saves a blob as a file download named `name`.
+fn save_blob(blob: &web_sys::Blob, name: &str) -> bool {
+    let Ok(href) = web_sys::Url::create_object_url_with_blob(blob) else {
         return false;
     };
     let saved = save_href(&href, name);
@@ -158,8 +153,11 @@ pub async fn fetch_blob(url: &str) -> Option<web_sys::Blob> {
     if !response.ok() {
         return None;
     }
-    let bytes = response.binary().await.ok()?;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    bytes_to_blob(&response.binary().await.ok()?)
+}
+
+fn bytes_to_blob(bytes: &[u8]) -> Option<web_sys::Blob> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     web_sys::Blob::new_with_u8_array_sequence(&parts).ok()
 }
 
@@ -270,14 +268,5 @@ pub async fn blob_bytes(blob: &web_sys::Blob) -> Option<Vec<u8>> {
 
 /// Saves bytes made in the page as a file download.
 pub fn save_bytes(bytes: &[u8], name: &str) -> bool {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence(&parts) else {
-        return false;
-    };
-    let Ok(href) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return false;
-    };
-    let saved = save_href(&href, name);
-    let _ = web_sys::Url::revoke_object_url(&href);
-    saved
+    bytes_to_blob(bytes).is_some_and(|blob| save_blob(&blob, name))
 }

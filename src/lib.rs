@@ -201,24 +201,7 @@ pub fn App() -> impl IntoView {
         let now = browser::now_ms();
         let job = RwSignal::new(Job::new(now, &request.target.plan));
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
-        let record = JobRecord {
-            v: storage::journal::RECORD_VERSION,
-            id: format!("{}-{:06}", now as u64, (browser::random() * 1e6) as u32),
-            created_ms: now,
-            base: request.target.api.base().to_owned(),
-            webapp_id: request.webapp_id.clone(),
-            nodes: request.nodes.clone(),
-            instance_type: request.instance_type.clone(),
-            source_name: request.source.as_ref().map(|s| s.name.clone()),
-            task_id: None,
-            phase: lifecycle::Phase::Submitting.slug().to_owned(),
-            outputs: Vec::new(),
-            cost_time: None,
-            coins: None,
-            ended_ms: None,
-            kept: Vec::new(),
-            source_kept: false,
-        };
+        let record = request.new_record(now);
         current.set(Some(Current {
             id,
             job,

@@ -207,6 +207,29 @@ pub struct RenderRequest {
 }
 
 impl RenderRequest {
+    /// A fresh journal entry for this render, written before its run request leaves. It holds
+    /// everything but the key.
+    pub fn new_record(&self, now_ms: f64) -> crate::storage::journal::JobRecord {
+        crate::storage::journal::JobRecord {
+            v: crate::storage::journal::RECORD_VERSION,
+            id: format!("{}-{:06}", now_ms as u64, (browser::random() * 1e6) as u32),
+            created_ms: now_ms,
+            base: self.target.api.base().to_owned(),
+            webapp_id: self.webapp_id.clone(),
+            nodes: self.nodes.clone(),
+            instance_type: self.instance_type.clone(),
+            source_name: self.source.as_ref().map(|s| s.name.clone()),
+            task_id: None,
+            phase: crate::lifecycle::Phase::Submitting.slug().to_owned(),
+            outputs: Vec::new(),
+            cost_time: None,
+            coins: None,
+            ended_ms: None,
+            kept: Vec::new(),
+            source_kept: false,
+        }
+    }
+
     /// The run body. Borrowed, so the key is not copied around more than needed.
     pub fn run_body(&self) -> RunRequest<'_> {
         RunRequest {

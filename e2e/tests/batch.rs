@@ -9,20 +9,9 @@ use su_render_e2e::{Harness, Options, Result};
 
 const RUN: &str = "/task/openapi/ai-app/run";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result {
-    let h = Harness::start(Options::new("batch")).await?;
-    h.sim_control(json!({"queueMs": 300, "runMs": 600})).await?;
-    h.sim_fault(json!({"path": RUN, "kind": "code421", "count": 2}))
-        .await?;
-    let page = h.page();
-    page.open().await?;
-    page.wait_for("#node-112-drop").await?;
-
-    // Five pictures dropped at once.
-    let files: Vec<serde_json::Value> = (0..5u64)
-        .map(|i| json!([base64(&small_png(320, 200, i + 1)), format!("view-{i}.png")]))
-        .collect();
+/// Drops several pictures at once on the screenshot's drop zone; `files` is a list of
+/// `[base64, name]` PNGs.
+async fn drop_pictures(h: &Harness, files: Vec<serde_json::Value>) -> Result {
     h.client
         .execute(
             "const dt = new DataTransfer();
@@ -39,6 +28,24 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
             vec![json!(files)],
         )
         .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result {
+    let h = Harness::start(Options::new("batch")).await?;
+    h.sim_control(json!({"queueMs": 300, "runMs": 600})).await?;
+    h.sim_fault(json!({"path": RUN, "kind": "code421", "count": 2}))
+        .await?;
+    let page = h.page();
+    page.open().await?;
+    page.wait_for("#node-112-drop").await?;
+
+    // Five pictures dropped at once.
+    let files: Vec<serde_json::Value> = (0..5u64)
+        .map(|i| json!([base64(&small_png(320, 200, i + 1)), format!("view-{i}.png")]))
+        .collect();
+    drop_pictures(&h, files).await?;
     page.wait_for("#batch-setup").await?;
     assert_eq!(
         page.count(".batch-files li").await?,
@@ -118,19 +125,7 @@ async fn every_unfinished_task_resumes_after_a_reload() -> Result {
             ])
         })
         .collect();
-    h.client
-        .execute(
-            "const dt = new DataTransfer();
-             for (const [b64, name] of arguments[0]) {
-                 const bin = atob(b64);
-                 const bytes = new Uint8Array(bin.length);
-                 for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-                 dt.items.add(new File([bytes], name, { type: 'image/png' }));
-             }
-             document.querySelector('#node-112-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
-            vec![json!(files)],
-        )
-        .await?;
+    drop_pictures(&h, files).await?;
     page.wait_for("#batch-setup").await?;
     page.fill("#concurrency", "2").await?;
     page.click("#render-batch").await?;

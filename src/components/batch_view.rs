@@ -12,7 +12,7 @@ use crate::lifecycle::{Job, Phase};
 use crate::picture;
 use crate::protocol::NodeInfo;
 use crate::state::{txt, use_ui, BatchProgress, BatchRequest, RenderRequest, SourcePicture};
-use crate::storage::journal::{JobRecord, RECORD_VERSION};
+use crate::storage::journal::JobRecord;
 
 /// Where one screenshot of a batch stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,24 +145,7 @@ pub fn BatchView(
                     blob: send_wrapper::SendWrapper::new(ready.blob.clone()),
                 });
                 let now = browser::now_ms();
-                let record = JobRecord {
-                    v: RECORD_VERSION,
-                    id: format!("{}-{:06}", now as u64, (browser::random() * 1e6) as u32),
-                    created_ms: now,
-                    base: target.api.base().to_owned(),
-                    webapp_id: request.webapp_id.clone(),
-                    nodes: request.nodes.clone(),
-                    instance_type: request.instance_type.clone(),
-                    source_name: Some(item.name.clone()),
-                    task_id: None,
-                    phase: Phase::Submitting.slug().to_owned(),
-                    outputs: Vec::new(),
-                    cost_time: None,
-                    coins: None,
-                    ended_ms: None,
-                    kept: Vec::new(),
-                    source_kept: false,
-                };
+                let record = request.new_record(now);
                 let job = RwSignal::new(Job::new(now, &request.target.plan));
                 item.run.try_set(Some((job, Arc::new(request), record)));
                 item.status.try_set(Status::Rendering);
