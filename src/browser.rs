@@ -12,20 +12,94 @@ pub fn random() -> f64 {
     js_sys::Math::random()
 }
 
-/// Resolves after `ms` milliseconds. The timer is not cancellable; callers check whether they
-/// are still wanted when it resolves, so a view that went away ends its loop within one tick.
-pub async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                &resolve,
-                ms.min(i32::MAX as u32) as i32,
-            );
-        } else {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
+/// Resolves after `ms` milliseconds; dropping it before then clears the timer.
+///
+/// Timers that nobody waits for must not linger: every poll races its request against a
+/// 30-second timer and every run request against a 90-second one (see `within` in the job
+/// view), and the request nearly always wins. This used to be a promise that only the timer
+/// could settle, awaited through `JsFuture`: the dropped loser stayed scheduled, with its
+/// promise and callbacks held in the JS heap and wasm memory until it fired, about four per
+/// render for up to a minute and a half each. (Clearing such a timer is no cure: a `JsFuture`
+/// whose promise never settles keeps its callbacks for good.) Here the timer calls a closure
+/// that this future owns, so clearing the timer and dropping the closure frees everything.
+pub fn sleep(ms: u32) -> Sleep {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let state = std::rc::Rc::new(std::cell::RefCell::new(SleepState::default()));
+    let callback = {
+        let state = state.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            let waker = {
+                let mut state = state.borrow_mut();
+                state.fired = true;
+                state.waker.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        })
+    };
+    let id = web_sys::window().and_then(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.as_ref().unchecked_ref(),
+            ms.min(i32::MAX as u32) as i32,
+        )
+        .ok()
     });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    match id {
+        Some(id) => Sleep {
+            state,
+            timer: Some((id, callback)),
+        },
+        // No window (a worker, a test): nothing to wait for.
+        None => {
+            state.borrow_mut().fired = true;
+            Sleep { state, timer: None }
+        }
+    }
+}
+
+#[derive(Default)]
+struct SleepState {
+    fired: bool,
+    waker: Option<std::task::Waker>,
+}
+
+/// The future of [`sleep`].
+pub struct Sleep {
+    state: std::rc::Rc<std::cell::RefCell<SleepState>>,
+    /// The timer's id and the closure it calls, while it may still fire.
+    timer: Option<(i32, wasm_bindgen::closure::Closure<dyn FnMut()>)>,
+}
+
+impl std::future::Future for Sleep {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        let mut state = self.state.borrow_mut();
+        if state.fired {
+            std::task::Poll::Ready(())
+        } else {
+            state.waker = Some(cx.waker().clone());
+            std::task::Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some((id, _callback)) = self.timer.take() {
+            let fired = self.state.borrow().fired;
+            if let (false, Some(window)) = (fired, web_sys::window()) {
+                // Cleared before the closure goes, so it is never called after being freed.
+                window.clear_timeout_with_handle(id);
+            }
+        }
+    }
 }
 
 /// The page's origin, e.g. `http://127.0.0.1:8080`.
@@ -147,13 +221,23 @@ pub fn local_date_time(ms: f64, lang_tag: &str) -> String {
     String::from(date.to_locale_string(lang_tag, &wasm_bindgen::JsValue::UNDEFINED))
 }
 
-/// Fetches a file's bytes (needs CORS from its host).
+/// Fetches a file as a blob (needs CORS from its host). The browser makes the blob from the
+/// response itself: the picture's bytes never enter wasm memory. Copying them through a
+/// `Vec<u8>` (as this did) raised the wasm memory's high-water mark to the largest picture
+/// ever downloaded or kept (with "keep automatically", one per render), and wasm memory never
+/// shrinks.
 pub async fn fetch_blob(url: &str) -> Option<web_sys::Blob> {
+    use wasm_bindgen::JsCast;
     let response = gloo_net::http::Request::get(url).send().await.ok()?;
     if !response.ok() {
         return None;
     }
-    bytes_to_blob(&response.binary().await.ok()?)
+    let response: web_sys::Response = response.into();
+    wasm_bindgen_futures::JsFuture::from(response.blob().ok()?)
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 fn bytes_to_blob(bytes: &[u8]) -> Option<web_sys::Blob> {

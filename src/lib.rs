@@ -52,6 +52,7 @@ pub fn App() -> impl IntoView {
         lang: RwSignal::new(Lang::pick(saved.lang.as_deref(), &browser::languages())),
     };
     provide_context(ui);
+    state::LangCopies::provide(ui);
     let conn = Connection::new(&saved);
     provide_context(conn);
     // A share link fills the form (a foreign base URL still waits for consent) or shows a result.
@@ -72,6 +73,14 @@ pub fn App() -> impl IntoView {
     let refill = state::Refill(RwSignal::new(None));
     provide_context(refill);
     let current = RwSignal::new(None::<Current>);
+    // Job signals belong to the page, not to whatever started the job: a signal is owned by the
+    // owner current when it is made, and a render starts in the form's submit handler (whose
+    // owner lives as long as the page, so every finished job stayed in memory for good), "Check
+    // again" in a history item (whose owner goes as soon as the job rewrites the item's record:
+    // the signal was disposed under the job view still driving it). The job view below disposes
+    // its job when it goes.
+    let page = StoredValue::new(Owner::current().unwrap_or_default());
+    let new_job = move |job: Job| page.get_value().with(|| RwSignal::new(job));
     // The batch in view: (a number that changes with every batch, the batch).
     let batch = RwSignal::new(None::<(u64, Arc<state::BatchRequest>)>);
     let progress = state::BatchProgress(RwSignal::new(None));
@@ -103,7 +112,7 @@ pub fn App() -> impl IntoView {
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
         Some(Current {
             id,
-            job: RwSignal::new(job),
+            job: new_job(job),
             request: Arc::new(request),
             record,
         })
@@ -199,7 +208,7 @@ pub fn App() -> impl IntoView {
     });
     let on_render = Callback::new(move |request: RenderRequest| {
         let now = browser::now_ms();
-        let job = RwSignal::new(Job::new(now, &request.target.plan));
+        let job = new_job(Job::new(now, &request.target.plan));
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
         let record = request.new_record(now);
         current.set(Some(Current {
@@ -268,7 +277,12 @@ pub fn App() -> impl IntoView {
                     </section>
                 </Show>
                 {move || match current.get() {
-                    Some(Current { job, request, record, .. }) => leptos::either::Either::Left(view! { <JobView job request record /> }),
+                    Some(Current { job, request, record, .. }) => {
+                        // The next render replaces this view: its job goes with it (its loops
+                        // stop at their next step, and until then use only `try_` accessors).
+                        on_cleanup(move || job.dispose());
+                        leptos::either::Either::Left(view! { <JobView job request record /> })
+                    }
                     None => leptos::either::Either::Right(match shared_result.clone() {
                         Some(result) => leptos::either::Either::Left(view! {
                             <section class="card job" id="shared-result">

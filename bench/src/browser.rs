@@ -29,10 +29,13 @@ pub const KEY: &str = "0123456789abcdef0123456789abcdef";
 /// - `ready`: when `#render` first exists (the form can be used);
 /// - `imgs` / `loads`: when each result image (`img.output-image`, by `src`) is inserted / loaded;
 /// - `pickAt` / `sizesAt`: when a file is picked for node 112 / when its sizes line appears;
-/// - `wasm`: the module's exports (for `memory`), from Trunk's `TrunkApplicationStarted` event.
+/// - `wasm`: the module's exports (for `memory`), from Trunk's `TrunkApplicationStarted` event;
+/// - `forget()`: drops what it noted about images, so that a long run does not grow the heap it
+///   measures.
 const PROBE: &str = r#"(() => {
   const b = window.__bench = { ready: null, imgs: [], loads: [], pickAt: null, sizesAt: null, wasm: null };
   const seen = new Set();
+  b.forget = () => { b.imgs = []; b.loads = []; seen.clear(); };
   const scan = () => {
     const now = performance.now();
     if (b.ready === null && document.getElementById('render')) b.ready = now;

@@ -17,6 +17,16 @@ use std::process::ExitCode;
 
 use browser::{Driver, Result};
 
+/// What `--only` can pick.
+const MEASUREMENTS: [&str; 6] = [
+    "paint",
+    "throttled",
+    "polling",
+    "latency",
+    "upload",
+    "memory",
+];
+
 struct Args {
     dist: PathBuf,
     runs: usize,
@@ -47,6 +57,18 @@ fn parse_args() -> Result<Args> {
     }
     if args.runs == 0 {
         return Err("--runs must be at least 1".into());
+    }
+    if let Some(unknown) = args
+        .only
+        .iter()
+        .flatten()
+        .find(|name| !MEASUREMENTS.contains(&name.as_str()))
+    {
+        return Err(format!(
+            "--only: unknown measurement `{unknown}` (known: {})",
+            MEASUREMENTS.join(",")
+        )
+        .into());
     }
     Ok(args)
 }
@@ -85,7 +107,21 @@ fn size(bytes: f64) -> String {
     }
 }
 
-/// Copies `dist` and adds the static page of the given size next to it.
+/// `X.br`/`X.gz` written by `cargo xtask build` next to `X`. The same-size static page has none,
+/// so the first-paint copy leaves them out: both pages then travel uncompressed, the same way.
+fn is_precompressed_sibling(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    [".br", ".gz"].iter().any(|ext| {
+        name.strip_suffix(ext)
+            .is_some_and(|original| path.with_file_name(original).is_file())
+    })
+}
+
+/// Copies `dist` (without precompressed siblings) and adds the static page of the given size
+/// next to it.
 fn site_with_same_size_page(dist: &Path, bytes: u64) -> Result<PathBuf> {
     fn copy(from: &Path, to: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(to)?;
@@ -94,7 +130,7 @@ fn site_with_same_size_page(dist: &Path, bytes: u64) -> Result<PathBuf> {
             let target = to.join(path.file_name().unwrap_or_default());
             if path.is_dir() {
                 copy(&path, &target)?;
-            } else {
+            } else if !is_precompressed_sibling(&path) {
                 std::fs::copy(&path, &target)?;
             }
         }
@@ -119,6 +155,8 @@ fn dir_size(dir: &Path) -> u64 {
                     let path = e.path();
                     if path.is_dir() {
                         dir_size(&path)
+                    } else if is_precompressed_sibling(&path) {
+                        0
                     } else {
                         e.metadata().map(|m| m.len()).unwrap_or(0)
                     }
@@ -162,6 +200,101 @@ fn paint_rows(md: &mut String, label: &str, p: &paint::Paint) {
     }
 }
 
+/// Throttled loads of the app served with its `.br` siblings, against the uncompressed ones above
+/// and the same static page.
+fn compressed_rows(md: &mut String, plain: &paint::Paint, br: &paint::Samples) {
+    let rows = [
+        (
+            "first contentful paint",
+            &br.fcp,
+            &plain.app.fcp,
+            &plain.same_size.fcp,
+        ),
+        (
+            "form usable (`#render` in the DOM)",
+            &br.ready,
+            &plain.app.ready,
+            &plain.same_size.ready,
+        ),
+    ];
+    let _ = writeln!(
+        md,
+        "\nThe same throttled loads with the app served as `cargo xtask serve` sends it: the \
+         build's brotli siblings (`Content-Encoding: br`). The static page stays uncompressed, \
+         as above.\n\n\
+         | throttled | app, brotli | app, uncompressed | brotli ÷ uncompressed | brotli app ÷ static |\n\
+         |---|---:|---:|---:|---:|"
+    );
+    for (what, b, p, s) in rows {
+        let (b, p, s) = (median(b), median(p), median(s));
+        let _ = writeln!(
+            md,
+            "| {what} | {} | {} | {} | **{}** |",
+            ms(b),
+            ms(p),
+            ratio(b, p),
+            ratio(b, s)
+        );
+    }
+}
+
+/// The memory table: readings after 1 render (for reference), after the warm-up and after all
+/// renders; the ratio is all ÷ warm-up, the growth that a leak would show.
+fn memory_section(md: &mut String, m: &memory::Memory) {
+    let (one, warm, all) = (m.after_one, m.after_warm_up, m.after_all);
+    let (w, n) = (memory::WARM_UP, memory::RENDERS);
+    // Two decimals: growth of a few per cent is what this table is about.
+    let size = |bytes: f64| format!("{:.2} MiB", bytes / 1024.0 / 1024.0);
+    let _ = writeln!(
+        md,
+        "\n## Memory\n\nOne page, {n} renders against the simulator (tasks of 60 ms), \
+         Chromium with `--enable-precise-memory-info`, readings after a forced GC \
+         (CDP `HeapProfiler.collectGarbage`): `performance.memory.usedJSHeapSize`, and \
+         the wasm module's `memory.buffer.byteLength` (its exports come with Trunk's \
+         `TrunkApplicationStarted` event). Read after 1 render, after a warm-up of {w} and \
+         after {n}; the ratio is {n} ÷ {w}.\n\n\
+         | | after 1 render | after {w} renders | after {n} renders | {n} ÷ {w} |\n\
+         |---|---:|---:|---:|---:|\n\
+         | JS heap used | {} | {} | {} | **{}** |",
+        size(one.js_heap),
+        size(warm.js_heap),
+        size(all.js_heap),
+        ratio(all.js_heap, warm.js_heap)
+    );
+    match (one.wasm, warm.wasm, all.wasm) {
+        (Some(a), Some(b), Some(c)) => {
+            let _ = writeln!(
+                md,
+                "| wasm linear memory | {} | {} | {} | **{}** |",
+                size(a),
+                size(b),
+                size(c),
+                ratio(c, b)
+            );
+        }
+        _ => {
+            let _ = writeln!(md, "| wasm linear memory | not exposed by the page | | | |");
+        }
+    }
+    let _ = writeln!(
+        md,
+        "| DOM elements | {} | {} | {} | **{}** |\n\
+         | renders in the history list | {} | {} | {} | |\n\n\
+         Wasm memory only grows (it is the high-water mark of the allocator): it shows a leak \
+         but never a freed one, and the first renders fill it up to its working size. Growth \
+         from {w} to {n} renders is the leak signal; the 1-render column is for reference. The \
+         history list shows its newest renders only, so part of the DOM's growth after {w} \
+         renders is the list filling up to its first page.",
+        one.elements,
+        warm.elements,
+        all.elements,
+        ratio(all.elements, warm.elements),
+        one.history_items,
+        warm.history_items,
+        all.history_items,
+    );
+}
+
 async fn run(args: &Args) -> Result<Report> {
     let wanted = |name: &str| {
         args.only
@@ -191,6 +324,7 @@ async fn run(args: &Args) -> Result<Report> {
              | | app | static page, same size | app ÷ static |\n|---|---:|---:|---:|",
             size(same_size as f64)
         );
+        let mut throttled_plain = None;
         for (name, throttled, label) in [("paint", false, ""), ("throttled", true, "throttled: ")] {
             if !wanted(name) {
                 continue;
@@ -200,8 +334,21 @@ async fn run(args: &Args) -> Result<Report> {
                 if throttled { " (throttled)" } else { "" }
             );
             match paint::measure(&driver, &site, runs, throttled).await {
-                Ok(p) => paint_rows(&mut report.md, label, &p),
+                Ok(p) => {
+                    paint_rows(&mut report.md, label, &p);
+                    if throttled {
+                        throttled_plain = Some(p);
+                    }
+                }
                 Err(e) => report.failed(&format!("first paint ({name})"), &e),
+            }
+        }
+        // What users of `cargo xtask serve` get: the same build, sent as its brotli siblings.
+        if let Some(plain) = &throttled_plain {
+            println!("bench: first paint (throttled, precompressed)…");
+            match paint::measure_app(&driver, dist, runs, true).await {
+                Ok(br) => compressed_rows(&mut report.md, plain, &br),
+                Err(e) => report.failed("first paint (throttled, precompressed)", &e),
             }
         }
         let _ = writeln!(
@@ -311,48 +458,7 @@ async fn run(args: &Args) -> Result<Report> {
     if wanted("memory") {
         println!("bench: memory over {} renders…", memory::RENDERS);
         match memory::measure(&driver, dist).await {
-            Ok(m) => {
-                let (a, b) = (m.after_one, m.after_all);
-                let n = memory::RENDERS;
-                let _ = writeln!(
-                    report.md,
-                    "\n## Memory\n\nOne page, {n} renders against the simulator (tasks of 60 ms), \
-                     Chromium with `--enable-precise-memory-info`, readings after a forced GC \
-                     (CDP `HeapProfiler.collectGarbage`): `performance.memory.usedJSHeapSize`, and \
-                     the wasm module's `memory.buffer.byteLength` (its exports come with Trunk's \
-                     `TrunkApplicationStarted` event).\n\n\
-                     | | after 1 render | after {n} renders | ratio |\n|---|---:|---:|---:|\n\
-                     | JS heap used | {} | {} | **{}** |",
-                    size(a.js_heap),
-                    size(b.js_heap),
-                    ratio(b.js_heap, a.js_heap)
-                );
-                match (a.wasm, b.wasm) {
-                    (Some(wa), Some(wb)) => {
-                        let _ = writeln!(
-                            report.md,
-                            "| wasm linear memory | {} | {} | **{}** |",
-                            size(wa),
-                            size(wb),
-                            ratio(wb, wa)
-                        );
-                    }
-                    _ => {
-                        let _ = writeln!(
-                            report.md,
-                            "| wasm linear memory | not exposed by the page | | |"
-                        );
-                    }
-                }
-                let _ = writeln!(
-                    report.md,
-                    "| DOM elements | {} | {} | {} |\n\nWasm memory only grows (it is the high-water \
-                     mark of the allocator), so it shows a leak but not a freed one.",
-                    a.elements,
-                    b.elements,
-                    ratio(b.elements, a.elements)
-                );
-            }
+            Ok(m) => memory_section(&mut report.md, &m),
             Err(e) => report.failed("memory", &e),
         }
     }

@@ -98,6 +98,25 @@ pub async fn measure(driver: &Driver, site: &Path, runs: usize, throttled: bool)
     Ok(paint)
 }
 
+/// `runs` cold loads of the app alone, from `dir` as it is (with `cargo xtask build`'s `.br`/`.gz`
+/// siblings, the server sends the compressed bodies that Chromium accepts).
+pub async fn measure_app(
+    driver: &Driver,
+    dir: &Path,
+    runs: usize,
+    throttled: bool,
+) -> Result<Samples> {
+    let server = Server::start(dir, SimConfig::default()).await?;
+    let url = format!("{}/", server.base);
+    let mut samples = Samples::default();
+    for _ in 0..runs {
+        let (fcp, ready) = load(driver, &url, throttled).await?;
+        samples.fcp.push(fcp);
+        samples.ready.push(ready);
+    }
+    Ok(samples)
+}
+
 #[cfg(test)]
 mod tests {
     use super::same_size_page;

@@ -759,3 +759,25 @@ pub fn node_ids(run_body: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+// --- Chrome DevTools Protocol for the harness (added for e2e/tests/batch_limits.rs) ----------
+
+impl Harness {
+    /// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`, e.g.
+    /// `Browser.grantPermissions`; returns the command's result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        let session = self
+            .driver
+            .session_id
+            .as_deref()
+            .ok_or("no browser session")?;
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver.url());
+        let (status, text) =
+            http("POST", &url, Some(&json!({ "cmd": cmd, "params": params }))).await?;
+        if status != 200 {
+            return Err(format!("CDP {cmd}: {status} {text}").into());
+        }
+        let mut answer: Value = serde_json::from_str(&text)?;
+        Ok(answer["value"].take())
+    }
+}

@@ -936,9 +936,10 @@ async fn app_works_under_a_sub_path() -> Result {
         .iter()
         .filter(|u| [".wasm", ".js", ".css"].iter().any(|ext| u.ends_with(ext)))
         .collect();
+    // The stylesheet is inside index.html (xtask's inline_css), so two files remain.
     assert!(
-        assets.len() >= 3,
-        "expected the wasm, its loader and the stylesheet: {urls:?}"
+        assets.len() >= 2,
+        "expected the wasm and its loader: {urls:?}"
     );
     let prefix = format!("{}/su-render/", server.base_url);
     for asset in &assets {

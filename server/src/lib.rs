@@ -86,7 +86,8 @@ pub fn router(config: ServerConfig) -> Router {
 
 /// The built app. Trunk names assets by content hash, so those are cached for a year; the page
 /// itself is revalidated so a new build shows at once. `.br`/`.gz` siblings written by the build
-/// are sent to browsers that accept them.
+/// are sent to browsers that accept them; `Vary: Accept-Encoding` (which `ServeDir` does not set)
+/// keeps a cache from giving one browser's encoding to another.
 fn static_files(dist: &std::path::Path) -> Router {
     let files = ServeDir::new(dist)
         .append_index_html_on_directories(true)
@@ -104,9 +105,14 @@ fn static_files(dist: &std::path::Path) -> Router {
                 } else {
                     "no-cache"
                 };
-                response.headers_mut().insert(
+                let headers = response.headers_mut();
+                headers.insert(
                     axum::http::header::CACHE_CONTROL,
                     axum::http::HeaderValue::from_static(value),
+                );
+                headers.insert(
+                    axum::http::header::VARY,
+                    axum::http::HeaderValue::from_static("accept-encoding"),
                 );
                 response
             },

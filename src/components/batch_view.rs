@@ -58,11 +58,12 @@ impl Status {
         )
     }
 
+    /// Over-budget rows are not: the budget is fixed for the batch, so "Retry" could only put
+    /// them back to over-budget. Their text says what stopped them; a new batch with a higher
+    /// budget renders them.
     fn retryable(&self) -> bool {
-        matches!(
-            self,
-            Status::Refused(_) | Status::Cancelled | Status::OverBudget
-        ) || matches!(self, Status::Ended(p) if *p != Phase::Succeeded)
+        matches!(self, Status::Refused(_) | Status::Cancelled)
+            || matches!(self, Status::Ended(p) if *p != Phase::Succeeded)
     }
 }
 
@@ -146,8 +147,16 @@ pub fn BatchView(
                 });
                 let now = browser::now_ms();
                 let record = request.new_record(now);
+                // Made in a spawned task, so no owner frees it: the row's view disposes it when
+                // the row is retried or the batch goes (see `run` in the view below).
                 let job = RwSignal::new(Job::new(now, &request.target.plan));
-                item.run.try_set(Some((job, Arc::new(request), record)));
+                if let Some(Some((job, ..))) =
+                    item.run.try_set(Some((job, Arc::new(request), record)))
+                {
+                    // The batch went away meanwhile: nobody will show or free this job.
+                    job.dispose();
+                    return;
+                }
                 item.status.try_set(Status::Rendering);
             });
         }
@@ -168,22 +177,34 @@ pub fn BatchView(
                         .filter(|p| p.is_final())
                 });
                 if let Some(phase) = ended {
-                    if phase == Phase::Succeeded {
-                        let t = ui.t();
-                        browser::notify_if_hidden(t.notify_done, &item.name);
-                    }
+                    // Someone who left the tab during a long batch hears of failures too, not
+                    // only of renderings: otherwise a failed picture goes unnoticed until they
+                    // come back and read the list.
+                    let t = ui.t();
+                    let title = if phase == Phase::Succeeded {
+                        t.notify_done
+                    } else {
+                        t.notify_failed
+                    };
+                    browser::notify_if_hidden(title, &item.name);
                     item.status.set(Status::Ended(phase));
                 }
             }
         }
-        let spent: f64 = list
+        let costs: Vec<f64> = list
             .iter()
             .filter_map(|i| {
                 i.run
                     .with(|r| r.as_ref().and_then(|(job, ..)| job.with(|j| j.coins())))
             })
             .filter_map(|c| c.parse::<f64>().ok())
-            .sum();
+            .collect();
+        let spent: f64 = costs.iter().sum();
+        // What one render costs: as last time (from the history), else the most one of this
+        // batch's renders has cost so far. A budget used to do nothing unless the history knew a
+        // cost when the batch started: on the first batch, or on any batch before a reload after
+        // the first render, every picture was rendered whatever the budget said.
+        let cost = per_render.or_else(|| costs.iter().copied().reduce(f64::max));
         let mut active = list
             .iter()
             .filter(|i| i.status.with(Status::active))
@@ -192,11 +213,17 @@ pub fn BatchView(
             if active >= concurrency {
                 break;
             }
-            if let (Some(budget), Some(cost)) = (budget, per_render) {
-                // Count renders under way as if they cost what the last one did.
-                if spent + cost * (active as f64 + 1.0) > budget {
-                    item.status.set(Status::OverBudget);
-                    continue;
+            if let Some(budget) = budget {
+                match cost {
+                    // Count renders under way as if they cost what the last one did.
+                    Some(cost) if spent + cost * (active as f64 + 1.0) > budget => {
+                        item.status.set(Status::OverBudget);
+                        continue;
+                    }
+                    Some(_) => {}
+                    // Cost not known yet: one render at a time until one has told it.
+                    None if active > 0 => break,
+                    None => {}
                 }
             }
             start(item.clone());
@@ -278,7 +305,12 @@ pub fn BatchView(
                                     <button type="button" class="secondary item-retry" on:click=retry>{txt(|t| t.retry)}</button>
                                 </Show>
                             </div>
-                            {move || run.get().map(|(job, request, record)| view! { <JobView job request record compact=true /> })}
+                            {move || run.get().map(|(job, request, record)| {
+                                // Before this, every retried or replaced batch row kept its job in
+                                // memory for good; it now goes with the row's job view.
+                                on_cleanup(move || job.dispose());
+                                view! { <JobView job request record compact=true /> }
+                            })}
                         </li>
                     }
                 }).collect_view()}

@@ -8,7 +8,7 @@ use crate::i18n::fill;
 use crate::lifecycle::share::SharedForm;
 use crate::lifecycle::Phase;
 use crate::picture;
-use crate::state::{txt, use_ui, HistoryVersion, Refill};
+use crate::state::{scoped_ui, txt, use_ui, HistoryVersion, Refill};
 use crate::storage::journal::{self, JobRecord};
 
 /// Which app a render used: the SketchUp app by name, others by id.
@@ -24,25 +24,43 @@ fn phase_of(slug: &str) -> Phase {
     Phase::from_slug(slug).unwrap_or(Phase::Unknown)
 }
 
+/// How many of the newest renders the list shows, and how many more each "Show more" adds.
+/// Twelve items are about two and a half screens of the results column in a 1280×1000 window
+/// (an item is some 200 px tall): more than one scrolls through to find a recent render, while
+/// older ones are a click away. What the page holds is then bounded by what is shown, not by
+/// the journal: an item is about fifteen elements plus its own reactive state, a viewer and the
+/// object URLs of its kept pictures, and the list used to build one for every render ever made,
+/// again on every journal change (issue 6: no growth across 50 renders).
+pub const PAGE: usize = 12;
+
 /// Past renders, newest first, from the journal: view, use the settings again, keep the
 /// pictures on this device (they outlive RunningHub's expiring links), check an unfinished task
-/// again, delete, or clear all.
+/// again, delete, or clear all. Shows the newest [`PAGE`], and a page more on request.
 #[component]
 pub fn HistoryPanel(
     /// Called to poll an unfinished task again.
     on_resume: Callback<JobRecord>,
 ) -> impl IntoView {
     let history = expect_context::<HistoryVersion>();
-    let records = LocalResource::new(move || {
+    let limit = RwSignal::new(PAGE);
+    // Only the shown records are read in full and held (see `journal::recent_of`).
+    let recent = LocalResource::new(move || {
         history.0.track();
-        journal::load_all()
+        journal::load_recent(limit.get())
     });
+    // `None` until the first load, so an empty note does not flash before the list.
+    let total = Memo::new(move |_| recent.with(|r| r.as_ref().map(|r| r.total)));
+    let records = Memo::new(move |_| {
+        recent.with(|r| r.as_ref().map(|r| r.records.clone()).unwrap_or_default())
+    });
+    let shown = move || records.with(Vec::len);
     let bump = move || history.0.update(|v| *v += 1);
     let ui = use_ui();
     let clear = move |_| {
         if browser::confirm(ui.t().clear_confirm) {
             spawn_local(async move {
                 let _ = journal::clear_all().await;
+                limit.try_set(PAGE);
                 bump();
             });
         }
@@ -61,23 +79,40 @@ pub fn HistoryPanel(
                     <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
                     <span>{txt(|t| t.auto_keep)}</span>
                 </label>
-                <Show when=move || records.get().is_some_and(|r| !r.is_empty())>
+                <Show when=move || total.get().is_some_and(|t| t > 0)>
                     <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
                 </Show>
             </div>
-            <Transition fallback=|| ()>
-                {move || records.get().map(|list| {
-                    if list.is_empty() {
-                        leptos::either::Either::Left(view! { <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p> })
-                    } else {
-                        leptos::either::Either::Right(view! {
-                            <ul id="history" class="history-list">
-                                {list.into_iter().map(|record| view! { <HistoryItem record on_resume /> }).collect_view()}
-                            </ul>
-                        })
-                    }
-                })}
-            </Transition>
+            <Show when=move || total.get() == Some(0)>
+                <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p>
+            </Show>
+            <Show when=move || total.get().is_some_and(|t| t > 0)>
+                <ul id="history" class="history-list">
+                    // One row per record, kept while the record is shown: Leptos' `For` keeps a
+                    // little bookkeeping for every row it ever made, so rows are made per record
+                    // (one per render), not per change. A row's content is rebuilt when its
+                    // record changes, and nothing is rebuilt when others change.
+                    <For each=move || records.get() key=|r| r.id.clone() let:record>
+                        {
+                            let id = record.id;
+                            let current = Memo::new(move |_| {
+                                records.with(|list| list.iter().find(|r| r.id == id).cloned())
+                            });
+                            move || current.get().map(|record| view! { <HistoryItem record on_resume /> })
+                        }
+                    </For>
+                </ul>
+            </Show>
+            <Show when=move || total.get().is_some_and(|t| t > shown())>
+                <div class="history-more">
+                    <p id="history-count" class="hint">
+                        {move || fill(ui.t().history_count, &[&shown().to_string(), &total.get().unwrap_or_default().to_string()])}
+                    </p>
+                    <button id="history-more" type="button" class="secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
+                        {txt(|t| t.show_more)}
+                    </button>
+                </div>
+            </Show>
         </section>
     }
 }
@@ -85,7 +120,8 @@ pub fn HistoryPanel(
 /// One past render.
 #[component]
 fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoView {
-    let ui = use_ui();
+    // Its texts follow a copy of the language that goes with the item (see `scoped_ui`).
+    let ui = scoped_ui();
     let history = expect_context::<HistoryVersion>();
     let refill = expect_context::<Refill>();
     let record = StoredValue::new(record);
@@ -111,7 +147,15 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     found.push((url, local));
                 }
             }
-            kept_urls.try_set(found);
+            // The item may have gone while the files were read (it is rebuilt whenever its
+            // record changes, and the list used to rebuild every item on every journal change):
+            // then nobody revokes these URLs, and each kept its whole picture alive in the
+            // browser until the page closed.
+            if let Some(orphans) = kept_urls.try_set(found) {
+                for (_, local) in orphans {
+                    picture::revoke(&local);
+                }
+            }
         });
     }
     let source_url = RwSignal::new(None::<String>);
@@ -121,7 +165,10 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             let url = journal::kept_file(&key)
                 .await
                 .and_then(|b| picture::object_url(&b));
-            source_url.try_set(url);
+            // As above: revoked here when the item went during the read.
+            if let Some(Some(orphan)) = source_url.try_set(url) {
+                picture::revoke(&orphan);
+            }
         });
     }
     on_cleanup(move || {

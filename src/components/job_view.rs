@@ -10,7 +10,7 @@ use crate::browser::{self, now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
 use crate::protocol::ApiError;
-use crate::state::{txt, use_ui, HistoryVersion, RenderRequest};
+use crate::state::{scoped_ui, txt, HistoryVersion, RenderRequest};
 use crate::storage::journal::{self, JobRecord};
 
 use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ShareButton};
@@ -38,7 +38,8 @@ pub fn JobView(
     };
     let record = StoredValue::new(record);
     let history = use_context::<HistoryVersion>();
-    let ui = use_ui();
+    // Its texts follow a copy of the language that goes with the view (see `scoped_ui`).
+    let ui = scoped_ui();
     let now = RwSignal::new(now_ms());
     let alive = Arc::new(AtomicBool::new(true));
     // Aborts an outputs request in flight when the view goes away.
@@ -233,10 +234,14 @@ pub fn JobView(
 /// Cancels a job: one still waiting to be sent just ends; a task is cancelled on RunningHub
 /// (it then reads as cancelled, not failed).
 pub async fn cancel_job(job: RwSignal<Job>, request: &RenderRequest) {
-    job.update(|j| {
-        j.request_cancel(now_ms());
-    });
-    let Some(task_id) = job.with_untracked(|j| j.task_id.clone()) else {
+    // `try_`: a batch cancels from a spawned task, by which time the row may have gone.
+    let Some(task_id) = job
+        .try_update(|j| {
+            j.request_cancel(now_ms());
+            j.task_id.clone()
+        })
+        .flatten()
+    else {
         return;
     };
     let answer = request
@@ -333,8 +338,10 @@ async fn drive(
     if let (Some(source), Some(false)) = (&request.source, record.try_with_value(|r| r.source_kept))
     {
         let key = record.with_value(JobRecord::source_key);
-        if journal::keep_file(&key, &source.blob).await.is_ok() {
-            record.update_value(|r| r.source_kept = true);
+        // `try_`: the view (and the record with it) may have gone during the await.
+        if journal::keep_file(&key, &source.blob).await.is_ok()
+            && record.try_update_value(|r| r.source_kept = true).is_some()
+        {
             persist().await;
         }
     }

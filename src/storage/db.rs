@@ -12,9 +12,19 @@ pub const JOBS: &str = "jobs";
 /// Kept files: `{url, blob}`.
 pub const FILES: &str = "files";
 
-/// An open database.
-#[derive(Clone)]
+/// An open database: one connection, closed when this is dropped.
 pub struct Db(IdbDatabase);
+
+/// Every journal call opens its own connection (several per render, and one per history
+/// reload). Left open, each stays alive until the garbage collector finds it, holding a
+/// connection to the browser's IndexedDB backend meanwhile and blocking any later version
+/// upgrade. `close` waits for the connection's transactions to finish, so closing at the end
+/// of the call that opened it is safe.
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 /// Waits for an IndexedDB request and returns its result.
 async fn done(request: &IdbRequest) -> Result<JsValue, String> {

@@ -132,10 +132,84 @@ impl JobRecord {
     }
 }
 
+/// The newest records of the journal, newest first, and how many readable records it holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recent {
+    /// Every readable record, shown or not.
+    pub total: usize,
+    /// The newest `limit` of them.
+    pub records: Vec<JobRecord>,
+}
+
+/// The newest `limit` of `len` stored JSON texts, which `text_at` hands out one at a time.
+/// Each text is read for its version and date only (serde skips the rest without building it)
+/// and dropped at once; only the `limit` kept are read again and parsed in full. So reading the
+/// history costs memory for the records shown, not for the journal: handing all texts over at
+/// once used to raise the wasm memory's high-water mark by the journal's whole size (about a
+/// kilobyte more for every render ever made), and wasm memory never shrinks.
+pub fn recent_of(len: usize, text_at: impl Fn(usize) -> Option<String>, limit: usize) -> Recent {
+    #[derive(Deserialize)]
+    struct Head {
+        v: u32,
+        created_ms: f64,
+    }
+    let mut dated: Vec<(f64, usize)> = (0..len)
+        .filter_map(|i| {
+            let head: Head = serde_json::from_str(&text_at(i)?).ok()?;
+            (head.v <= RECORD_VERSION).then_some((head.created_ms, i))
+        })
+        .collect();
+    dated.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Recent {
+        total: dated.len(),
+        records: dated
+            .into_iter()
+            .take(limit)
+            .filter_map(|(_, i)| JobRecord::from_json(&text_at(i)?))
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lifecycle::PollPlan;
+
+    #[test]
+    fn recent_keeps_the_newest_and_counts_all() {
+        let texts: Vec<String> = [3.0, 1.0, 5.0, 2.0, 4.0]
+            .iter()
+            .map(|ms| {
+                let mut r = record();
+                r.id = format!("j{ms}");
+                r.created_ms = *ms;
+                r.to_json()
+            })
+            .chain([
+                "not json".to_owned(),
+                record().to_json().replacen("\"v\":1", "\"v\":9", 1),
+            ])
+            .collect();
+        let reads = std::cell::Cell::new(0);
+        let text_at = |i: usize| {
+            reads.set(reads.get() + 1);
+            texts.get(i).cloned()
+        };
+        let recent = recent_of(texts.len(), text_at, 2);
+        assert_eq!(
+            recent.total, 5,
+            "damaged and newer-version records are not counted"
+        );
+        let ids: Vec<&str> = recent.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["j5", "j4"], "newest first, no more than asked");
+        assert_eq!(
+            reads.get(),
+            texts.len() + 2,
+            "only the kept texts are read twice"
+        );
+        assert_eq!(recent_of(texts.len(), text_at, 10).records.len(), 5);
+        assert_eq!(recent_of(texts.len(), text_at, 0).records, Vec::new());
+    }
 
     fn record() -> JobRecord {
         JobRecord {
@@ -255,6 +329,17 @@ mod idb {
         records
     }
 
+    /// The newest `limit` records, newest first, and how many there are in all (see
+    /// [`super::recent_of`]: the others are not kept).
+    pub async fn load_recent(limit: usize) -> super::Recent {
+        let Ok(db) = Db::open().await else {
+            return super::Recent::default();
+        };
+        // JS strings: each becomes a Rust one only while it is read.
+        let texts = db.all(JOBS, "json").await.unwrap_or_default();
+        super::recent_of(texts.len(), |i| texts.get(i)?.as_string(), limit)
+    }
+
     /// Deletes a record and the files kept for it.
     pub async fn delete(record: &JobRecord) -> Result<(), String> {
         let db = Db::open().await?;
@@ -319,4 +404,6 @@ mod idb {
     }
 }
 
-pub use idb::{clear_all, delete, keep_file, keep_outputs, kept_file, load, load_all, save};
+pub use idb::{
+    clear_all, delete, keep_file, keep_outputs, kept_file, load, load_all, load_recent, save,
+};

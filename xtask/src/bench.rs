@@ -1,6 +1,8 @@
-//! `cargo xtask bench [--runs N]`: the release build's bytes (raw, gzip -9, brotli 11), the byte
-//! budget, the browser measurements of the `su-render-bench` crate, and what the wasm is made of;
-//! printed and written to `BENCHMARKS.md` with the machine and tool versions.
+//! `cargo xtask bench [--runs N] [--only memory,…]`: the release build's bytes (raw, gzip -9,
+//! brotli 11), the byte budget, the browser measurements of the `su-render-bench` crate, and what
+//! the wasm is made of; printed and written to `BENCHMARKS.md` with the machine and tool
+//! versions. `--only` runs just the named browser measurements (`paint`, `throttled`, `polling`,
+//! `latency`, `upload`, `memory`) and replaces only their sections of `BENCHMARKS.md`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -17,38 +19,70 @@ const ISSUE_DONE_KIB: f64 = 90.0;
 /// wasm-bindgen's output before wasm-opt: still named, and what the shipped wasm is made from.
 const BINDGEN_WASM: &str = "target/wasm-bindgen/release/su-render_bg.wasm";
 
-fn parse_runs(args: &[String]) -> Result<u32, String> {
-    let mut runs = 7;
+/// What `cargo xtask bench` was asked for.
+#[derive(Debug, PartialEq)]
+struct Args {
+    runs: u32,
+    /// `--only memory,polling`: just these browser measurements (names as `su-render-bench`
+    /// takes them); their sections replace the same sections of `BENCHMARKS.md`, the rest of
+    /// the file stays as it was.
+    only: Option<String>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        runs: 7,
+        only: None,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let value = match arg.strip_prefix("--runs=") {
-            Some(v) => v.to_string(),
-            None if arg == "--runs" => it.next().cloned().ok_or("--runs needs a number")?,
-            None => return Err(format!("bench: unknown argument `{arg}`")),
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value.to_string())),
+            None => (arg.as_str(), None),
         };
-        runs = value
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("--runs wants a positive number, not `{value}`"))?;
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag {
+            "--runs" => {
+                let value = value()?;
+                parsed.runs = value
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--runs wants a positive number, not `{value}`"))?;
+            }
+            "--only" => {
+                let value = value()?;
+                if value.trim().is_empty() {
+                    return Err("--only wants a list such as `memory` or `paint,polling`".into());
+                }
+                parsed.only = Some(value);
+            }
+            _ => return Err(format!("bench: unknown argument `{arg}`")),
+        }
     }
-    Ok(runs)
+    Ok(parsed)
 }
 
 pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
-    let runs = parse_runs(args)?;
+    let Args { runs, only } = parse_args(args)?;
     tools::setup(true)?;
     crate::release_build(root)?;
     let dist = root.join("dist");
 
     println!("\nbench: bytes (gzip -9 and brotli 11)…");
-    let files = sizes::measure(&dist, true)?;
+    let files = sizes::measure(&dist, only.is_none())?;
     let first = sizes::total(&files, |f| f.first_load);
 
     let fragment = root.join("target/bench/browser.md");
     let _ = std::fs::remove_file(&fragment);
     println!("bench: browser measurements ({runs} runs each)…");
-    let browser = run(cargo()
+    let mut command = cargo();
+    command
         .args(["run", "--quiet", "-p", "su-render-bench", "--"])
         .arg("--dist")
         .arg(&dist)
@@ -56,7 +90,11 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         .args(["--same-size", &first.raw.to_string()])
         .arg("--out")
         .arg(&fragment)
-        .current_dir(root));
+        .current_dir(root);
+    if let Some(only) = &only {
+        command.args(["--only", only]);
+    }
+    let browser = run(&mut command);
     let browser_md = std::fs::read_to_string(&fragment).unwrap_or_else(|_| {
         format!(
             "\n_Browser measurements did not run: {}._\n",
@@ -64,17 +102,99 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         )
     });
 
-    let mut md = String::new();
-    header(&mut md, root, runs);
-    bytes_section(&mut md, &files);
-    budget_section(&mut md, root, &files);
-    md.push_str(&browser_md);
-    composition_section(&mut md, root);
-
     let out = root.join("BENCHMARKS.md");
+    let md = match &only {
+        None => {
+            let mut md = String::new();
+            header(&mut md, root, runs);
+            bytes_section(&mut md, &files);
+            budget_section(&mut md, root, &files);
+            md.push_str(&browser_md);
+            composition_section(&mut md, root);
+            md
+        }
+        Some(only) => {
+            let old = std::fs::read_to_string(&out).unwrap_or_default();
+            let note = format!(
+                "_This section: `cargo xtask bench --only {only}`, {} (commit {})._",
+                date(),
+                commit(root)
+            );
+            splice_sections(&old, &browser_md, &note)
+        }
+    };
     std::fs::write(&out, &md).map_err(|e| format!("writing {}: {e}", out.display()))?;
-    println!("\n{md}\nbench: written to {}", out.display());
+    match &only {
+        None => println!("\n{md}\nbench: written to {}", out.display()),
+        Some(_) => println!(
+            "\n{browser_md}\nbench: these sections replaced theirs in {}",
+            out.display()
+        ),
+    }
     browser.map_err(|e| format!("some browser measurements failed: {e}"))
+}
+
+/// `## ` sections of a Markdown text: (heading line, the whole section with its heading).
+fn sections(md: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in md.split_inclusive('\n') {
+        if line.starts_with("## ") {
+            out.push((line.trim_end().to_string(), String::new()));
+        }
+        if let Some((_, body)) = out.last_mut() {
+            body.push_str(line);
+        }
+    }
+    out
+}
+
+/// `old` with each `## ` section of `fragment` in place of the section of the same heading (a
+/// new one goes before "What the wasm is made of", else at the end); `note` is added to each
+/// section replaced, since the header's date and commit are not theirs.
+fn splice_sections(old: &str, fragment: &str, note: &str) -> String {
+    let mut md = old.to_string();
+    for (heading, body) in sections(fragment) {
+        let body = format!("{}\n\n{note}\n\n", body.trim_end());
+        let found = sections(&md).into_iter().find(|(h, _)| *h == heading);
+        match found {
+            Some((_, old_body)) => {
+                if let Some(at) = md.find(&old_body) {
+                    md.replace_range(at..at + old_body.len(), &body);
+                }
+            }
+            None => {
+                let at = md.find("## What the wasm is made of").unwrap_or(md.len());
+                md.insert_str(at, &body);
+            }
+        }
+    }
+    md
+}
+
+fn date() -> String {
+    output_of(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .unwrap_or_else(|| "unknown date".into())
+}
+
+/// The short commit, in backticks, and whether the tree had local changes.
+fn commit(root: &Path) -> String {
+    let commit = output_of(
+        Command::new("git")
+            .args(["rev-parse", "--short", "HEAD"])
+            .current_dir(root),
+    )
+    .unwrap_or_else(|| "?".into());
+    let dirty = output_of(
+        Command::new("git")
+            .args(["status", "--porcelain"])
+            .current_dir(root),
+    )
+    .is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("`{commit}` plus local changes")
+    } else {
+        format!("`{commit}`")
+    }
 }
 
 fn version(program: &str) -> String {
@@ -96,26 +216,9 @@ fn cpu_model() -> String {
 }
 
 fn header(md: &mut String, root: &Path, runs: u32) {
-    let date = output_of(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
-        .unwrap_or_else(|| "unknown date".into());
+    let date = date();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let commit = output_of(
-        Command::new("git")
-            .args(["rev-parse", "--short", "HEAD"])
-            .current_dir(root),
-    )
-    .unwrap_or_else(|| "?".into());
-    let dirty = output_of(
-        Command::new("git")
-            .args(["status", "--porcelain"])
-            .current_dir(root),
-    )
-    .is_some_and(|s| !s.is_empty());
-    let commit = if dirty {
-        format!("`{commit}` plus local changes")
-    } else {
-        format!("`{commit}`")
-    };
+    let commit = commit(root);
     let _ = writeln!(
         md,
         "# SU Render benchmarks\n\n\
@@ -141,7 +244,7 @@ fn bytes_section(md: &mut String, files: &[sizes::FileSize]) {
     let _ = writeln!(
         md,
         "\n## Bytes\n\nThe release build in `dist/`. First load: `index.html` and everything it \
-         references (stylesheet, JS glue, the preloaded wasm).\n\n\
+         references (JS glue, the preloaded wasm); the stylesheet is inside `index.html`.\n\n\
          | first load | files | raw | gzip -9 | brotli 11 |\n|---|---:|---:|---:|---:|"
     );
     let row = |md: &mut String, label: &str, t: sizes::Totals| {
@@ -387,9 +490,44 @@ mod tests {
 
     #[test]
     fn runs_default_to_seven() {
-        assert_eq!(parse_runs(&[]), Ok(7));
-        assert_eq!(parse_runs(&["--runs".into(), "3".into()]), Ok(3));
-        assert_eq!(parse_runs(&["--runs=5".into()]), Ok(5));
-        assert!(parse_runs(&["--runs".into(), "0".into()]).is_err());
+        let runs = |args: &[&str]| {
+            parse_args(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>()).map(|a| a.runs)
+        };
+        assert_eq!(runs(&[]), Ok(7));
+        assert_eq!(runs(&["--runs", "3"]), Ok(3));
+        assert_eq!(runs(&["--runs=5"]), Ok(5));
+        assert!(runs(&["--runs", "0"]).is_err());
+        assert!(runs(&["--fast"]).is_err());
+    }
+
+    #[test]
+    fn only_picks_measurements() {
+        let args: Vec<String> = ["--only", "memory", "--runs=2"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(
+            parse_args(&args),
+            Ok(Args {
+                runs: 2,
+                only: Some("memory".into())
+            })
+        );
+        assert!(parse_args(&["--only".into()]).is_err());
+    }
+
+    #[test]
+    fn only_replaces_its_own_sections() {
+        let old = "# T\n\nhead\n\n## Bytes\n\nb\n\n## Memory\n\nold m\n\n## What the wasm is made of\n\nw\n";
+        let md = splice_sections(old, "\n## Memory\n\nnew m\n", "_note._");
+        assert_eq!(
+            md,
+            "# T\n\nhead\n\n## Bytes\n\nb\n\n## Memory\n\nnew m\n\n_note._\n\n## What the wasm is made of\n\nw\n"
+        );
+        let md = splice_sections(old, "\n## Polling\n\np\n", "_n._");
+        assert!(
+            md.contains("old m\n\n## Polling\n\np\n\n_n._\n\n## What the wasm"),
+            "{md}"
+        );
     }
 }

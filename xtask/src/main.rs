@@ -6,7 +6,9 @@
 
 mod bench;
 mod budget;
+mod compress;
 mod csp;
+mod inline_css;
 mod sizes;
 mod steps;
 mod tools;
@@ -20,7 +22,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
   setup [--browser]   install the pinned toolchain (and Chromium + chromedriver with --browser)
-  build               setup, release build with trunk, size table of dist/
+  build               setup, release build with trunk, CSP, .gz/.br siblings, size table of dist/
   serve [--port 8080] [--host 127.0.0.1] [--relay cn|ai|URL] [--fast-poll] [server flags…]
                       build, then run the local server (simulator unless --relay) in the foreground
   test                setup --browser, fmt, clippy, native tests, browser tests, release build,
@@ -65,7 +67,8 @@ fn workspace_root() -> PathBuf {
     root.canonicalize().unwrap_or_else(|_| root.to_path_buf())
 }
 
-/// `trunk build --release`, then the size table. Assumes `setup` has run.
+/// `trunk build --release`, the stylesheet inlined, the CSP, the precompressed `.gz`/`.br` siblings (last: they must
+/// hold the final bytes), then the size table. Assumes `setup` has run.
 fn release_build(root: &Path) -> Result<(), String> {
     let mut trunk = Command::new("trunk");
     trunk
@@ -73,8 +76,11 @@ fn release_build(root: &Path) -> Result<(), String> {
         .current_dir(root)
         .env("TRUNK_SKIP_VERSION_CHECK", "true");
     run(&mut trunk)?;
-    csp::apply(&root.join("dist").join("index.html"))?;
-    sizes::print_table(&root.join("dist"))
+    let dist = root.join("dist");
+    inline_css::apply(&dist)?;
+    csp::apply(&dist.join("index.html"))?;
+    compress::apply(&dist)?;
+    sizes::print_table(&dist)
 }
 
 fn build(root: &Path) -> Result<(), String> {

@@ -3,11 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use flate2::write::GzEncoder;
-use flate2::Compression;
 
 pub const KINDS: [&str; 5] = ["wasm", "JS", "CSS", "HTML", "other"];
 
@@ -52,9 +48,10 @@ fn kind_of(name: &str) -> &'static str {
     }
 }
 
-/// Precompressed copies (`x.js.gz`, `x.js.br`) are another encoding of a file, not a download.
+/// Precompressed siblings (`x.js.gz`, `x.js.br`, written by [`crate::compress`]) are another
+/// encoding of a file, not another download: they are neither counted nor listed.
 fn is_precompressed(name: &str) -> bool {
-    name.ends_with(".gz") || name.ends_with(".br")
+    crate::compress::original_of(name).is_some()
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -69,25 +66,14 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// gzip -9, the same encoder as the `.gz` siblings.
 pub fn gzip_len(bytes: &[u8]) -> u64 {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    // Writing to a Vec cannot fail.
-    let _ = encoder.write_all(bytes);
-    encoder.finish().map(|v| v.len() as u64).unwrap_or(0)
+    crate::compress::gzip(bytes).len() as u64
 }
 
+/// brotli 11 (window 2^22), the same encoder as the `.br` siblings.
 pub fn brotli_len(bytes: &[u8]) -> u64 {
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    let mut input = bytes;
-    match brotli::BrotliCompress(&mut input, &mut out, &params) {
-        Ok(_) => out.len() as u64,
-        Err(_) => 0,
-    }
+    crate::compress::brotli(bytes).len() as u64
 }
 
 /// Measures every file of `dist` (brotli too when `with_brotli`), sorted by name.
@@ -207,4 +193,61 @@ pub fn print_table(dist: &Path) -> Result<(), String> {
     row("total", total(&files, |_| true));
     row("first load", total(&files, |f| f.first_load));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precompressed_siblings_are_not_files_of_their_own() {
+        let dist =
+            std::env::temp_dir().join(format!("su-render-xtask-sizes-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        fs::create_dir_all(&dist).expect("temp dir");
+        let page = format!(
+            "<script type=module src=./app-0123456789abcdef.js></script>{}",
+            "<p>filler</p>".repeat(40)
+        );
+        let js: String = (0..300).map(|i| format!("let v{i} = {i};\n")).collect();
+        fs::write(dist.join("index.html"), &page).expect("write");
+        fs::write(dist.join("app-0123456789abcdef.js"), &js).expect("write");
+        fs::write(dist.join("unused.png"), [0u8; 64]).expect("write");
+        let before = measure(&dist, true).expect("measure");
+
+        crate::compress::precompress(&dist).expect("precompress");
+        assert!(dist.join("app-0123456789abcdef.js.br").is_file());
+        assert!(dist.join("index.html.gz").is_file());
+        let after = measure(&dist, true).expect("measure");
+
+        let names: Vec<&str> = after.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["app-0123456789abcdef.js", "index.html", "unused.png"]
+        );
+        let first: Vec<&str> = after
+            .iter()
+            .filter(|f| f.first_load)
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(first, ["app-0123456789abcdef.js", "index.html"]);
+        let other = by_kind(&after, |_| true)
+            .into_iter()
+            .find(|(kind, _)| *kind == "other")
+            .map(|(_, t)| t.files);
+        assert_eq!(other, Some(1), "only unused.png is `other`");
+        // The same numbers as before the siblings were written, brotli column included.
+        for (a, b) in before.iter().zip(&after) {
+            assert_eq!(
+                (a.raw, a.gzip, a.brotli),
+                (b.raw, b.gzip, b.brotli),
+                "{}",
+                a.name
+            );
+        }
+        // The brotli column is the size of the `.br` sibling.
+        let js_br = fs::metadata(dist.join("app-0123456789abcdef.js.br")).expect("br");
+        assert_eq!(after[0].brotli, Some(js_br.len()));
+        let _ = fs::remove_dir_all(&dist);
+    }
 }

@@ -72,13 +72,14 @@ impl Server {
 }
 
 pub async fn start(mode: Mode, sim: SimConfig) -> Server {
+    start_in(dist(), mode, sim).await
+}
+
+/// A server for the given `dist/`.
+pub async fn start_in(dist: PathBuf, mode: Mode, sim: SimConfig) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let config = ServerConfig {
-        dist: dist(),
-        mode,
-        sim,
-    };
+    let config = ServerConfig { dist, mode, sim };
     let handle = tokio::spawn(su_render_server::run(listener, config));
     Server {
         base: format!("http://{addr}"),
