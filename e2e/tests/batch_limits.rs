@@ -22,6 +22,8 @@ const OVER_BUDGET_TEXTS: [&str; 2] = [
 ];
 /// The notification title, in both languages (src/i18n.rs, `notify_done`).
 const NOTIFY_TITLES: [&str; 2] = ["Rendering finished", "效果图已生成"];
+/// The title for a failed item (src/i18n.rs, `notify_failed`).
+const FAILED_TITLES: [&str; 2] = ["Rendering failed", "效果图生成失败"];
 
 /// Row states in which a batch item still moves by itself.
 const MOVING_STATES: [&str; 4] = ["waiting", "preparing", "uploading", "rendering"];
@@ -119,13 +121,11 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
     page.open().await?;
 
     // The page learns what a render costs from the last render of this app in its history,
-    // which the form reads when the page opens: a user who rendered once before has it.
+    // and follows the history: a render made in this page, without a reload, counts.
     page.set_screenshot("api/screenshot.png").await?;
     page.click_render().await?;
     page.wait_status("succeeded").await?;
     assert_eq!(requests_to(&h, RUN).await?, 1, "the one single render");
-    h.client.goto(&format!("{}/", h.base_url)).await?;
-    page.wait_for("#render").await?;
 
     let names: Vec<String> = (0..5).map(|i| format!("room-{i}.png")).collect();
     drop_pictures(&h, &names, 11).await?;
@@ -439,5 +439,34 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
     // Nothing repeats once the batch is over.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(notes(&h).await?.len(), 3, "no repeated notifications");
+
+    // A failed item is announced too, as a failure: someone away from the tab must not take
+    // silence for success.
+    h.sim_control(json!({"outcome": "fail"})).await?;
+    // Two pictures: a single one would fill the form instead of making a batch.
+    let broken: Vec<String> = (0..2).map(|i| format!("broken-{i}.png")).collect();
+    drop_pictures(&h, &broken, 41).await?;
+    page.wait_for("#batch-setup").await?;
+    page.wait_for("#render-batch").await?.click().await?;
+    let started = Instant::now();
+    while item_names(&h).await? != broken {
+        if started.elapsed() > Duration::from_secs(10) {
+            return Err("the third batch did not replace the second".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let states = wait_batch_settled(&h, 2, Duration::from_secs(60)).await?;
+    assert_eq!(states, ["failed", "failed"]);
+    let recorded = notes(&h).await?;
+    assert_eq!(recorded.len(), 5, "one more per failed item: {recorded:?}");
+    for (note, name) in recorded[3..].iter().zip(&broken) {
+        let title = note["title"].as_str().unwrap_or_default();
+        assert!(
+            FAILED_TITLES.contains(&title),
+            "a failure says so in its title: {note}"
+        );
+        let body = note["body"].as_str().unwrap_or_default();
+        assert!(body.contains(name.as_str()), "{name} in the body: {note}");
+    }
     Ok(())
 }

@@ -14,6 +14,9 @@ use crate::storage::Settings;
 
 use super::{AdvancedEditor, FieldInput, ImageInput, ShareButton, TextField};
 use crate::lifecycle::share::{Shared, SharedForm};
+
+/// How many of the newest renders the batch estimate looks through for the last cost.
+const COST_LOOKBACK: usize = 20;
 use crate::state::{LinkStart, Refill};
 use crate::storage::SiteChoice;
 
@@ -338,11 +341,19 @@ pub fn RenderForm(
     let batch_node = RwSignal::new((String::new(), String::new()));
     let concurrency = RwSignal::new("1".to_owned());
     let budget = RwSignal::new(String::new());
+    // What one render of this app cost last time, for the batch estimate and budget. Follows the
+    // journal, so a render made since the page opened counts; reads only the newest records
+    // (whole-journal reads raise wasm memory's high-water mark for good).
+    let history = use_context::<crate::state::HistoryVersion>();
     let per_render = LocalResource::new(move || {
         let app = webapp_id.get();
+        if let Some(history) = history {
+            history.0.track();
+        }
         async move {
-            crate::storage::journal::load_all()
+            crate::storage::journal::load_recent(COST_LOOKBACK)
                 .await
+                .records
                 .into_iter()
                 .filter(|r| r.webapp_id.trim() == app.trim())
                 .find_map(|r| r.coins.and_then(|c| c.parse::<f64>().ok()))
