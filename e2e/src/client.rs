@@ -470,6 +470,22 @@ pub trait ClientPage {
     async fn pick_file(&self, input: &str, path: &Path) -> Result;
     /// Drops a file on `#<input>-drop`.
     async fn drop_file(&self, input: &str, name: &str, mime: &str, bytes: &[u8]) -> Result;
+    /// Drops several files at once on `#<input>-drop`, as a selection dragged from the file
+    /// manager; `files` are `(name, mime, bytes)`. Returns how many files the drop carried.
+    async fn drop_files(&self, input: &str, files: &[(&str, &str, &[u8])]) -> Result<usize>;
+    /// Drops generated 320×200 PNGs named `names` at once on `#<input>-drop`; the i-th picture
+    /// is [`small_png`]'s number `seed + i`, so every file differs.
+    async fn drop_pngs(&self, input: &str, names: &[String], seed: u64) -> Result<usize> {
+        let pngs: Vec<Vec<u8>> = (0..names.len())
+            .map(|i| small_png(320, 200, seed + i as u64))
+            .collect();
+        let files: Vec<(&str, &str, &[u8])> = names
+            .iter()
+            .zip(&pngs)
+            .map(|(name, png)| (name.as_str(), "image/png", png.as_slice()))
+            .collect();
+        self.drop_files(input, &files).await
+    }
     /// Pastes a file (a screenshot on the clipboard) into the page.
     async fn paste_file(&self, name: &str, mime: &str, bytes: &[u8]) -> Result;
     /// `data-state` of `#<input>-status`.
@@ -508,28 +524,43 @@ impl ClientPage for AppPage<'_> {
     }
 
     async fn drop_file(&self, input: &str, name: &str, mime: &str, bytes: &[u8]) -> Result {
-        let css = format!("#{input}-drop");
-        self.wait_for(&css).await?;
-        let script = format!(
-            "{MAKE_FILE}
-            const zone = document.querySelector(arguments[3]);
-            for (const kind of ['dragenter', 'dragover', 'drop']) {{
-                zone.dispatchEvent(new DragEvent(kind, {{ dataTransfer: dt, bubbles: true, cancelable: true }}));
-            }}
-            return dt.files.length;"
-        );
-        let files = self
-            .h
-            .client
-            .execute(
-                &script,
-                vec![json!(base64(bytes)), json!(name), json!(mime), json!(css)],
-            )
-            .await?;
-        if files != json!(1) {
+        let files = self.drop_files(input, &[(name, mime, bytes)]).await?;
+        if files != 1 {
             return Err(format!("the drop carried {files} files").into());
         }
         Ok(())
+    }
+
+    async fn drop_files(&self, input: &str, files: &[(&str, &str, &[u8])]) -> Result<usize> {
+        let css = format!("#{input}-drop");
+        self.wait_for(&css).await?;
+        let files: Vec<Value> = files
+            .iter()
+            .map(|(name, mime, bytes)| json!([base64(bytes), name, mime]))
+            .collect();
+        let carried = self
+            .h
+            .client
+            .execute(
+                "const dt = new DataTransfer();
+                 for (const [b64, name, type] of arguments[0]) {
+                     const bin = atob(b64);
+                     const bytes = new Uint8Array(bin.length);
+                     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+                     dt.items.add(new File([bytes], name, { type }));
+                 }
+                 const zone = document.querySelector(arguments[1]);
+                 for (const kind of ['dragenter', 'dragover', 'drop']) {
+                     zone.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }));
+                 }
+                 return dt.files.length;",
+                vec![json!(files), json!(css)],
+            )
+            .await?;
+        carried
+            .as_u64()
+            .map(|n| n as usize)
+            .ok_or_else(|| format!("the drop answered {carried}").into())
     }
 
     async fn paste_file(&self, name: &str, mime: &str, bytes: &[u8]) -> Result {

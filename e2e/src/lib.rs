@@ -371,16 +371,17 @@ async fn http(method: &str, url: &str, body: Option<&Value>) -> Result<(u16, Str
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
-/// The chromedriver child and the browser profile it uses; both go away on drop.
-struct Driver {
+/// The chromedriver child and the browser profile it uses; both go away on drop. Shared by
+/// [`Harness`] and [`page::Browser`].
+pub(crate) struct Driver {
     child: Child,
     port: u16,
-    profile: PathBuf,
-    session_id: Option<String>,
+    pub(crate) profile: PathBuf,
+    pub(crate) session_id: Option<String>,
 }
 
 impl Driver {
-    fn spawn(name: &str) -> Result<Driver> {
+    pub(crate) fn spawn(name: &str) -> Result<Driver> {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -409,11 +410,25 @@ impl Driver {
         })
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn wait_until_listening(&mut self, limit: Duration) -> Result<()> {
+    /// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`, e.g.
+    /// `Browser.grantPermissions`; returns the command's result.
+    pub(crate) async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        let session = self.session_id.as_deref().ok_or("no browser session")?;
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.url());
+        let (status, text) =
+            http("POST", &url, Some(&json!({ "cmd": cmd, "params": params }))).await?;
+        if status != 200 {
+            return Err(format!("CDP {cmd}: {status} {text}").into());
+        }
+        let mut answer: Value = serde_json::from_str(&text)?;
+        Ok(answer["value"].take())
+    }
+
+    pub(crate) fn wait_until_listening(&mut self, limit: Duration) -> Result<()> {
         let started = Instant::now();
         let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
         while started.elapsed() < limit {
@@ -763,21 +778,8 @@ pub fn node_ids(run_body: &Value) -> Vec<String> {
 // --- Chrome DevTools Protocol for the harness (added for e2e/tests/batch_limits.rs) ----------
 
 impl Harness {
-    /// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`, e.g.
-    /// `Browser.grantPermissions`; returns the command's result.
+    /// A Chrome DevTools Protocol command, e.g. `Browser.grantPermissions`; returns its result.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        let session = self
-            .driver
-            .session_id
-            .as_deref()
-            .ok_or("no browser session")?;
-        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver.url());
-        let (status, text) =
-            http("POST", &url, Some(&json!({ "cmd": cmd, "params": params }))).await?;
-        if status != 200 {
-            return Err(format!("CDP {cmd}: {status} {text}").into());
-        }
-        let mut answer: Value = serde_json::from_str(&text)?;
-        Ok(answer["value"].take())
+        self.driver.cdp(cmd, params).await
     }
 }

@@ -10,9 +10,9 @@
 //! Everything is stopped when dropped, also when a test panics.
 
 use std::fs;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -26,8 +26,8 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
 use crate::{
-    artifacts_dir, dist_dir, fast_sim, sim_paths, Mode, Result, ServerConfig, SimConfig,
-    CHROMEDRIVER, CHROMIUM, DEFAULT_WAIT, TERMINAL_PHASES,
+    artifacts_dir, dist_dir, fast_sim, sim_paths, Driver, Mode, Result, ServerConfig, SimConfig,
+    CHROMIUM, DEFAULT_WAIT, TERMINAL_PHASES,
 };
 
 /// Widths of the screenshots: a phone and a wide desktop.
@@ -249,15 +249,7 @@ impl Browser {
 
     /// A Chrome DevTools Protocol command, through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        let session = self.driver.session_id.as_deref().ok_or("no session")?;
-        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver.url());
-        let (status, text) =
-            http("POST", &url, Some(&json!({ "cmd": cmd, "params": params }))).await?;
-        if status != 200 {
-            return Err(format!("CDP {cmd}: {status} {text}").into());
-        }
-        let mut answer: Value = serde_json::from_str(&text)?;
-        Ok(answer["value"].take())
+        self.driver.cdp(cmd, params).await
     }
 
     /// Chromedriver's log of one type (`browser` = console, `performance` = network events),
@@ -876,96 +868,6 @@ fn capabilities(profile: &Path, opts: &BrowserOptions) -> fantoccini::wd::Capabi
     match caps {
         Value::Object(map) => map,
         _ => unreachable!("a JSON object literal"),
-    }
-}
-
-/// The chromedriver child and the browser profile it uses; both go away on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-    profile: PathBuf,
-    session_id: Option<String>,
-}
-
-impl Driver {
-    fn spawn(name: &str) -> Result<Driver> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let profile = std::env::temp_dir().join(format!(
-            "su-render-page-profile-{}-{}-{port}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&profile)?;
-        let log = fs::File::create(artifacts_dir().join(format!("chromedriver-{name}.log")))?;
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| {
-                format!("could not start {CHROMEDRIVER} ({e}): run `cargo xtask setup --browser`")
-            })?;
-        Ok(Driver {
-            child,
-            port,
-            profile,
-            session_id: None,
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn wait_until_listening(&mut self, limit: Duration) -> Result {
-        let started = Instant::now();
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        while started.elapsed() < limit {
-            if let Some(status) = self.child.try_wait()? {
-                return Err(format!("chromedriver exited at start-up: {status}").into());
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Err(format!(
-            "chromedriver did not listen on port {} within {limit:?}",
-            self.port
-        )
-        .into())
-    }
-
-    /// Ends the browser session with a blocking request: works even while a runtime shuts down.
-    fn delete_session(&self, session: &str) {
-        use std::io::{Read, Write};
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
-            return;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-        let request = format!(
-            "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-            self.port
-        );
-        if stream.write_all(request.as_bytes()).is_ok() {
-            let mut answer = [0u8; 1024];
-            let _ = stream.read(&mut answer);
-        }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        if let Some(session) = self.session_id.take() {
-            self.delete_session(&session);
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.profile);
     }
 }
 

@@ -4,32 +4,10 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use su_render_e2e::client::{base64, small_png, ClientPage};
+use su_render_e2e::client::ClientPage;
 use su_render_e2e::{Harness, Options, Result};
 
 const RUN: &str = "/task/openapi/ai-app/run";
-
-/// Drops several pictures at once on the screenshot's drop zone; `files` is a list of
-/// `[base64, name]` PNGs.
-async fn drop_pictures(h: &Harness, files: Vec<serde_json::Value>) -> Result {
-    h.client
-        .execute(
-            "const dt = new DataTransfer();
-             for (const [b64, name] of arguments[0]) {
-                 const bin = atob(b64);
-                 const bytes = new Uint8Array(bin.length);
-                 for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-                 dt.items.add(new File([bytes], name, { type: 'image/png' }));
-             }
-             const zone = document.querySelector('#node-112-drop');
-             for (const kind of ['dragenter', 'dragover', 'drop']) {
-                 zone.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }));
-             }",
-            vec![json!(files)],
-        )
-        .await?;
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result {
@@ -42,10 +20,8 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
     page.wait_for("#node-112-drop").await?;
 
     // Five pictures dropped at once.
-    let files: Vec<serde_json::Value> = (0..5u64)
-        .map(|i| json!([base64(&small_png(320, 200, i + 1)), format!("view-{i}.png")]))
-        .collect();
-    drop_pictures(&h, files).await?;
+    let names: Vec<String> = (0..5).map(|i| format!("view-{i}.png")).collect();
+    page.drop_pngs("node-112", &names, 1).await?;
     page.wait_for("#batch-setup").await?;
     assert_eq!(
         page.count(".batch-files li").await?,
@@ -117,15 +93,8 @@ async fn every_unfinished_task_resumes_after_a_reload() -> Result {
     let page = h.page();
     page.open().await?;
     page.wait_for("#node-112-drop").await?;
-    let files: Vec<serde_json::Value> = (0..2u64)
-        .map(|i| {
-            json!([
-                base64(&small_png(320, 200, i + 7)),
-                format!("floor-{i}.png")
-            ])
-        })
-        .collect();
-    drop_pictures(&h, files).await?;
+    let names: Vec<String> = (0..2).map(|i| format!("floor-{i}.png")).collect();
+    page.drop_pngs("node-112", &names, 7).await?;
     page.wait_for("#batch-setup").await?;
     page.fill("#concurrency", "2").await?;
     page.click("#render-batch").await?;

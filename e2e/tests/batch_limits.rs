@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use su_render_e2e::client::{base64, small_png};
+use su_render_e2e::client::ClientPage;
 use su_render_e2e::{Harness, Options, Result};
 
 const RUN: &str = "/task/openapi/ai-app/run";
@@ -27,34 +27,6 @@ const FAILED_TITLES: [&str; 2] = ["Rendering failed", "效果图生成失败"];
 
 /// Row states in which a batch item still moves by itself.
 const MOVING_STATES: [&str; 4] = ["waiting", "preparing", "uploading", "rendering"];
-
-/// Drops several pictures at once on the screenshot's drop zone, as a user dragging a selection
-/// from the file manager; `names` become the files' names.
-async fn drop_pictures(h: &Harness, names: &[String], seed: u64) -> Result {
-    let files: Vec<Value> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| json!([base64(&small_png(320, 200, seed + i as u64)), name]))
-        .collect();
-    h.page().wait_for("#node-112-drop").await?;
-    h.client
-        .execute(
-            "const dt = new DataTransfer();
-             for (const [b64, name] of arguments[0]) {
-                 const bin = atob(b64);
-                 const bytes = new Uint8Array(bin.length);
-                 for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-                 dt.items.add(new File([bytes], name, { type: 'image/png' }));
-             }
-             const zone = document.querySelector('#node-112-drop');
-             for (const kind of ['dragenter', 'dragover', 'drop']) {
-                 zone.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }));
-             }",
-            vec![json!(files)],
-        )
-        .await?;
-    Ok(())
-}
 
 /// `data-state` of every batch row, in order.
 async fn item_states(h: &Harness) -> Result<Vec<String>> {
@@ -128,7 +100,7 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
     assert_eq!(requests_to(&h, RUN).await?, 1, "the one single render");
 
     let names: Vec<String> = (0..5).map(|i| format!("room-{i}.png")).collect();
-    drop_pictures(&h, &names, 11).await?;
+    page.drop_pngs("node-112", &names, 11).await?;
     page.wait_for("#batch-setup").await?;
     assert_eq!(page.texts_of(".batch-files li").await?, names);
     // The estimate shows the known cost: 5 renders × 12 coins = 60.
@@ -249,7 +221,7 @@ async fn a_coin_budget_holds_before_the_cost_of_a_render_is_known() -> Result {
     page.open().await?;
 
     let names: Vec<String> = (0..4).map(|i| format!("hall-{i}.png")).collect();
-    drop_pictures(&h, &names, 41).await?;
+    page.drop_pngs("node-112", &names, 41).await?;
     page.wait_for("#batch-setup").await?;
     let expected = page.text_of("#batch-expected").await?;
     assert!(
@@ -369,7 +341,7 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
 
     // In view: the batch asks for permission (from the click), the user allows it.
     let day: Vec<String> = (0..2).map(|i| format!("day-{i}.png")).collect();
-    drop_pictures(&h, &day, 21).await?;
+    page.drop_pngs("node-112", &day, 21).await?;
     page.wait_for("#batch-setup").await?;
     page.wait_for("#render-batch").await?.click().await?;
     page.wait_for("#batch").await?;
@@ -407,7 +379,7 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
     // In the background: one notification per item, naming its file.
     set_hidden(&h, true).await?;
     let night: Vec<String> = (0..3).map(|i| format!("night-{i}.png")).collect();
-    drop_pictures(&h, &night, 31).await?;
+    page.drop_pngs("node-112", &night, 31).await?;
     page.wait_for("#batch-setup").await?;
     page.wait_for("#render-batch").await?.click().await?;
     let started = Instant::now();
@@ -445,7 +417,7 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
     h.sim_control(json!({"outcome": "fail"})).await?;
     // Two pictures: a single one would fill the form instead of making a batch.
     let broken: Vec<String> = (0..2).map(|i| format!("broken-{i}.png")).collect();
-    drop_pictures(&h, &broken, 41).await?;
+    page.drop_pngs("node-112", &broken, 41).await?;
     page.wait_for("#batch-setup").await?;
     page.wait_for("#render-batch").await?.click().await?;
     let started = Instant::now();

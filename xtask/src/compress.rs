@@ -68,7 +68,8 @@ pub struct Written {
     pub brotli: Option<u64>,
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every file below `dir`, in subfolders too (also [`crate::sizes`]' list of `dist/`).
+pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {

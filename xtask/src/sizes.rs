@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const KINDS: [&str; 5] = ["wasm", "JS", "CSS", "HTML", "other"];
 
@@ -54,18 +54,6 @@ fn is_precompressed(name: &str) -> bool {
     crate::compress::original_of(name).is_some()
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            files_under(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// gzip -9, the same encoder as the `.gz` siblings.
 pub fn gzip_len(bytes: &[u8]) -> u64 {
     crate::compress::gzip(bytes).len() as u64
@@ -79,7 +67,8 @@ pub fn brotli_len(bytes: &[u8]) -> u64 {
 /// Measures every file of `dist` (brotli too when `with_brotli`), sorted by name.
 pub fn measure(dist: &Path, with_brotli: bool) -> Result<Vec<FileSize>, String> {
     let mut paths = Vec::new();
-    files_under(dist, &mut paths).map_err(|e| format!("reading {}: {e}", dist.display()))?;
+    crate::compress::files_under(dist, &mut paths)
+        .map_err(|e| format!("reading {}: {e}", dist.display()))?;
     let mut files = Vec::new();
     let mut texts = Vec::new();
     for path in paths {
