@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::lifecycle::decimal::fixed;
 use crate::state::{txt, use_ui};
 
 /// How the two pictures are shown.
@@ -87,12 +88,12 @@ pub fn CompareView(
                     on:pointercancel=move |_| dragging.set(false)>
                     <img class="after" src=after.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" draggable="false" />
                     <img class="before" src=before.clone() alt=txt(|t| t.before) draggable="false"
-                        style:clip-path=move || format!("inset(0 {:.2}% 0 0)", 100.0 - split.get()) />
+                        style:clip-path=move || format!("inset(0 {}% 0 0)", fixed(100.0 - split.get(), 2)) />
                     <div id="compare-handle" class="handle" role="slider" tabindex="0"
                         aria-label=txt(|t| t.slider_label) aria-valuemin="0" aria-valuemax="100"
-                        aria-valuenow=move || format!("{:.0}", split.get())
-                        aria-valuetext=move || format!("{:.0}%", split.get())
-                        style:left=move || format!("{:.2}%", split.get())
+                        aria-valuenow=move || fixed(split.get(), 0)
+                        aria-valuetext=move || format!("{}%", fixed(split.get(), 0))
+                        style:left=move || format!("{}%", fixed(split.get(), 2))
                         on:keydown=on_key>
                         <span aria-hidden="true">"⟷"</span>
                     </div>

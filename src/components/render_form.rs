@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::i18n::{error_message, fill, Lang, Texts};
+use crate::lifecycle::decimal::fixed;
 use crate::lifecycle::form::{
     build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
 };
@@ -440,11 +441,7 @@ pub fn RenderForm(
         match per_render.get().flatten() {
             Some(cost) => fill(
                 t.expected_cost,
-                &[
-                    &n.to_string(),
-                    &format!("{:.0}", cost * n as f64),
-                    &format!("{cost:.0}"),
-                ],
+                &[&n.to_string(), &fixed(cost * n as f64, 0), &fixed(cost, 0)],
             ),
             None => fill(t.expected_unknown, &[&n.to_string()]),
         }

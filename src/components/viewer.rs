@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::lifecycle::decimal::fixed;
 use crate::state::txt;
 
 const MAX_SCALE: f64 = 8.0;
@@ -148,10 +149,15 @@ pub fn Viewer(
                     on:dblclick=move |_| { if scale.get_untracked() > 1.0 { fit() } else { scale.set(2.0) } }>
                     <img id="viewer-image" src=move || current().unwrap_or_default() alt="" draggable="false"
                         referrerpolicy="no-referrer"
-                        data-scale=move || format!("{:.2}", scale.get())
+                        data-scale=move || fixed(scale.get(), 2)
                         style:transform=move || {
                             let (x, y) = offset.get();
-                            format!("translate({x:.1}px, {y:.1}px) scale({:.3})", scale.get())
+                            format!(
+                                "translate({}px, {}px) scale({})",
+                                fixed(x, 1),
+                                fixed(y, 1),
+                                fixed(scale.get(), 3)
+                            )
                         } />
                 </div>
             </div>

@@ -149,9 +149,9 @@ pub fn human_bytes(bytes: u64) -> String {
     if b < KB {
         format!("{bytes} B")
     } else if b < KB * KB {
-        format!("{:.0} KB", b / KB)
+        format!("{} KB", super::decimal::fixed(b / KB, 0))
     } else {
-        format!("{:.1} MB", b / KB / KB)
+        format!("{} MB", super::decimal::fixed(b / KB / KB, 1))
     }
 }
 

@@ -18,6 +18,10 @@ const ISSUE_START_KIB: f64 = 110.0;
 const ISSUE_DONE_KIB: f64 = 90.0;
 /// wasm-bindgen's output before wasm-opt: still named, and what the shipped wasm is made from.
 const BINDGEN_WASM: &str = "target/wasm-bindgen/release/su-render_bg.wasm";
+/// The minimal Leptos fetch-and-poll page the app's bytes are compared with, and where its
+/// release build goes.
+const FLOOR_CRATE: &str = "bench/floor";
+const FLOOR_DIST: &str = "target/bench/floor-dist";
 
 /// What `cargo xtask bench` was asked for.
 #[derive(Debug, PartialEq)]
@@ -77,6 +81,10 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     println!("\nbench: bytes (gzip -9 and brotli 11)…");
     let files = sizes::measure(&dist, only.is_none())?;
     let first = sizes::total(&files, |f| f.first_load);
+    let floor = match only {
+        None => Some(floor_build(root)?),
+        Some(_) => None,
+    };
 
     let fragment = root.join("target/bench/browser.md");
     let _ = std::fs::remove_file(&fragment);
@@ -107,8 +115,8 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         None => {
             let mut md = String::new();
             header(&mut md, root, runs);
-            bytes_section(&mut md, &files);
-            budget_section(&mut md, root, &files);
+            bytes_section(&mut md, &files, floor);
+            budget_section(&mut md, root, &files, floor);
             md.push_str(&browser_md);
             composition_section(&mut md, root);
             md
@@ -132,6 +140,24 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         ),
     }
     browser.map_err(|e| format!("some browser measurements failed: {e}"))
+}
+
+/// Builds `bench/floor` (a minimal Leptos page that starts a render and polls for it) with the
+/// same Trunk, wasm-bindgen, wasm-opt, profile and flags as the app, and returns its first load.
+/// It answers "how much of our size is Leptos itself": no app with Leptos in its first view can
+/// be smaller than this.
+fn floor_build(root: &Path) -> Result<sizes::Totals, String> {
+    println!("bench: building the minimal Leptos page ({FLOOR_CRATE}) for comparison…");
+    let dist = root.join(FLOOR_DIST);
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release", "--dist"])
+        .arg(&dist)
+        .current_dir(root.join(FLOOR_CRATE))
+        .env("TRUNK_SKIP_VERSION_CHECK", "true");
+    run(&mut trunk)?;
+    let files = sizes::measure(&dist, true)?;
+    Ok(sizes::total(&files, |f| f.first_load))
 }
 
 /// `## ` sections of a Markdown text: (heading line, the whole section with its heading).
@@ -240,7 +266,7 @@ fn header(md: &mut String, root: &Path, runs: u32) {
     );
 }
 
-fn bytes_section(md: &mut String, files: &[sizes::FileSize]) {
+fn bytes_section(md: &mut String, files: &[sizes::FileSize], floor: Option<sizes::Totals>) {
     let _ = writeln!(
         md,
         "\n## Bytes\n\nThe release build in `dist/`. First load: `index.html` and everything it \
@@ -277,9 +303,29 @@ fn bytes_section(md: &mut String, files: &[sizes::FileSize]) {
     if rest.files > 0 {
         row(md, "rest of dist (not needed for the first view)", rest);
     }
+    if let Some(floor) = floor {
+        row(
+            md,
+            &format!("minimal Leptos fetch-and-poll page (`{FLOOR_CRATE}`), same tools"),
+            floor,
+        );
+        let _ = writeln!(
+            md,
+            "\nThe app's first load is **{:.1}×** the minimal Leptos page (gzip), {:.1}× with \
+             brotli. That page only starts a render and polls for it: no upload, shrinking, \
+             history, batches, compare view, share links or translations.",
+            first.gzip as f64 / floor.gzip.max(1) as f64,
+            first.brotli as f64 / floor.brotli.max(1) as f64,
+        );
+    }
 }
 
-fn budget_section(md: &mut String, root: &Path, files: &[sizes::FileSize]) {
+fn budget_section(
+    md: &mut String,
+    root: &Path,
+    files: &[sizes::FileSize],
+    floor: Option<sizes::Totals>,
+) {
     let first = sizes::total(files, |f| f.first_load);
     let wasm = sizes::total(files, |f| f.first_load && f.kind == "wasm");
     let now = first.gzip as f64 / 1024.0;
@@ -317,6 +363,16 @@ fn budget_section(md: &mut String, root: &Path, files: &[sizes::FileSize]) {
         verdict(ISSUE_DONE_KIB),
         100.0 * wasm.gzip as f64 / first.gzip.max(1) as f64,
     );
+    if let Some(floor) = floor {
+        let floor_kib = floor.gzip as f64 / 1024.0;
+        let _ = writeln!(
+            md,
+            "\nThe minimal Leptos page (see Bytes) is {floor_kib:.1} KiB gzip with the same \
+             tools: the {ISSUE_DONE_KIB} KiB target leaves {:.1} KiB above Leptos itself for \
+             everything the app's first view does.",
+            ISSUE_DONE_KIB - floor_kib
+        );
+    }
 }
 
 /// The crate an item of `twiggy top` belongs to: `tachys::view::…` → `tachys`,
