@@ -371,6 +371,24 @@ enum Entry {
     Answer(Response),
 }
 
+/// What `outputs`, `status` and `cancel` check first, in RunningHub's order: logged (and any
+/// armed fault applied), then the key, then the task id. `Err` is the answer to send instead.
+async fn task_request(
+    sim: &Sim,
+    method: &Method,
+    uri: &Uri,
+    body: &Bytes,
+) -> Result<String, Response> {
+    let body = parse_body(body);
+    if let Entry::Answer(response) = enter(sim, method, uri, body.clone()).await {
+        return Err(response);
+    }
+    check_key(body.get("apiKey").and_then(Value::as_str)).map_err(coded)?;
+    body.get("taskId")
+        .and_then(text_of)
+        .ok_or_else(|| coded(301))
+}
+
 /// Logs the request and applies an armed fault.
 async fn enter(sim: &Sim, method: &Method, uri: &Uri, body: Value) -> Entry {
     sim.record(method, uri, redact(body));
@@ -520,15 +538,9 @@ async fn outputs(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body = parse_body(&body);
-    if let Entry::Answer(response) = enter(&sim, &method, &uri, body.clone()).await {
-        return response;
-    }
-    if let Err(code) = check_key(body.get("apiKey").and_then(Value::as_str)) {
-        return coded(code);
-    }
-    let Some(task_id) = body.get("taskId").and_then(text_of) else {
-        return coded(301);
+    let task_id = match task_request(&sim, &method, &uri, &body).await {
+        Ok(task_id) => task_id,
+        Err(response) => return response,
     };
     let now = Instant::now();
     let mut inner = sim.lock();
@@ -592,15 +604,9 @@ async fn outputs(
 }
 
 async fn status(State(sim): State<Shared>, method: Method, uri: Uri, body: Bytes) -> Response {
-    let body = parse_body(&body);
-    if let Entry::Answer(response) = enter(&sim, &method, &uri, body.clone()).await {
-        return response;
-    }
-    if let Err(code) = check_key(body.get("apiKey").and_then(Value::as_str)) {
-        return coded(code);
-    }
-    let Some(task_id) = body.get("taskId").and_then(text_of) else {
-        return coded(301);
+    let task_id = match task_request(&sim, &method, &uri, &body).await {
+        Ok(task_id) => task_id,
+        Err(response) => return response,
     };
     let inner = sim.lock();
     let Some(task) = inner.tasks.get(&task_id) else {
@@ -619,15 +625,9 @@ async fn status(State(sim): State<Shared>, method: Method, uri: Uri, body: Bytes
 }
 
 async fn cancel(State(sim): State<Shared>, method: Method, uri: Uri, body: Bytes) -> Response {
-    let body = parse_body(&body);
-    if let Entry::Answer(response) = enter(&sim, &method, &uri, body.clone()).await {
-        return response;
-    }
-    if let Err(code) = check_key(body.get("apiKey").and_then(Value::as_str)) {
-        return coded(code);
-    }
-    let Some(task_id) = body.get("taskId").and_then(text_of) else {
-        return coded(301);
+    let task_id = match task_request(&sim, &method, &uri, &body).await {
+        Ok(task_id) => task_id,
+        Err(response) => return response,
     };
     let mut inner = sim.lock();
     let now = Instant::now();
