@@ -1,25 +1,21 @@
 //! The pieces every measurement uses: the local server (simulator mode) on a free loopback port,
 //! one chromedriver, and a fresh Chromium session (fresh profile, so a cold cache) per measurement,
 //! with a probe script that timestamps what the page does.
+//!
+//! The server, chromedriver and Chromium are started by the e2e crate's helpers, so that the bench
+//! measures the app in the same browser set-up the tests check it in.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
-use su_render_server::{Mode, ServerConfig, SimConfig};
+use su_render_e2e::chromium::{Chromedriver, Chromium};
+use su_render_e2e::page::CLEAR_FIELD;
+use su_render_e2e::{poll, Mode, WINDOW};
+use su_render_server::SimConfig;
 
-pub type Error = Box<dyn std::error::Error + Send + Sync>;
-pub type Result<T = (), E = Error> = std::result::Result<T, E>;
-
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub use su_render_e2e::{Error, Result};
 
 /// A key the simulator accepts.
 pub const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -59,117 +55,42 @@ const PROBE: &str = r#"(() => {
 pub struct Server {
     /// `http://127.0.0.1:<port>`, no trailing slash.
     pub base: String,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _server: su_render_e2e::Server,
 }
 
 impl Server {
     pub async fn start(dist: &Path, sim: SimConfig) -> Result<Server> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let config = ServerConfig {
-            dist: dist.to_path_buf(),
-            mode: Mode::Simulator,
-            sim,
-        };
-        let task = tokio::spawn(su_render_server::run(listener, config));
+        let server =
+            su_render_e2e::Server::start_in(dist.to_path_buf(), Mode::Simulator, sim).await?;
         Ok(Server {
-            base: format!("http://{addr}"),
-            task,
+            base: server.base_url.clone(),
+            _server: server,
         })
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// One chromedriver for the whole bench; every session gets its own browser and profile.
-pub struct Driver {
-    child: Child,
-    port: u16,
-}
+pub struct Driver(Chromedriver);
 
 impl Driver {
     pub fn spawn() -> Result<Driver> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                format!("could not start {CHROMEDRIVER} ({e}): run `cargo xtask setup --browser`")
-            })?;
-        let mut driver = Driver { child, port };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let started = Instant::now();
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            if let Some(status) = driver.child.try_wait()? {
-                return Err(format!("chromedriver exited at start-up: {status}").into());
-            }
-            if started.elapsed() > Duration::from_secs(15) {
-                return Err("chromedriver did not listen within 15 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Ok(driver)
+        Ok(Driver(Chromedriver::spawn(None)?))
     }
 
     /// A new browser with a fresh profile and the probe script installed.
     pub async fn session(&self, precise_memory: bool) -> Result<Session> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let profile = std::env::temp_dir().join(format!(
-            "su-render-bench-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&profile)?;
-        let mut args = vec![
-            "--headless".to_string(),
-            "--no-sandbox".into(),
-            "--disable-gpu".into(),
-            "--disable-dev-shm-usage".into(),
-            "--disable-quic".into(),
-            "--no-first-run".into(),
-            "--disable-background-networking".into(),
-            "--disable-component-update".into(),
-            "--disable-sync".into(),
-            "--window-size=1280,1000".into(),
-            format!("--user-data-dir={}", profile.display()),
-        ];
-        if precise_memory {
-            args.push("--enable-precise-memory-info".into());
-        }
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
-        });
-        let Value::Object(caps) = caps else {
-            unreachable!("a JSON object literal")
+        let chromium = Chromium {
+            window: WINDOW,
+            lang: None,
+            args: if precise_memory {
+                vec!["--enable-precise-memory-info".to_string()]
+            } else {
+                Vec::new()
+            },
+            // No console or network logs: they would cost time and memory in what is measured.
+            logs: false,
         };
-        let client = match ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-        {
-            Ok(client) => client,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&profile);
-                return Err(format!("chromedriver would not start a Chromium session: {e}").into());
-            }
-        };
-        let id = client.session_id().await?.unwrap_or_default();
-        let session = Session {
-            client,
-            profile,
-            port: self.port,
-            id,
-        };
+        let session = Session(self.0.session(&chromium).await?);
         session
             .cdp(
                 "Page.addScriptToEvaluateOnNewDocument",
@@ -180,57 +101,16 @@ impl Driver {
     }
 }
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
-#[derive(Debug)]
-struct Cdp {
-    cmd: String,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> std::result::Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
 /// A browser session; dropping it ends the browser and removes its profile.
-pub struct Session {
-    client: Client,
-    profile: PathBuf,
-    port: u16,
-    id: String,
-}
+pub struct Session(su_render_e2e::chromium::Session);
 
 impl Session {
     pub fn client(&self) -> &Client {
-        &self.client
+        &self.0.client
     }
 
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        let cmd = Cdp {
-            cmd: cmd.to_string(),
-            params,
-        };
-        Ok(self.client().issue_cmd(cmd).await?)
+        self.0.cdp(cmd, params).await
     }
 
     /// DevTools throttling: 150 ms latency, 1.6 Mbit/s down, 0.75 Mbit/s up, CPU 4× slower.
@@ -258,17 +138,12 @@ impl Session {
     /// Runs `script` (an expression body with `return`) until it returns something other than
     /// `null`/`false`, every 50 ms, for at most `limit`.
     pub async fn wait_js(&self, script: &str, limit: Duration, what: &str) -> Result<Value> {
-        let started = Instant::now();
-        loop {
+        let found = poll(limit, Duration::from_millis(50), || async {
             let value = self.js(script).await?;
-            if !value.is_null() && value != Value::Bool(false) {
-                return Ok(value);
-            }
-            if started.elapsed() > limit {
-                return Err(format!("{what}: not within {limit:?}").into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            Ok((!value.is_null() && value != Value::Bool(false)).then_some(value))
+        })
+        .await?;
+        found.ok_or_else(|| format!("{what}: not within {limit:?}").into())
     }
 
     /// Opens the app and waits until the form is there.
@@ -287,8 +162,7 @@ impl Session {
     pub async fn fill(&self, css: &str, text: &str) -> Result {
         let field = self.client().find(Locator::Css(css)).await?;
         field.click().await?;
-        // Ctrl-A, release, Backspace (W3C key codes).
-        field.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+        field.send_keys(CLEAR_FIELD).await?;
         field.send_keys(text).await?;
         Ok(())
     }
@@ -332,24 +206,5 @@ impl Session {
             Some(text) => Ok(text.to_string()),
             None => Err(format!("fetch {path}: {answer}").into()),
         }
-    }
-}
-
-impl Drop for Session {
-    /// A blocking `DELETE /session/<id>`: works on every path out, errors included.
-    fn drop(&mut self) {
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        if let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            let request = format!(
-                "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-                self.id, self.port
-            );
-            if stream.write_all(request.as_bytes()).is_ok() {
-                // The answer comes once the browser has quit.
-                let _ = stream.read(&mut [0u8; 1024]);
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }

@@ -1,25 +1,17 @@
 //! Harness additions for the RunningHub client (issue 3): pictures made on the fly, picking,
-//! dropping and pasting them in the page, upload states, a relay harness with a simulator on
-//! another port, an upstream that cuts its answers, and readers for the stored JPEG/PNG files.
+//! dropping and pasting them in the page, upload states, a relay harness (to a simulator
+//! [`crate::Server`] on another port, or to a [`CutUpstream`] that cuts its answers), and
+//! readers for the stored JPEG/PNG files.
 
-use std::fs;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
-use fantoccini::{ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
 
-use crate::{
-    artifacts_dir, capabilities, dist_dir, entry_body, http, log_entries_for, sim_paths, AppPage,
-    Driver, Harness, Mode, Options, Result, ServerConfig, SimConfig, DEFAULT_WAIT,
-};
+use crate::page::{Browser, Verdict};
+pub use crate::raw_http::get_bytes;
+pub use crate::upstream::CutUpstream;
+use crate::DEFAULT_WAIT;
+use crate::{entry_body, id_text, log_entries_for, AppPage, Harness, Mode, Options, Result};
 
 /// The app's upload states (`data-state` of `#<input>-status`) after which nothing changes by
 /// itself.
@@ -30,271 +22,15 @@ pub const UPLOAD: &str = "/task/openapi/upload";
 pub const CANCEL: &str = "/task/openapi/cancel";
 pub const OUTPUTS: &str = "/task/openapi/outputs";
 
-/// Starts a harness whose server runs in `mode` (the plain [`Harness::start`] is the simulator).
-pub async fn start_with_mode(opts: Options, mode: Mode) -> Result<Harness> {
-    let dist = opts.dist.unwrap_or_else(dist_dir);
-    if !dist.join("index.html").is_file() {
-        return Err(format!(
-            "{} has no index.html: build the app first (`cargo xtask build`) or set SU_RENDER_DIST",
-            dist.display()
-        )
-        .into());
-    }
-    fs::create_dir_all(artifacts_dir())?;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr: SocketAddr = listener.local_addr()?;
-    let config = ServerConfig {
-        dist,
-        mode,
-        sim: opts.sim,
-    };
-    let server = tokio::spawn(su_render_server::run(listener, config));
-
-    let mut driver = Driver::spawn(&opts.name)?;
-    driver.wait_until_listening(Duration::from_secs(15))?;
-    let client = ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities(&driver.profile))
-        .connect(&driver.url())
-        .await
-        .map_err(|e| format!("chromedriver would not start a Chromium session: {e}"))?;
-    driver.session_id = client.session_id().await?;
-    Ok(Harness {
-        name: opts.name,
-        base_url: format!("http://{addr}"),
-        client,
-        server,
-        driver,
-    })
-}
-
-/// A harness whose server is a relay to `upstream` (e.g. a [`SimServer`]'s base URL).
+/// A harness whose server is a relay to `upstream` (e.g. a simulator [`Server`]'s base URL).
 pub async fn start_relay(opts: Options, upstream: &str) -> Result<Harness> {
-    start_with_mode(
+    Harness::start_with_mode(
         opts,
         Mode::Relay {
             upstream: upstream.to_owned(),
         },
     )
     .await
-}
-
-/// A simulator on its own loopback port, for a relay to forward to. Stopped when dropped.
-pub struct SimServer {
-    /// `http://127.0.0.1:<port>`, no trailing slash.
-    pub base_url: String,
-    handle: JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for SimServer {
-    fn drop(&mut self) {
-        self.handle.abort();
-    }
-}
-
-impl SimServer {
-    pub async fn start(sim: SimConfig) -> Result<SimServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let config = ServerConfig {
-            dist: dist_dir(),
-            mode: Mode::Simulator,
-            sim,
-        };
-        Ok(SimServer {
-            base_url: format!("http://{addr}"),
-            handle: tokio::spawn(su_render_server::run(listener, config)),
-        })
-    }
-
-    async fn json(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
-        let (status, text) = http(method, &format!("{}{path}", self.base_url), body).await?;
-        if !(200..300).contains(&status) {
-            return Err(format!("{path} answered {status}: {text}").into());
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    pub async fn control(&self, body: Value) -> Result<Value> {
-        self.json("POST", sim_paths::CONTROL, Some(&body)).await
-    }
-
-    pub async fn fault(&self, body: Value) -> Result<Value> {
-        self.json("POST", sim_paths::FAULTS, Some(&body)).await
-    }
-
-    pub async fn log(&self) -> Result<Vec<Value>> {
-        match self.json("GET", sim_paths::LOG, None).await? {
-            Value::Array(entries) => Ok(entries),
-            other => Err(format!("the simulator log is not a list: {other}").into()),
-        }
-    }
-
-    pub async fn stats(&self) -> Result<Value> {
-        self.json("GET", sim_paths::STATS, None).await
-    }
-}
-
-/// An upstream that reads each request whole, then sends half an answer
-/// (`Content-Length: 100`, 9 bytes of body) and closes the connection. It keeps every request
-/// line it read, so a test can tell whether a POST was sent twice.
-pub struct CutUpstream {
-    pub base_url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-    handle: JoinHandle<()>,
-}
-
-impl Drop for CutUpstream {
-    fn drop(&mut self) {
-        self.handle.abort();
-    }
-}
-
-impl CutUpstream {
-    pub async fn start() -> Result<CutUpstream> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
-        let seen = requests.clone();
-        let handle = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let seen = seen.clone();
-                tokio::spawn(async move {
-                    let Some(line) = read_request(&mut stream).await else {
-                        return;
-                    };
-                    if let Ok(mut seen) = seen.lock() {
-                        seen.push(line);
-                    }
-                    let _ = stream
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\":0",
-                        )
-                        .await;
-                    let _ = stream.flush().await;
-                    // The stream is dropped here: closed with 91 bytes still owed.
-                });
-            }
-        });
-        Ok(CutUpstream {
-            base_url: format!("http://{addr}"),
-            requests,
-            handle,
-        })
-    }
-
-    /// Every request line read so far (`POST /task/openapi/ai-app/run HTTP/1.1`).
-    pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
-    }
-
-    /// How many requests for `path` arrived.
-    pub fn count(&self, path: &str) -> usize {
-        self.requests()
-            .iter()
-            .filter(|line| line.split(' ').nth(1).and_then(|t| t.split('?').next()) == Some(path))
-            .count()
-    }
-}
-
-/// Reads one HTTP/1.1 request: headers, then the body by Content-Length or chunked encoding.
-/// Returns the request line, or `None` when the connection ends first.
-async fn read_request(stream: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(at) = find(&buf, b"\r\n\r\n") {
-            break at + 4;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let line = head.lines().next()?.to_owned();
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_ascii_lowercase())
-        })
-    };
-    let mut body = buf[head_end..].to_vec();
-    let length = header("content-length").and_then(|v| v.parse::<usize>().ok());
-    let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
-    loop {
-        let complete = match length {
-            Some(length) => body.len() >= length,
-            None => !chunked || chunked_complete(&body),
-        };
-        if complete {
-            return Some(line);
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn chunked_complete(body: &[u8]) -> bool {
-    let mut at = 0;
-    loop {
-        let Some(eol) = find(&body[at..], b"\r\n") else {
-            return false;
-        };
-        let size = String::from_utf8_lossy(&body[at..at + eol]).to_string();
-        let Ok(size) = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)
-        else {
-            return false;
-        };
-        at += eol + 2;
-        if size == 0 {
-            return find(&body[at..], b"\r\n").is_some();
-        }
-        at += size + 2;
-        if at > body.len() {
-            return false;
-        }
-    }
-}
-
-/// A temporary folder of test files; removed when dropped.
-pub struct TestFiles {
-    pub dir: PathBuf,
-}
-
-impl TestFiles {
-    pub fn new(test: &str) -> Result<TestFiles> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "su-render-files-{test}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir_all(&dir)?;
-        Ok(TestFiles { dir })
-    }
-
-    /// Writes `bytes` as `name`; returns the absolute path.
-    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-        let path = self.dir.join(name);
-        fs::write(&path, bytes)?;
-        Ok(path)
-    }
-}
-
-impl Drop for TestFiles {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// A small, real PNG (a made-up interior), different for each `seed`.
@@ -401,19 +137,6 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// `GET url`, the body as bytes (for files the simulator stored).
-pub async fn get_bytes(url: &str) -> Result<(u16, Vec<u8>)> {
-    use http_body_util::{BodyExt, Empty};
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Empty<hyper::body::Bytes>>();
-    let response = tokio::time::timeout(Duration::from_secs(15), client.get(url.parse()?))
-        .await
-        .map_err(|_| format!("GET {url}: no answer in 15 s"))??;
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await?.to_bytes();
-    Ok((status, body.to_vec()))
-}
-
 /// The body of the last run request in a simulator log.
 pub fn last_run_body(log: &[Value]) -> Result<Value> {
     match log_entries_for(log, RUN).last() {
@@ -430,12 +153,8 @@ pub fn node_entries(run_body: &Value) -> Vec<(String, String, Value)> {
             nodes
                 .iter()
                 .map(|n| {
-                    let id = match &n["nodeId"] {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
                     (
-                        id,
+                        id_text(&n["nodeId"]),
                         n["fieldName"].as_str().unwrap_or("").to_owned(),
                         n["fieldValue"].clone(),
                     )
@@ -455,13 +174,23 @@ pub fn node_value(run_body: &Value, node: &str, field: &str) -> Option<Value> {
         .map(|(_, _, v)| v)
 }
 
-/// Builds a `File` from base64 in the page (`window.__suFile`); used by drop and paste.
-const MAKE_FILE: &str = "const [b64, name, type] = [arguments[0], arguments[1], arguments[2]];
-    const bin = atob(b64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const dt = new DataTransfer();
-    dt.items.add(new File([bytes], name, { type }));";
+/// Builds a `DataTransfer` named `dt` in the page from `arguments[0]`, a list of
+/// `[base64, name, type]`: the files a drop or a paste carries.
+const MAKE_FILES: &str = "const dt = new DataTransfer();
+    for (const [b64, name, type] of arguments[0]) {
+        const bin = atob(b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        dt.items.add(new File([bytes], name, { type }));
+    }";
+
+/// `(name, mime, bytes)` as the `arguments[0]` of [`MAKE_FILES`].
+fn files_arg(files: &[(&str, &str, &[u8])]) -> Value {
+    files
+        .iter()
+        .map(|(name, mime, bytes)| json!([base64(bytes), name, mime]))
+        .collect()
+}
 
 /// What a test does with the image inputs and the other controls of issue 3.
 #[allow(async_fn_in_trait)]
@@ -497,8 +226,6 @@ pub trait ClientPage {
     async fn value_of(&self, css: &str) -> Result<String>;
     /// The text of `.sizes` in the same `.image-field` as `#<input>`, if shown.
     async fn sizes_of(&self, input: &str) -> Result<Option<String>>;
-    /// Clicks the first match of `css`.
-    async fn click(&self, css: &str) -> Result;
     /// Types an app id and loads its form; waits for `#app-loaded`.
     async fn load_app(&self, webapp_id: &str) -> Result<String>;
     /// Waits until `css` exists and has non-empty text; returns it.
@@ -513,14 +240,10 @@ pub const MOVING_PHASES: [&str; 5] = ["submitting", "waiting", "queued", "runnin
 
 impl ClientPage for AppPage<'_> {
     async fn pick_file(&self, input: &str, path: &Path) -> Result {
-        let css = format!("#{input}-file");
-        self.wait_for(&css).await?;
-        let field = self.h.client.find(Locator::Css(&css)).await?;
         let path = path
             .canonicalize()
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        field.send_keys(&path.to_string_lossy()).await?;
-        Ok(())
+        Browser::pick_file(self, &format!("#{input}-file"), &path).await
     }
 
     async fn drop_file(&self, input: &str, name: &str, mime: &str, bytes: &[u8]) -> Result {
@@ -534,29 +257,15 @@ impl ClientPage for AppPage<'_> {
     async fn drop_files(&self, input: &str, files: &[(&str, &str, &[u8])]) -> Result<usize> {
         let css = format!("#{input}-drop");
         self.wait_for(&css).await?;
-        let files: Vec<Value> = files
-            .iter()
-            .map(|(name, mime, bytes)| json!([base64(bytes), name, mime]))
-            .collect();
-        let carried = self
-            .h
-            .client
-            .execute(
-                "const dt = new DataTransfer();
-                 for (const [b64, name, type] of arguments[0]) {
-                     const bin = atob(b64);
-                     const bytes = new Uint8Array(bin.length);
-                     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-                     dt.items.add(new File([bytes], name, { type }));
-                 }
-                 const zone = document.querySelector(arguments[1]);
-                 for (const kind of ['dragenter', 'dragover', 'drop']) {
-                     zone.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }));
-                 }
-                 return dt.files.length;",
-                vec![json!(files), json!(css)],
-            )
-            .await?;
+        let script = format!(
+            "{MAKE_FILES}
+            const zone = document.querySelector(arguments[1]);
+            for (const kind of ['dragenter', 'dragover', 'drop']) {{
+                zone.dispatchEvent(new DragEvent(kind, {{ dataTransfer: dt, bubbles: true, cancelable: true }}));
+            }}
+            return dt.files.length;"
+        );
+        let carried = self.js(&script, vec![files_arg(files), json!(css)]).await?;
         carried
             .as_u64()
             .map(|n| n as usize)
@@ -565,19 +274,14 @@ impl ClientPage for AppPage<'_> {
 
     async fn paste_file(&self, name: &str, mime: &str, bytes: &[u8]) -> Result {
         let script = format!(
-            "{MAKE_FILE}
+            "{MAKE_FILES}
             const event = new ClipboardEvent('paste', {{ clipboardData: dt, bubbles: true, cancelable: true }});
             if (!event.clipboardData || event.clipboardData.files.length !== 1) return 'no clipboardData';
             (document.activeElement || document.body).dispatchEvent(event);
             return 'ok';"
         );
         let answer = self
-            .h
-            .client
-            .execute(
-                &script,
-                vec![json!(base64(bytes)), json!(name), json!(mime)],
-            )
+            .js(&script, vec![files_arg(&[(name, mime, bytes)])])
             .await?;
         if answer != json!("ok") {
             return Err(format!("could not paste: {answer}").into());
@@ -586,51 +290,24 @@ impl ClientPage for AppPage<'_> {
     }
 
     async fn upload_state(&self, input: &str) -> Result<Option<String>> {
-        match self
-            .h
-            .client
-            .find(Locator::Css(&format!("#{input}-status")))
+        Ok(self
+            .attr_of(&format!("#{input}-status"), "data-state")
             .await
-        {
-            Ok(status) => Ok(status.attr("data-state").await?),
-            Err(_) => Ok(None),
-        }
+            .ok()
+            .flatten())
     }
 
     async fn wait_upload(&self, input: &str, state: &str) -> Result<String> {
-        let started = Instant::now();
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            if let Some(current) = self.upload_state(input).await? {
-                if seen.last() != Some(&current) {
-                    seen.push(current.clone());
-                }
-                if current == state {
-                    return self.text_of(&format!("#{input}-status")).await;
-                }
-                if SETTLED_UPLOAD_STATES.contains(&current.as_str()) {
-                    let text = self
-                        .text_of(&format!("#{input}-status"))
-                        .await
-                        .unwrap_or_default();
-                    return Err(self
-                        .explain(&format!(
-                            "#{input}-status settled in `{current}` ({text:?}) instead of `{state}` (states seen: {seen:?})"
-                        ))
-                        .await
-                        .into());
-                }
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self
-                    .explain(&format!(
-                        "#{input}-status did not reach `{state}` within {DEFAULT_WAIT:?} (states seen: {seen:?})"
-                    ))
-                    .await
-                    .into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let css = format!("#{input}-status");
+        self.watch(
+            &css,
+            "data-state",
+            DEFAULT_WAIT,
+            &format!("`{state}`"),
+            Verdict::reach(state, &SETTLED_UPLOAD_STATES),
+        )
+        .await?;
+        self.text_of(&css).await
     }
 
     async fn value_of(&self, css: &str) -> Result<String> {
@@ -640,9 +317,7 @@ impl ClientPage for AppPage<'_> {
 
     async fn sizes_of(&self, input: &str) -> Result<Option<String>> {
         let value = self
-            .h
-            .client
-            .execute(
+            .js(
                 "const input = document.getElementById(arguments[0]);
                  const field = input && input.closest('.image-field');
                  const sizes = field && field.querySelector('.sizes');
@@ -653,69 +328,41 @@ impl ClientPage for AppPage<'_> {
         Ok(value.as_str().map(str::to_owned))
     }
 
-    async fn click(&self, css: &str) -> Result {
-        self.wait_for(css).await?.click().await?;
-        Ok(())
-    }
-
     async fn load_app(&self, webapp_id: &str) -> Result<String> {
         self.set_webapp_id(webapp_id).await?;
         // The button is enabled once the id is valid.
-        let started = Instant::now();
-        loop {
-            let button = self.wait_for("#load-app").await?;
-            if button.is_enabled().await? {
-                button.click().await?;
-                break;
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self.explain("#load-app stayed disabled").await.into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let button = self
+            .wait_on(DEFAULT_WAIT, "#load-app stayed disabled", || async {
+                let button = self.wait_for("#load-app").await?;
+                Ok(button.is_enabled().await?.then_some(button))
+            })
+            .await?;
+        button.click().await?;
         self.wait_text("#app-loaded").await
     }
 
     async fn wait_text(&self, css: &str) -> Result<String> {
-        let started = Instant::now();
-        loop {
-            if let Ok(text) = self.text_of(css).await {
-                if !text.is_empty() {
-                    return Ok(text);
-                }
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self
-                    .explain(&format!("`{css}` had no text within {DEFAULT_WAIT:?}"))
-                    .await
-                    .into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_on(DEFAULT_WAIT, &format!("`{css}` had no text"), || async {
+            Ok(self.text_of(css).await.ok().filter(|t| !t.is_empty()))
+        })
+        .await
     }
 
     async fn wait_job_settled(&self) -> Result<(String, Vec<String>)> {
-        let started = Instant::now();
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            if let Some(current) = self.phase().await? {
-                if seen.last() != Some(&current) {
-                    seen.push(current.clone());
+        self.watch(
+            "#job-status",
+            "data-phase",
+            DEFAULT_WAIT,
+            "a settled job",
+            |current| {
+                if MOVING_PHASES.contains(&current) {
+                    Verdict::Wait
+                } else {
+                    Verdict::Done
                 }
-                if !MOVING_PHASES.contains(&current.as_str()) {
-                    return Ok((current, seen));
-                }
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self
-                    .explain(&format!(
-                        "the job did not settle within {DEFAULT_WAIT:?} (phases seen: {seen:?})"
-                    ))
-                    .await
-                    .into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            },
+        )
+        .await
     }
 }
 

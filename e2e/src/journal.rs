@@ -8,15 +8,14 @@
 use std::future::Future;
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::{log_entries_for, AppPage, Harness, Result};
+pub use crate::client::{OUTPUTS, RUN};
+use crate::page::Browser;
+use crate::{entry_body, id_text, log_entries_for, poll, AppPage, Harness, Result};
 
-/// RunningHub's paths, as the simulator logs them.
-pub const RUN: &str = "/task/openapi/ai-app/run";
-pub const OUTPUTS: &str = "/task/openapi/outputs";
 /// Makes result files answer 404 (`{"taskId": …}` or `{}` for all).
 pub const EXPIRE: &str = "/__sim/expire";
 
@@ -146,28 +145,16 @@ pub struct Journal<'a> {
 /// Polls `probe` every 100 ms until it yields a value; fails with `what` (and the page's state)
 /// after `limit`.
 pub async fn wait_until<T, F, Fut>(
-    page: &AppPage<'_>,
+    page: &Browser,
     limit: Duration,
     what: &str,
-    mut probe: F,
+    probe: F,
 ) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>>>,
 {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = probe().await? {
-            return Ok(value);
-        }
-        if started.elapsed() > limit {
-            return Err(page
-                .explain(&format!("{what} (waited {limit:?})"))
-                .await
-                .into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    page.wait_on(limit, what, probe).await
 }
 
 impl<'a> Journal<'a> {
@@ -296,36 +283,7 @@ impl<'a> Journal<'a> {
     /// Waits until the job view shows `phase`; returns every phase seen on the way. Fails when
     /// the job ends in another final phase, or after `limit`.
     pub async fn wait_phase(&self, phase: &str, limit: Duration) -> Result<Vec<String>> {
-        let page = self.page();
-        let started = Instant::now();
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            if let Some(current) = page.phase().await? {
-                if seen.last() != Some(&current) {
-                    seen.push(current.clone());
-                }
-                if current == phase {
-                    return Ok(seen);
-                }
-                if is_final(&current) {
-                    return Err(page
-                        .explain(&format!(
-                            "the job ended in `{current}` instead of `{phase}` (phases seen: {seen:?})"
-                        ))
-                        .await
-                        .into());
-                }
-            }
-            if started.elapsed() > limit {
-                return Err(page
-                    .explain(&format!(
-                        "phase `{phase}` not reached within {limit:?} (phases seen: {seen:?})"
-                    ))
-                    .await
-                    .into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.page().wait_phase_in(phase, limit, &FINAL_PHASES).await
     }
 
     /// The task id the job view shows (empty when none).
@@ -349,42 +307,33 @@ impl<'a> Journal<'a> {
         let log = self.h.sim_log().await?;
         Ok(log_entries_for(&log, OUTPUTS)
             .into_iter()
-            .map(|e| match &crate::entry_body(e)["taskId"] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
+            .map(|e| id_text(&entry_body(e)["taskId"]))
             .collect())
     }
 
     /// Makes every result URL of the simulator answer 404 from now on.
     pub async fn expire_all(&self) -> Result {
-        let (status, text) = self.h.post(EXPIRE, &json!({})).await?;
-        if !(200..300).contains(&status) {
-            return Err(format!("{EXPIRE} answered {status}: {text}").into());
-        }
+        self.h.sim_post(EXPIRE, &json!({})).await?;
         Ok(())
     }
 
     /// The `window.confirm` of the next click answers `answer` (through the WebDriver dialog
     /// API, so the test also proves a confirmation was really asked). Returns its text.
     pub async fn answer_confirm(&self, answer: bool) -> Result<String> {
-        let started = Instant::now();
-        loop {
-            match self.h.client.get_alert_text().await {
-                Ok(text) => {
-                    if answer {
-                        self.h.client.accept_alert().await?;
-                    } else {
-                        self.h.client.dismiss_alert().await?;
-                    }
-                    return Ok(text);
-                }
-                Err(e) if started.elapsed() > Duration::from_secs(5) => {
-                    return Err(format!("no confirmation dialog was shown: {e}").into())
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
+        let client = &self.h.client;
+        let text = poll(
+            Duration::from_secs(5),
+            Duration::from_millis(100),
+            || async { Ok(client.get_alert_text().await.ok()) },
+        )
+        .await?
+        .ok_or("no confirmation dialog was shown")?;
+        if answer {
+            client.accept_alert().await?;
+        } else {
+            client.dismiss_alert().await?;
         }
+        Ok(text)
     }
 
     /// What this test's simulator and journal say about faults and tasks; `renders` is how many
@@ -529,13 +478,14 @@ impl Drop for Scenario {
 pub async fn wait_for_scenarios(limit: Duration) -> Ledger {
     // Scenarios started in the same breath register in their first statement.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let started = Instant::now();
-    loop {
+    let done = poll(limit, Duration::from_millis(250), || async {
         let snapshot = ledger().clone();
-        if snapshot.done() || started.elapsed() > limit {
-            return snapshot;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        Ok(snapshot.done().then_some(snapshot))
+    })
+    .await;
+    match done {
+        Ok(Some(snapshot)) => snapshot,
+        _ => ledger().clone(),
     }
 }
 

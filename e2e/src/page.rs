@@ -1,34 +1,31 @@
-//! Helpers for the tests of the page itself (`tests/page.rs`): the compare slider, the viewer,
-//! both languages, share links, consent, sub-path hosting, the request log and screenshots.
+//! The page object: a Chromium on the app, with methods that read like a user's steps. Every
+//! test drives the page through [`Browser`]: the page tests directly (the compare slider, the
+//! viewer, both languages, share links, consent, sub-path hosting, the request log and
+//! screenshots), the others through [`crate::AppPage`], which adds the form's fields.
 //!
-//! Unlike [`crate::Harness`], the pieces come apart here, because these tests need them apart:
+//! The pieces come apart here, because the page tests need them apart:
 //! - [`Server`]: our server (simulator mode) on a free port, or any router a test builds;
 //! - [`Browser`]: a chromedriver + Chromium with its own fresh profile, a chosen browser language
-//!   and window; several may look at one server (a "colleague" opening a share link);
-//! - the page-object methods on [`Browser`] read like a user's steps.
+//!   and window; several may look at one server (a "colleague" opening a share link).
 //!
 //! Everything is stopped when dropped, also when a test panics.
 
 use std::fs;
-use std::net::SocketAddr;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
-use crate::{
-    artifacts_dir, dist_dir, fast_sim, sim_paths, Driver, Mode, Result, ServerConfig, SimConfig,
-    CHROMIUM, DEFAULT_WAIT, TERMINAL_PHASES,
-};
+use crate::chromium::{Chromedriver, Chromium, Session};
+pub use crate::raw_http::http;
+pub use crate::server::{bind, check_dist, Server};
+use crate::{artifacts_dir, poll, strings, Result, DEFAULT_WAIT, TERMINAL_PHASES, WINDOW};
 
 /// Widths of the screenshots: a phone and a wide desktop.
 pub const PHONE_WIDTH: u32 = 390;
@@ -37,129 +34,16 @@ pub const DESKTOP_WIDTH: u32 = 1440;
 /// The SketchUp app of the seed document (the form's default).
 pub const SU_APP: &str = "1983061233110790146";
 
-// ---------------------------------------------------------------------------------------------
-// Server
+/// WebDriver keys (W3C key table) that empty a focused text field: Ctrl-A, release, Backspace.
+pub const CLEAR_FIELD: &str = "\u{E009}a\u{E000}\u{E003}";
 
-/// A server on a free loopback port, stopped on drop.
-pub struct Server {
-    /// `http://127.0.0.1:<port>`, no trailing slash.
-    pub base_url: String,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    /// Our server in simulator mode, serving [`dist_dir`].
-    pub async fn start(sim: SimConfig) -> Result<Server> {
-        let dist = dist_dir();
-        check_dist(&dist)?;
-        let (listener, addr) = bind().await?;
-        let config = ServerConfig {
-            dist,
-            mode: Mode::Simulator,
-            sim,
-        };
-        Ok(Server::spawned(
-            addr,
-            tokio::spawn(su_render_server::run(listener, config)),
-        ))
-    }
-
-    /// Our server with the test timings of [`fast_sim`].
-    pub async fn fast() -> Result<Server> {
-        Server::start(fast_sim()).await
-    }
-
-    /// Wraps a server a test started itself (e.g. `axum::serve` of its own router).
-    pub fn spawned(addr: SocketAddr, task: tokio::task::JoinHandle<std::io::Result<()>>) -> Server {
-        Server {
-            base_url: format!("http://{addr}"),
-            task,
-        }
-    }
-
-    /// `POST`s JSON to a simulator knob; fails unless it answers 2xx.
-    pub async fn sim_post(&self, path: &str, body: &Value) -> Result<Value> {
-        let (status, text) = http("POST", &format!("{}{path}", self.base_url), Some(body)).await?;
-        if !(200..300).contains(&status) {
-            return Err(format!("{path} answered {status}: {text}").into());
-        }
-        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    /// Changes how the simulator answers from now on (e.g. `{"outcome": "fail"}`).
-    pub async fn sim_control(&self, body: Value) -> Result<Value> {
-        self.sim_post(sim_paths::CONTROL, &body).await
-    }
-
-    /// Every API request the simulator received, oldest first.
-    pub async fn sim_log(&self) -> Result<Vec<Value>> {
-        let url = format!("{}{}", self.base_url, sim_paths::LOG);
-        let (status, text) = http("GET", &url, None).await?;
-        if status != 200 {
-            return Err(format!("{url} answered {status}: {text}").into());
-        }
-        match serde_json::from_str::<Value>(&text)? {
-            Value::Array(entries) => Ok(entries),
-            Value::Object(mut map) => ["entries", "log", "requests", "data"]
-                .iter()
-                .find_map(|k| match map.remove(*k) {
-                    Some(Value::Array(entries)) => Some(entries),
-                    _ => None,
-                })
-                .ok_or_else(|| format!("{url} is not a list: {text}").into()),
-            other => Err(format!("{url} is not a list: {other}").into()),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// A listener on a free loopback port.
-pub async fn bind() -> Result<(tokio::net::TcpListener, SocketAddr)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    Ok((listener, addr))
-}
-
-/// Fails with a useful message when the app has not been built.
-pub fn check_dist(dist: &Path) -> Result {
-    if dist.join("index.html").is_file() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} has no index.html: build the app first (`cargo xtask build`) or set SU_RENDER_DIST",
-            dist.display()
-        )
-        .into())
-    }
-}
-
-/// A one-shot HTTP/1.1 request with an optional JSON body; returns the status and body text.
-pub async fn http(method: &str, url: &str, body: Option<&Value>) -> Result<(u16, String)> {
-    let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-        .build_http::<Full<Bytes>>();
-    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = hyper::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(bytes)))?;
-    let response = tokio::time::timeout(Duration::from_secs(15), client.request(request))
-        .await
-        .map_err(|_| format!("{method} {url}: no answer in 15 s"))??;
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await?.to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
-}
+/// How often a wait looks again at an element or a script's answer.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+/// How often a wait looks again at a phase or an upload state, which may pass quickly.
+const WATCH_EVERY: Duration = Duration::from_millis(50);
 
 // ---------------------------------------------------------------------------------------------
 // Test files
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh directory under the system's temp dir, removed on drop.
 pub struct TempDir {
@@ -168,8 +52,9 @@ pub struct TempDir {
 
 impl TempDir {
     pub fn new(label: &str) -> Result<TempDir> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let path = std::env::temp_dir().join(format!(
-            "su-render-page-{label}-{}-{}",
+            "su-render-files-{label}-{}-{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
@@ -177,11 +62,17 @@ impl TempDir {
         Ok(TempDir { path })
     }
 
+    /// Writes `bytes` as `name`; returns the path.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        let path = self.path.join(name);
+        fs::write(&path, bytes)?;
+        Ok(path)
+    }
+
     /// Writes a PNG of the simulator's kind (a gradient "rendering") as `name`; returns its
     /// absolute path, ready for a file input.
     pub fn png(&self, name: &str, width: u32, height: u32, seed: u64) -> Result<PathBuf> {
-        let path = self.path.join(name);
-        fs::write(&path, su_render_server::png::rendering(width, height, seed))?;
+        let path = self.write(name, &su_render_server::png::rendering(width, height, seed))?;
         Ok(path.canonicalize()?)
     }
 }
@@ -210,7 +101,32 @@ impl BrowserOptions {
         BrowserOptions {
             name: name.to_string(),
             lang: lang.to_string(),
-            window: crate::WINDOW,
+            window: WINDOW,
+        }
+    }
+}
+
+/// What [`Browser::watch`] makes of the state it sees.
+pub enum Verdict {
+    /// The awaited state: stop watching.
+    Done,
+    /// A state the watched thing does not leave by itself, but not the awaited one: fail now.
+    Wrong,
+    /// Look again.
+    Wait,
+}
+
+impl Verdict {
+    /// Done at `target`; wrong at any other of the `settled` states, which do not change.
+    pub fn reach<'a>(target: &'a str, settled: &'a [&'a str]) -> impl Fn(&str) -> Verdict + 'a {
+        move |current| {
+            if current == target {
+                Verdict::Done
+            } else if settled.contains(&current) {
+                Verdict::Wrong
+            } else {
+                Verdict::Wait
+            }
         }
     }
 }
@@ -219,24 +135,34 @@ impl BrowserOptions {
 pub struct Browser {
     pub name: String,
     pub client: Client,
-    driver: Driver,
+    // Dropped in this order: the browser ends, then its chromedriver.
+    session: Session,
+    _driver: Chromedriver,
 }
 
 impl Browser {
+    /// A browser in `opts.lang`, scroll bars hidden (for the page tests' screenshots).
     pub async fn launch(opts: BrowserOptions) -> Result<Browser> {
+        let chromium = Chromium {
+            window: opts.window,
+            lang: Some(opts.lang),
+            args: vec!["--hide-scrollbars".to_string()],
+            logs: true,
+        };
+        Browser::start(&opts.name, &chromium).await
+    }
+
+    /// A browser as `chromium` says; its chromedriver logs to `e2e/artifacts/`.
+    pub async fn start(name: &str, chromium: &Chromium) -> Result<Browser> {
         fs::create_dir_all(artifacts_dir())?;
-        let mut driver = Driver::spawn(&opts.name)?;
-        driver.wait_until_listening(Duration::from_secs(15))?;
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities(&driver.profile, &opts))
-            .connect(&driver.url())
-            .await
-            .map_err(|e| format!("chromedriver would not start a Chromium session: {e}"))?;
-        driver.session_id = client.session_id().await?;
+        let log = artifacts_dir().join(format!("chromedriver-{name}.log"));
+        let driver = Chromedriver::spawn(Some(&log))?;
+        let session = driver.session(chromium).await?;
         Ok(Browser {
-            name: opts.name,
-            client,
-            driver,
+            name: name.to_string(),
+            client: session.client.clone(),
+            session,
+            _driver: driver,
         })
     }
 
@@ -249,23 +175,13 @@ impl Browser {
 
     /// A Chrome DevTools Protocol command, through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        self.driver.cdp(cmd, params).await
+        self.session.cdp(cmd, params).await
     }
 
     /// Chromedriver's log of one type (`browser` = console, `performance` = network events),
     /// since the previous call.
     pub async fn driver_log(&self, kind: &str) -> Result<Vec<Value>> {
-        let session = self.driver.session_id.as_deref().ok_or("no session")?;
-        let url = format!("{}/session/{session}/se/log", self.driver.url());
-        let (status, text) = http("POST", &url, Some(&json!({ "type": kind }))).await?;
-        if status != 200 {
-            return Err(format!("chromedriver log {kind}: {status} {text}").into());
-        }
-        let mut answer: Value = serde_json::from_str(&text)?;
-        match answer["value"].take() {
-            Value::Array(entries) => Ok(entries),
-            other => Err(format!("chromedriver log {kind}: {other}").into()),
-        }
+        self.session.driver_log(kind).await
     }
 
     /// The console since the last call, one line per message.
@@ -293,6 +209,11 @@ impl Browser {
     /// (which a browser would otherwise treat as a jump within the page).
     pub async fn open(&self, url: &str) -> Result {
         self.client.goto("about:blank").await?;
+        self.load(url).await
+    }
+
+    /// Goes to `url` (the same address again is a reload) and waits until the app has mounted.
+    pub async fn load(&self, url: &str) -> Result {
         self.client.goto(url).await?;
         self.wait_for("#render").await?;
         // Keep every request in Resource Timing (the default buffer holds 250).
@@ -301,21 +222,32 @@ impl Browser {
         Ok(())
     }
 
+    /// Polls `probe` until it yields a value; after `limit`, fails with `what` and what the
+    /// page looks like. Every wait of the tests ends up here.
+    pub async fn wait_on<T, F, Fut>(&self, limit: Duration, what: &str, probe: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        match poll(limit, LOOK_EVERY, probe).await? {
+            Some(value) => Ok(value),
+            None => Err(self
+                .explain(&format!("{what} (waited {limit:?})"))
+                .await
+                .into()),
+        }
+    }
+
     /// Waits until an element matching `css` exists.
     pub async fn wait_for(&self, css: &str) -> Result<Element> {
-        let started = Instant::now();
-        loop {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await {
-                return Ok(element);
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self
-                    .explain(&format!("`{css}` did not appear within {DEFAULT_WAIT:?}"))
-                    .await
-                    .into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_for_within(css, DEFAULT_WAIT).await
+    }
+
+    pub async fn wait_for_within(&self, css: &str, limit: Duration) -> Result<Element> {
+        self.wait_on(limit, &format!("`{css}` did not appear"), || async {
+            Ok(self.client.find(Locator::Css(css)).await.ok())
+        })
+        .await
     }
 
     /// Waits until no element matches `css`.
@@ -332,8 +264,10 @@ impl Browser {
     /// Waits until `script` returns something truthy (not `false`, `null`, `0` or `""`);
     /// returns that value. `what` says in the error what was awaited.
     pub async fn wait_until(&self, what: &str, script: &str, args: Vec<Value>) -> Result<Value> {
-        let started = Instant::now();
-        loop {
+        let last = Mutex::new(Value::Null);
+        let last = &last;
+        let args = &args;
+        let found = poll(DEFAULT_WAIT, LOOK_EVERY, move || async move {
             let value = self.js(script, args.clone()).await?;
             let truthy = match &value {
                 Value::Null | Value::Bool(false) => false,
@@ -341,23 +275,73 @@ impl Browser {
                 Value::String(s) => !s.is_empty(),
                 _ => true,
             };
-            if truthy {
-                return Ok(value);
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self
+            Ok(if truthy {
+                Some(value)
+            } else {
+                *last.lock().unwrap_or_else(|e| e.into_inner()) = value;
+                None
+            })
+        })
+        .await?;
+        match found {
+            Some(value) => Ok(value),
+            None => {
+                let value = last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                Err(self
                     .explain(&format!(
                         "waited {DEFAULT_WAIT:?} for {what}; last value {value}"
                     ))
                     .await
-                    .into());
+                    .into())
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Watches the attribute `attr` of the first match of `css` (absent: not yet there) until
+    /// `verdict` says `Done`; returns that state and every state seen on the way, in order.
+    /// Fails at once on a `Wrong` state, or after `limit`; `what` names the awaited state.
+    pub async fn watch(
+        &self,
+        css: &str,
+        attr: &str,
+        limit: Duration,
+        what: &str,
+        verdict: impl Fn(&str) -> Verdict,
+    ) -> Result<(String, Vec<String>)> {
+        let seen: Mutex<Vec<String>> = Mutex::default();
+        let (seen_ref, verdict) = (&seen, &verdict);
+        let found = poll(limit, WATCH_EVERY, move || async move {
+            let Some(current) = self.attr_of(css, attr).await.ok().flatten() else {
+                return Ok(None);
+            };
+            let mut seen = seen_ref.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.last() != Some(&current) {
+                seen.push(current.clone());
+            }
+            Ok(match verdict(&current) {
+                Verdict::Done => Some(Ok(current)),
+                Verdict::Wrong => Some(Err(current)),
+                Verdict::Wait => None,
+            })
+        })
+        .await?;
+        let seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+        let problem = match found {
+            Some(Ok(current)) => return Ok((current, seen)),
+            Some(Err(current)) => {
+                let text = self.text_of(css).await.unwrap_or_default();
+                format!(
+                    "`{css}` settled in `{current}` ({text:?}) instead of {what} (seen: {seen:?})"
+                )
+            }
+            None => format!("{what} not reached within {limit:?} (seen: {seen:?})"),
+        };
+        Err(self.explain(&problem).await.into())
     }
 
     // --- reading the page ------------------------------------------------------------------
 
+    /// The first match; when there is none, fails with what the page looks like.
     pub async fn find(&self, css: &str) -> Result<Element> {
         match self.client.find(Locator::Css(css)).await {
             Ok(element) => Ok(element),
@@ -365,8 +349,17 @@ impl Browser {
         }
     }
 
+    /// The first match; when there is none, fails with a short message (for probes).
+    async fn find_quietly(&self, css: &str) -> Result<Element> {
+        Ok(self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("no `{css}` on the page: {e}"))?)
+    }
+
     pub async fn exists(&self, css: &str) -> Result<bool> {
-        Ok(!self.client.find_all(Locator::Css(css)).await?.is_empty())
+        Ok(self.count(css).await? > 0)
     }
 
     pub async fn count(&self, css: &str) -> Result<usize> {
@@ -378,14 +371,74 @@ impl Browser {
         Ok(self.find(css).await?.text().await?.trim().to_string())
     }
 
+    /// Visible text of the first match, trimmed; a short error when there is none.
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        Ok(self
+            .find_quietly(css)
+            .await?
+            .text()
+            .await?
+            .trim()
+            .to_string())
+    }
+
+    /// Visible text of every match, trimmed.
+    pub async fn texts_of(&self, css: &str) -> Result<Vec<String>> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await? {
+            texts.push(element.text().await?.trim().to_string());
+        }
+        Ok(texts)
+    }
+
+    /// `textContent` of the first match, hidden parts included (e.g. a closed `<details>`).
+    pub async fn text_content(&self, css: &str) -> Result<Option<String>> {
+        let value = self
+            .js(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                vec![json!(css)],
+            )
+            .await?;
+        Ok(value.as_str().map(str::to_string))
+    }
+
     /// An attribute of the first match (`None` when absent).
     pub async fn attr(&self, css: &str, name: &str) -> Result<Option<String>> {
         Ok(self.find(css).await?.attr(name).await?)
     }
 
+    /// An attribute of the first match; a short error when there is no match.
+    pub async fn attr_of(&self, css: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.find_quietly(css).await?.attr(name).await?)
+    }
+
+    /// The attribute `name` of every match, in page order (matches without it are left out).
+    pub async fn attrs_of(&self, css: &str, name: &str) -> Result<Vec<String>> {
+        let value = self
+            .js(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1]));",
+                vec![json!(css), json!(name)],
+            )
+            .await?;
+        Ok(strings(&value))
+    }
+
     /// A DOM property of the first match as text (`value`, `checked`…).
     pub async fn prop(&self, css: &str, name: &str) -> Result<String> {
         Ok(self.find(css).await?.prop(name).await?.unwrap_or_default())
+    }
+
+    /// Everything in `localStorage`, as `key=value` lines.
+    pub async fn local_storage(&self) -> Result<String> {
+        let all = self
+            .js(
+                "let all = ''; for (let i = 0; i < localStorage.length; i++) {
+                     const k = localStorage.key(i); all += k + '=' + localStorage.getItem(k) + '\\n';
+                 } return all;",
+                vec![],
+            )
+            .await?;
+        Ok(all.as_str().unwrap_or_default().to_string())
     }
 
     /// Whether the first match is displayed (in the layout and not hidden).
@@ -422,14 +475,7 @@ impl Browser {
             )
             .await?;
         let text = value[0].as_str().unwrap_or_default().to_string();
-        let skipped = value[1]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let skipped = strings(&value[1]);
         Ok((text, skipped))
     }
 
@@ -508,7 +554,7 @@ impl Browser {
     pub async fn fill(&self, css: &str, text: &str) -> Result {
         let field = self.wait_for(css).await?;
         field.click().await?;
-        field.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
+        field.send_keys(CLEAR_FIELD).await?;
         if !text.is_empty() {
             field.send_keys(text).await?;
         }
@@ -592,7 +638,7 @@ impl Browser {
 
     /// Gives a file to a file input, as picking it in the dialog does.
     pub async fn pick_file(&self, css: &str, path: &Path) -> Result {
-        let input = self.find(css).await?;
+        let input = self.wait_for(css).await?;
         input
             .send_keys(path.to_str().ok_or("file path is not UTF-8")?)
             .await?;
@@ -620,44 +666,38 @@ impl Browser {
 
     /// The job's phase (`data-phase` of `#job-status`), `None` while there is no job.
     pub async fn phase(&self) -> Result<Option<String>> {
-        match self.client.find(Locator::Css("#job-status")).await {
-            Ok(status) => Ok(status.attr("data-phase").await?),
-            Err(_) => Ok(None),
-        }
+        Ok(self
+            .attr_of("#job-status", "data-phase")
+            .await
+            .ok()
+            .flatten())
     }
 
     /// Waits until the job reaches `phase`; returns the phases seen on the way. Fails early when
     /// the job ends in another phase.
     pub async fn wait_status(&self, phase: &str) -> Result<Vec<String>> {
-        let started = Instant::now();
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            if let Some(current) = self.phase().await? {
-                if seen.last() != Some(&current) {
-                    seen.push(current.clone());
-                }
-                if current == phase {
-                    return Ok(seen);
-                }
-                if TERMINAL_PHASES.contains(&current.as_str()) {
-                    return Err(self
-                        .explain(&format!(
-                            "the job ended in `{current}` instead of `{phase}` (seen: {seen:?})"
-                        ))
-                        .await
-                        .into());
-                }
-            }
-            if started.elapsed() > DEFAULT_WAIT {
-                return Err(self
-                    .explain(&format!(
-                        "phase `{phase}` not reached within {DEFAULT_WAIT:?} (seen: {seen:?})"
-                    ))
-                    .await
-                    .into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.wait_phase_in(phase, DEFAULT_WAIT, &TERMINAL_PHASES)
+            .await
+    }
+
+    /// Waits up to `limit` until the job reaches `phase`; returns the phases seen on the way.
+    /// Fails early when the job ends in another of the `finals`.
+    pub async fn wait_phase_in(
+        &self,
+        phase: &str,
+        limit: Duration,
+        finals: &[&str],
+    ) -> Result<Vec<String>> {
+        let (_, seen) = self
+            .watch(
+                "#job-status",
+                "data-phase",
+                limit,
+                &format!("phase `{phase}`"),
+                Verdict::reach(phase, finals),
+            )
+            .await?;
+        Ok(seen)
     }
 
     /// Clicks a share button (`#share-link` or `#share-result`) and returns the link it shows.
@@ -723,14 +763,7 @@ impl Browser {
                 vec![],
             )
             .await?;
-        Ok(value
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(strings(&value))
     }
 
     /// Controls matching `css` whose label breaks over more than one line (e.g. a button too
@@ -757,14 +790,7 @@ impl Browser {
                 vec![json!(css)],
             )
             .await?;
-        Ok(value
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(strings(&value))
     }
 
     /// A PNG of the whole page laid out `width` CSS pixels wide, saved as
@@ -807,6 +833,25 @@ impl Browser {
         Ok(path)
     }
 
+    /// Saves a PNG of the whole page to `e2e/artifacts/<name>.png` and returns its path.
+    /// The window grows to the page's height for the shot, then returns to its size.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let height = self
+            .js("return document.documentElement.scrollHeight;", vec![])
+            .await?
+            .as_u64()
+            .unwrap_or(WINDOW.1 as u64)
+            .clamp(WINDOW.1 as u64, 6000) as u32;
+        // The window is taller than the page's viewport by the browser's own bars.
+        self.client.set_window_size(WINDOW.0, height + 150).await?;
+        self.js("window.scrollTo(0, 0);", vec![]).await?;
+        let png = self.client.screenshot().await;
+        self.client.set_window_size(WINDOW.0, WINDOW.1).await?;
+        let path = artifacts_dir().join(format!("{name}.png"));
+        fs::write(&path, png?)?;
+        Ok(path)
+    }
+
     /// A failure message that shows what the user saw: status, errors, console, and a
     /// screenshot in the artifacts.
     pub async fn explain(&self, what: &str) -> String {
@@ -837,37 +882,6 @@ impl Browser {
         }
         report.push_str(&format!("\n  console:\n{}", self.console().await));
         report
-    }
-}
-
-fn capabilities(profile: &Path, opts: &BrowserOptions) -> fantoccini::wd::Capabilities {
-    let primary = opts.lang.split('-').next().unwrap_or("en");
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": [
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                format!("--lang={}", opts.lang),
-                format!("--user-data-dir={}", profile.display()),
-                format!("--window-size={},{}", opts.window.0, opts.window.1),
-            ],
-            "prefs": { "intl": { "accept_languages": format!("{},{primary}", opts.lang) } },
-        },
-        "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
-    });
-    match caps {
-        Value::Object(map) => map,
-        _ => unreachable!("a JSON object literal"),
     }
 }
 

@@ -11,12 +11,10 @@ const RUN: &str = "/task/openapi/ai-app/run";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result {
-    let h = Harness::start(Options::new("batch")).await?;
-    h.sim_control(json!({"queueMs": 300, "runMs": 600})).await?;
+    let h = Harness::start_with("batch", json!({"queueMs": 300, "runMs": 600})).await?;
     h.sim_fault(json!({"path": RUN, "kind": "code421", "count": 2}))
         .await?;
-    let page = h.page();
-    page.open().await?;
+    let page = h.open_page().await?;
     page.wait_for("#node-112-drop").await?;
 
     // Five pictures dropped at once.
@@ -39,20 +37,7 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
     // Wait for all five to succeed.
     let start = Instant::now();
     loop {
-        let states: Vec<String> = h
-            .client
-            .execute(
-                "return [...document.querySelectorAll('.batch-item')].map(e => e.dataset.state);",
-                vec![],
-            )
-            .await?
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let states = page.attrs_of(".batch-item", "data-state").await?;
         if states.len() == 5 && states.iter().all(|s| s == "succeeded") {
             break;
         }
@@ -87,11 +72,8 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
 /// view, the others in rows of their own; all are polled to the end and none is sent again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_unfinished_task_resumes_after_a_reload() -> Result {
-    let h = Harness::start(Options::new("resume-all")).await?;
-    h.sim_control(json!({"queueMs": 4000, "runMs": 1000}))
-        .await?;
-    let page = h.page();
-    page.open().await?;
+    let h = Harness::start_with("resume-all", json!({"queueMs": 4000, "runMs": 1000})).await?;
+    let page = h.open_page().await?;
     page.wait_for("#node-112-drop").await?;
     let names: Vec<String> = (0..2).map(|i| format!("floor-{i}.png")).collect();
     page.drop_pngs("node-112", &names, 7).await?;
@@ -130,8 +112,7 @@ async fn every_unfinished_task_resumes_after_a_reload() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_keep_stores_new_renders() -> Result {
     let h = Harness::start(Options::new("auto-keep")).await?;
-    let page = h.page();
-    page.open().await?;
+    let page = h.open_page().await?;
     page.click("#auto-keep").await?;
     page.set_screenshot("api/screenshot.png").await?;
     page.click_render().await?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use su_render_e2e::client::ClientPage;
-use su_render_e2e::{Harness, Options, Result};
+use su_render_e2e::{Harness, Result};
 
 const RUN: &str = "/task/openapi/ai-app/run";
 const UPLOAD: &str = "/task/openapi/upload";
@@ -30,19 +30,7 @@ const MOVING_STATES: [&str; 4] = ["waiting", "preparing", "uploading", "renderin
 
 /// `data-state` of every batch row, in order.
 async fn item_states(h: &Harness) -> Result<Vec<String>> {
-    Ok(h.client
-        .execute(
-            "return [...document.querySelectorAll('#batch .batch-item')].map(e => e.dataset.state);",
-            vec![],
-        )
-        .await?
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default())
+    h.page().attrs_of("#batch .batch-item", "data-state").await
 }
 
 /// The file name shown on every batch row, in order.
@@ -87,10 +75,8 @@ async fn requests_to(h: &Harness, path: &str) -> Result<usize> {
 /// never uploaded or sent to RunningHub.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
-    let h = Harness::start(Options::new("batch-budget")).await?;
-    h.sim_control(json!({"queueMs": 300, "runMs": 600})).await?;
-    let page = h.page();
-    page.open().await?;
+    let h = Harness::start_with("batch-budget", json!({"queueMs": 300, "runMs": 600})).await?;
+    let page = h.open_page().await?;
 
     // The page learns what a render costs from the last render of this app in its history,
     // and follows the history: a render made in this page, without a reload, counts.
@@ -215,10 +201,12 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
 /// cost, then stops before the budget would be exceeded, even with two renders allowed at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coin_budget_holds_before_the_cost_of_a_render_is_known() -> Result {
-    let h = Harness::start(Options::new("batch-budget-unknown")).await?;
-    h.sim_control(json!({"queueMs": 300, "runMs": 600})).await?;
-    let page = h.page();
-    page.open().await?;
+    let h = Harness::start_with(
+        "batch-budget-unknown",
+        json!({"queueMs": 300, "runMs": 600}),
+    )
+    .await?;
+    let page = h.open_page().await?;
 
     let names: Vec<String> = (0..4).map(|i| format!("hall-{i}.png")).collect();
     page.drop_pngs("node-112", &names, 41).await?;
@@ -319,12 +307,9 @@ async fn set_hidden(h: &Harness, hidden: bool) -> Result {
 /// is in view.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
-    let h = Harness::start(Options::new("batch-notify")).await?;
     // Slow enough that permission is settled before the first item finishes.
-    h.sim_control(json!({"queueMs": 1500, "runMs": 1000}))
-        .await?;
-    let page = h.page();
-    page.open().await?;
+    let h = Harness::start_with("batch-notify", json!({"queueMs": 1500, "runMs": 1000})).await?;
+    let page = h.open_page().await?;
     let visible = h
         .client
         .execute(

@@ -8,10 +8,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use su_render_e2e::client::{
     get_bytes, jpeg_dimensions, last_run_body, node_entries, node_value, noisy_png, png_lookalike,
-    small_png, start_relay, ClientPage, CutUpstream, SimServer, TestFiles, CANCEL, OUTPUTS, RUN,
-    UPLOAD,
+    small_png, start_relay, ClientPage, CutUpstream, CANCEL, OUTPUTS, RUN, UPLOAD,
 };
-use su_render_e2e::{log_entries_for, AppPage, Harness, Options, Result, SimConfig};
+use su_render_e2e::page::TempDir;
+use su_render_e2e::{log_entries_for, AppPage, Harness, Options, Result, Server, SimConfig};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const RESTYLE_APP: &str = "1937084629516193794";
@@ -34,7 +34,7 @@ fn assert_uploaded_name(name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_by_picker_then_render() -> Result {
     let h = Harness::start(Options::new("client-picker")).await?;
-    let files = TestFiles::new("picker")?;
+    let files = TempDir::new("picker")?;
     let png = small_png(640, 400, 5);
     let path = files.write("sketchup.png", &png)?;
     let page = h.page();
@@ -135,7 +135,7 @@ async fn paste_goes_to_the_screenshot_by_default() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_31_mb_file_is_refused_before_upload() -> Result {
     let h = Harness::start(Options::new("client-31mb")).await?;
-    let files = TestFiles::new("31mb")?;
+    let files = TempDir::new("31mb")?;
     let path = files.write("huge.png", &png_lookalike(31 * 1024 * 1024))?;
     let page = h.page();
     open_with_key(&page).await?;
@@ -165,7 +165,7 @@ async fn a_31_mb_file_is_refused_before_upload() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_text_file_named_png_is_refused() -> Result {
     let h = Harness::start(Options::new("client-not-image")).await?;
-    let files = TestFiles::new("not-image")?;
+    let files = TempDir::new("not-image")?;
     let path = files.write(
         "notes.png",
         b"Meeting notes: render the lobby before Friday.\n",
@@ -189,7 +189,7 @@ async fn a_text_file_named_png_is_refused() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_png_is_shrunk_before_upload() -> Result {
     let h = Harness::start(Options::new("client-shrink")).await?;
-    let files = TestFiles::new("shrink")?;
+    let files = TempDir::new("shrink")?;
     let png = noisy_png(6000, 3000, 42);
     assert!(
         png.len() > 4 * 1024 * 1024 && png.len() < 30 * 1024 * 1024,
@@ -246,7 +246,7 @@ async fn a_large_png_is_shrunk_before_upload() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_form_sends_only_what_changed() -> Result {
     let h = Harness::start(Options::new("client-generated-form")).await?;
-    let files = TestFiles::new("form")?;
+    let files = TempDir::new("form")?;
     let path = files.write("room.png", &small_png(400, 300, 8))?;
     let page = h.page();
     open_with_key(&page).await?;
@@ -349,8 +349,7 @@ async fn check_key_shows_the_balance_or_explains_the_key() -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_a_queued_task() -> Result {
-    let h = Harness::start(Options::new("client-cancel")).await?;
-    h.sim_control(json!({"queueMs": 20_000})).await?;
+    let h = Harness::start_with("client-cancel", json!({"queueMs": 20_000})).await?;
     let page = h.page();
     open_with_key(&page).await?;
     page.set_screenshot("api/screenshot.png").await?;
@@ -407,7 +406,7 @@ async fn a_full_queue_waits_and_retries() -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_to_the_simulator() -> Result {
-    let sim = SimServer::start(SimConfig {
+    let sim = Server::start(SimConfig {
         queue_ms: 300,
         run_ms: 600,
         poll_first_ms: None,
@@ -415,10 +414,9 @@ async fn relay_to_the_simulator() -> Result {
     })
     .await?;
     let h = start_relay(Options::new("client-relay"), &sim.base_url).await?;
-    let files = TestFiles::new("relay")?;
+    let files = TempDir::new("relay")?;
     let path = files.write("screen.png", &small_png(500, 300, 77))?;
-    let page = h.page();
-    page.open().await?;
+    let page = h.open_page().await?;
     assert_eq!(page.site().await?, "local");
     page.set_key(KEY).await?;
 
@@ -431,7 +429,7 @@ async fn relay_to_the_simulator() -> Result {
     page.wait_image_loaded("img.output-image").await?;
 
     // Everything reached the simulator, through the relay: the page only knows the relay.
-    let log = sim.log().await?;
+    let log = sim.sim_log().await?;
     assert_eq!(log_entries_for(&log, UPLOAD).len(), 1, "{log:?}");
     assert_eq!(log_entries_for(&log, RUN).len(), 1, "{log:?}");
     assert!(!log_entries_for(&log, OUTPUTS).is_empty(), "{log:?}");
@@ -456,8 +454,7 @@ async fn relay_to_the_simulator() -> Result {
 async fn relay_turns_a_cut_answer_into_one_failed_request() -> Result {
     let upstream = CutUpstream::start().await?;
     let h = start_relay(Options::new("client-relay-cut"), &upstream.base_url).await?;
-    let page = h.page();
-    page.open().await?;
+    let page = h.open_page().await?;
     page.set_key(KEY).await?;
     page.set_screenshot("api/screenshot.png").await?;
     page.click_render().await?;
@@ -488,7 +485,7 @@ async fn render_waits_for_a_running_upload() -> Result {
     let h = Harness::start(Options::new("client-upload-busy")).await?;
     h.sim_fault(json!({"path": UPLOAD, "kind": "stall", "stallMs": 4000}))
         .await?;
-    let files = TestFiles::new("busy")?;
+    let files = TempDir::new("busy")?;
     let path = files.write("slow.png", &small_png(320, 240, 4))?;
     let page = h.page();
     open_with_key(&page).await?;
@@ -522,7 +519,7 @@ async fn a_failed_upload_says_why_and_can_be_redone() -> Result {
     let h = Harness::start(Options::new("client-upload-failed")).await?;
     h.sim_fault(json!({"path": UPLOAD, "kind": "code808"}))
         .await?;
-    let files = TestFiles::new("failed")?;
+    let files = TempDir::new("failed")?;
     let path = files.write("shot.png", &small_png(320, 240, 6))?;
     let page = h.page();
     open_with_key(&page).await?;

@@ -89,8 +89,7 @@ async fn without_reference_leaves_node_158_out() -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_task_shows_its_reason() -> Result {
-    let h = Harness::start(Options::new("failed-task")).await?;
-    h.sim_control(json!({ "outcome": "fail" })).await?;
+    let h = Harness::start_with("failed-task", json!({ "outcome": "fail" })).await?;
     let page = h.page();
     fill_form(&page, KEY, REFERENCE).await?;
     page.click_render().await?;
@@ -130,8 +129,7 @@ async fn failed_task_shows_its_reason() -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_errors_are_listed() -> Result {
-    let h = Harness::start(Options::new("node-errors")).await?;
-    h.sim_control(json!({ "outcome": "node_errors" })).await?;
+    let h = Harness::start_with("node-errors", json!({ "outcome": "node_errors" })).await?;
     let page = h.page();
     fill_form(&page, KEY, REFERENCE).await?;
     page.click_render().await?;
@@ -217,17 +215,9 @@ async fn key_is_never_in_a_url() -> Result {
     }
 
     // "Remember on this device" is off by default: nothing persistent holds the key.
-    let stored = h
-        .client
-        .execute(
-            "let all = ''; for (let i = 0; i < localStorage.length; i++) {
-                 const k = localStorage.key(i); all += k + '=' + localStorage.getItem(k) + '\\n';
-             } return all;",
-            vec![],
-        )
-        .await?;
+    let stored = h.page().local_storage().await?;
     assert!(
-        !stored.as_str().unwrap_or("").contains(KEY),
+        !stored.contains(KEY),
         "the key was remembered without being asked to"
     );
     Ok(())
@@ -235,8 +225,7 @@ async fn key_is_never_in_a_url() -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_output_says_so() -> Result {
-    let h = Harness::start(Options::new("no-output")).await?;
-    h.sim_control(json!({ "outcome": "empty" })).await?;
+    let h = Harness::start_with("no-output", json!({ "outcome": "empty" })).await?;
     let page = h.page();
     fill_form(&page, KEY, REFERENCE).await?;
     page.click_render().await?;

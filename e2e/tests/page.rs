@@ -17,8 +17,8 @@ use su_render_e2e::page::{
     PHONE_WIDTH, SU_APP,
 };
 use su_render_e2e::{
-    artifacts_dir, dist_dir, entry_body, fast_sim, log_entries_for, Mode, Result, ServerConfig,
-    SimConfig,
+    artifacts_dir, dist_dir, entry_body, fast_sim, log_entries_for, strings, Mode, Result,
+    ServerConfig, SimConfig,
 };
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -138,14 +138,7 @@ async fn output_urls(b: &Browser) -> Result<Vec<String>> {
             vec![],
         )
         .await?;
-    Ok(value
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default())
+    Ok(strings(&value))
 }
 
 /// Asserts that the visible page text holds no Chinese (marked other-language parts aside).
@@ -695,16 +688,9 @@ async fn share_link_fills_the_form_in_a_fresh_profile_without_the_key() -> Resul
         "the key does not travel"
     );
     assert!(!colleague.exists("#consent").await?);
-    let stored = colleague
-        .js(
-            "let all = ''; for (let i = 0; i < localStorage.length; i++) {
-                 const k = localStorage.key(i); all += k + '=' + localStorage.getItem(k) + '\\n';
-             } return all;",
-            vec![],
-        )
-        .await?;
+    let stored = colleague.local_storage().await?;
     assert!(
-        !stored.as_str().unwrap_or_default().contains(KEY),
+        !stored.contains(KEY),
         "the colleague's browser holds the key: {stored}"
     );
 

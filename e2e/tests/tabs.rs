@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use su_render_e2e::{Harness, Options, Result};
+use su_render_e2e::{Harness, Result};
 
 const OUTPUTS: &str = "/task/openapi/outputs";
 
@@ -22,12 +22,9 @@ async fn polls_in_this_tab(h: &Harness) -> Result<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_task_is_polled_by_one_tab() -> Result {
-    let h = Harness::start(Options::new("two-tabs")).await?;
     // Long enough for the second tab to open while the task is still queued and running.
-    h.sim_control(json!({"queueMs": 4000, "runMs": 6000}))
-        .await?;
-    let page = h.page();
-    page.open().await?;
+    let h = Harness::start_with("two-tabs", json!({"queueMs": 4000, "runMs": 6000})).await?;
+    let page = h.open_page().await?;
     page.set_screenshot("api/screenshot.png").await?;
     page.click_render().await?;
     page.wait_status("queued").await?;

@@ -23,11 +23,11 @@ fn site_names() {
 #[tokio::test]
 async fn info_and_the_app_are_served_locally() {
     let up = recorder().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let info = get(&relay.base, "/__su/info").await;
     assert_eq!(
         info.json(),
-        json!({"server": "su-render", "mode": "relay", "upstream": up.base, "pollFirstMs": null, "pollSteadyMs": null})
+        json!({"server": "su-render", "mode": "relay", "upstream": up.base_url, "pollFirstMs": null, "pollSteadyMs": null})
     );
     let page = get(&relay.base, "/").await;
     assert!(page.text().contains("SU Render test page"));
@@ -48,7 +48,7 @@ async fn info_and_the_app_are_served_locally() {
 #[tokio::test]
 async fn post_bodies_pass_through_unchanged() {
     let up = recorder().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     // Byte for byte, odd spacing and the key included.
     let body = format!(
         "{{ \"apiKey\" : \"{KEY}\", \"webappId\":\"{SU_APP}\",\"nodeInfoList\":[{{\"nodeId\":\"112\",\"fieldName\":\"image\",\"fieldValue\":\"api/x.png\"}}] }}"
@@ -96,7 +96,7 @@ async fn post_bodies_pass_through_unchanged() {
 #[tokio::test]
 async fn multipart_uploads_pass_through_unchanged() {
     let up = recorder().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let boundary = "----su-render-test-boundary-7MA4YWxkTrZu0gW";
     // A few MB, so that the body goes through in many pieces.
     let picture: Vec<u8> = (0..5 * 1024 * 1024u32)
@@ -138,7 +138,7 @@ async fn multipart_uploads_pass_through_unchanged() {
 #[tokio::test]
 async fn app_demo_post_becomes_a_get_with_the_key_in_the_query() {
     let up = recorder().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let answer = post(
         &relay.base,
         APP_DEMO,
@@ -182,7 +182,7 @@ async fn app_demo_post_becomes_a_get_with_the_key_in_the_query() {
 #[tokio::test]
 async fn queries_on_other_paths_are_kept() {
     let up = recorder().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let answer = post(&relay.base, &format!("{OUTPUTS}?lang=en"), &json!({})).await;
     assert_eq!(answer.status, 200);
     assert_eq!(up.seen()[0].target, format!("{OUTPUTS}?lang=en"));
@@ -191,7 +191,7 @@ async fn queries_on_other_paths_are_kept() {
 #[tokio::test]
 async fn upstream_errors_come_back_as_they_are() {
     let up = recorder().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let answer = post(&relay.base, STATUS, &json!({"apiKey": KEY, "taskId": "1"})).await;
     assert_eq!(answer.status, 500);
     assert_eq!(answer.content_type, "text/html");
@@ -226,7 +226,7 @@ async fn an_unreachable_upstream_answers_502_json() {
 #[tokio::test]
 async fn a_cut_answer_becomes_one_502_and_is_not_sent_again() {
     let up = cut_upstream().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let answer = post(
         &relay.base,
         RUN,
@@ -253,7 +253,7 @@ async fn a_cut_answer_becomes_one_502_and_is_not_sent_again() {
 #[tokio::test]
 async fn a_cut_answer_still_answers_on_a_kept_alive_connection() {
     let up = cut_upstream().await;
-    let relay = relay(&up.base).await;
+    let relay = relay(&up.base_url).await;
     let addr = relay.base.trim_start_matches("http://").to_owned();
     let requests = up.requests.clone();
     let (first, second) = tokio::task::spawn_blocking(move || {

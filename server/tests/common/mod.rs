@@ -1,6 +1,6 @@
 //! Shared by the server's integration tests: a server on a free loopback port, a plain HTTP
 //! client, and upstreams for the relay (one that records what reaches it, one that cuts its
-//! answers).
+//! answers; the latter is the e2e crate's).
 
 #![allow(dead_code)] // Each test crate uses its own part of this module.
 
@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 use su_render_server::{Mode, ServerConfig, SimConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -247,7 +246,7 @@ pub struct Seen {
 /// An upstream that records every request and answers it: `/task/openapi/status` with an
 /// nginx-style 500 page, everything else with a JSON envelope that echoes the request.
 pub struct Recorder {
-    pub base: String,
+    pub base_url: String,
     pub seen: Arc<Mutex<Vec<Seen>>>,
     handle: JoinHandle<()>,
 }
@@ -317,136 +316,22 @@ pub async fn recorder() -> Recorder {
         let _ = axum::serve(listener, app).await;
     });
     Recorder {
-        base: format!("http://{addr}"),
+        base_url: format!("http://{addr}"),
         seen,
         handle,
     }
 }
 
-/// An upstream that reads each request whole, then writes half an answer and closes the
-/// connection. Counts the requests it read, by request line.
-pub struct CutUpstream {
-    pub base: String,
-    pub requests: Arc<Mutex<Vec<String>>>,
-    handle: JoinHandle<()>,
-}
-
-impl Drop for CutUpstream {
-    fn drop(&mut self) {
-        self.handle.abort();
-    }
-}
-
-impl CutUpstream {
-    pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().expect("lock").clone()
-    }
-}
+/// The upstream that cuts its answers, shared with the e2e crate as source (see the file's
+/// comment for why it is included by path rather than depended on).
+#[path = "../../../e2e/src/upstream.rs"]
+mod upstream;
+pub use upstream::CutUpstream;
 
 pub async fn cut_upstream() -> CutUpstream {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let requests: Arc<Mutex<Vec<String>>> = Arc::default();
-    let log = requests.clone();
-    let handle = tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let Some(line) = read_request(&mut stream).await else {
-                    return;
-                };
-                log.lock().expect("lock").push(line);
-                let _ = stream
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"code\":0")
-                    .await;
-                let _ = stream.flush().await;
-                // Dropping the stream closes the connection with 90 bytes still owed.
-            });
-        }
-    });
-    CutUpstream {
-        base: format!("http://{addr}"),
-        requests,
-        handle,
-    }
+    CutUpstream::start().await.expect("cut upstream")
 }
 
-/// Reads one HTTP/1.1 request (headers, then a body by Content-Length or chunks); returns its
-/// request line.
-pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(at) = find(&buf, b"\r\n\r\n") {
-            break at + 4;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let line = head.lines().next()?.to_owned();
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_ascii_lowercase())
-        })
-    };
-    let mut body = buf[head_end..].to_vec();
-    if let Some(length) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        while body.len() < length {
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        while !chunked_complete(&body) {
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
-    Some(line)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Whether a chunked body has arrived up to its last (empty) chunk and the final CRLF.
-fn chunked_complete(body: &[u8]) -> bool {
-    let mut at = 0;
-    loop {
-        let Some(eol) = find(&body[at..], b"\r\n") else {
-            return false;
-        };
-        let size_text = String::from_utf8_lossy(&body[at..at + eol]).to_string();
-        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-        else {
-            return false;
-        };
-        at += eol + 2;
-        if size == 0 {
-            // Trailers (none expected) end with an empty line.
-            return find(&body[at..], b"\r\n").is_some();
-        }
-        at += size + 2;
-        if at > body.len() {
-            return false;
-        }
-    }
-}
-
-/// A port nothing listens on (bound, then released).
 pub async fn dead_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    listener.local_addr().expect("addr").port()
+    upstream::dead_port().await.expect("bind")
 }
