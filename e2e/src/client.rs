@@ -4,14 +4,15 @@
 //! readers for the stored JPEG/PNG files.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::page::{Browser, Verdict};
 pub use crate::raw_http::get_bytes;
 pub use crate::upstream::CutUpstream;
-use crate::DEFAULT_WAIT;
 use crate::{entry_body, id_text, log_entries_for, AppPage, Harness, Mode, Options, Result};
+use crate::{poll, DEFAULT_WAIT};
 
 /// The app's upload states (`data-state` of `#<input>-status`) after which nothing changes by
 /// itself.
@@ -233,7 +234,15 @@ pub trait ClientPage {
     /// Waits until the job stops moving by itself (any phase but submitting, waiting, queued,
     /// running and reconnecting); returns that phase and every phase seen on the way.
     async fn wait_job_settled(&self) -> Result<(String, Vec<String>)>;
+    /// `data-state` of every row of the batch (`#batch`), in order.
+    async fn batch_states(&self) -> Result<Vec<String>>;
+    /// Waits until the batch has `count` rows and none of them moves by itself any more;
+    /// returns their states.
+    async fn wait_batch_settled(&self, count: usize, limit: Duration) -> Result<Vec<String>>;
 }
+
+/// Batch row states (`data-state`) in which a row still moves by itself.
+pub const MOVING_BATCH_STATES: [&str; 4] = ["waiting", "preparing", "uploading", "rendering"];
 
 /// Phases in which the job still moves by itself.
 pub const MOVING_PHASES: [&str; 5] = ["submitting", "waiting", "queued", "running", "reconnecting"];
@@ -363,6 +372,34 @@ impl ClientPage for AppPage<'_> {
             },
         )
         .await
+    }
+
+    async fn batch_states(&self) -> Result<Vec<String>> {
+        self.attrs_of("#batch .batch-item", "data-state").await
+    }
+
+    async fn wait_batch_settled(&self, count: usize, limit: Duration) -> Result<Vec<String>> {
+        let settled = poll(limit, Duration::from_millis(200), || async {
+            let states = self.batch_states().await?;
+            let still = states
+                .iter()
+                .any(|s| MOVING_BATCH_STATES.contains(&s.as_str()));
+            Ok((states.len() == count && !still).then_some(states))
+        })
+        .await?;
+        match settled {
+            Some(states) => Ok(states),
+            // The rows as they were at the end, so the failure says which one hung.
+            None => {
+                let states = self.batch_states().await?;
+                Err(self
+                    .explain(&format!(
+                        "the batch of {count} did not settle within {limit:?}: {states:?}"
+                    ))
+                    .await
+                    .into())
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! A batch: five screenshots dropped at once render one after another (concurrency 1); a full
 //! queue (421) makes the batch wait, not fail.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use su_render_e2e::client::ClientPage;
@@ -35,17 +35,11 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
     page.wait_for("#batch").await?;
 
     // Wait for all five to succeed.
-    let start = Instant::now();
-    loop {
-        let states = page.attrs_of(".batch-item", "data-state").await?;
-        if states.len() == 5 && states.iter().all(|s| s == "succeeded") {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(90) {
-            return Err(format!("the batch did not finish: {states:?}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let states = page.wait_batch_settled(5, Duration::from_secs(90)).await?;
+    assert!(
+        states.iter().all(|s| s == "succeeded"),
+        "all five succeed: {states:?}"
+    );
 
     let stats = h.sim_stats().await?;
     assert_eq!(stats["runs"], 5, "five tasks, one per screenshot: {stats}");
@@ -81,23 +75,25 @@ async fn every_unfinished_task_resumes_after_a_reload() -> Result {
     page.fill("#concurrency", "2").await?;
     page.click("#render-batch").await?;
     // Both tasks exist (queued) before the reload.
-    let start = Instant::now();
-    while page.count(".batch-item .status[data-phase=queued]").await? < 2 {
-        if start.elapsed() > Duration::from_secs(20) {
-            return Err("the two tasks were not both queued".into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    page.wait_on(
+        Duration::from_secs(20),
+        "the two tasks were not both queued",
+        || async {
+            Ok((page.count(".batch-item .status[data-phase=queued]").await? >= 2).then_some(()))
+        },
+    )
+    .await?;
     h.client.goto(&format!("{}/", h.base_url)).await?;
     page.wait_for("#resumed").await?;
     page.wait_status("succeeded").await?;
-    let start = Instant::now();
-    while page.count("#resumed .status[data-phase=succeeded]").await? < 1 {
-        if start.elapsed() > Duration::from_secs(30) {
-            return Err("the older task did not finish after the reload".into());
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    page.wait_on(
+        Duration::from_secs(30),
+        "the older task did not finish after the reload",
+        || async {
+            Ok((page.count("#resumed .status[data-phase=succeeded]").await? >= 1).then_some(()))
+        },
+    )
+    .await?;
     let log = h.sim_log().await?;
     let runs = log.iter().filter(|e| e["path"] == RUN).count();
     assert_eq!(
@@ -120,23 +116,24 @@ async fn auto_keep_stores_new_renders() -> Result {
     page.wait_for(".history-item .kept").await?;
     h.post("/__sim/expire", &json!({})).await?;
     h.client.goto(&format!("{}/", h.base_url)).await?;
-    let start = Instant::now();
-    loop {
-        let src = h
-            .client
-            .execute(
-                "const img = document.querySelector('.history-item .thumb img');
-                 return img && img.complete && img.naturalWidth > 0 ? img.src : '';",
-                vec![],
-            )
-            .await?;
-        if src.as_str().is_some_and(|s| s.starts_with("blob:")) {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(15) {
-            return Err(format!("the kept picture is not shown from this device: {src}").into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    page.wait_on(
+        Duration::from_secs(15),
+        "the kept picture is not shown from this device (history thumbnail not a loaded blob: URL)",
+        || async {
+            let src = h
+                .client
+                .execute(
+                    "const img = document.querySelector('.history-item .thumb img');
+                     return img && img.complete && img.naturalWidth > 0 ? img.src : '';",
+                    vec![],
+                )
+                .await?;
+            Ok(src
+                .as_str()
+                .is_some_and(|s| s.starts_with("blob:"))
+                .then_some(()))
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! render costs when the batch started; and each item that finishes while the tab is in the
 //! background shows a system notification with its file name (none while the tab is in view).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use su_render_e2e::client::ClientPage;
@@ -25,40 +25,11 @@ const NOTIFY_TITLES: [&str; 2] = ["Rendering finished", "效果图已生成"];
 /// The title for a failed item (src/i18n.rs, `notify_failed`).
 const FAILED_TITLES: [&str; 2] = ["Rendering failed", "效果图生成失败"];
 
-/// Row states in which a batch item still moves by itself.
-const MOVING_STATES: [&str; 4] = ["waiting", "preparing", "uploading", "rendering"];
-
-/// `data-state` of every batch row, in order.
-async fn item_states(h: &Harness) -> Result<Vec<String>> {
-    h.page().attrs_of("#batch .batch-item", "data-state").await
-}
-
 /// The file name shown on every batch row, in order.
 async fn item_names(h: &Harness) -> Result<Vec<String>> {
     h.page()
         .texts_of("#batch .batch-item .batch-name strong")
         .await
-}
-
-/// Waits until the batch has `count` rows and none of them moves any more; returns the states.
-async fn wait_batch_settled(h: &Harness, count: usize, limit: Duration) -> Result<Vec<String>> {
-    let started = Instant::now();
-    loop {
-        let states = item_states(h).await?;
-        if states.len() == count && states.iter().all(|s| !MOVING_STATES.contains(&s.as_str())) {
-            return Ok(states);
-        }
-        if started.elapsed() > limit {
-            return Err(h
-                .page()
-                .explain(&format!(
-                    "the batch of {count} did not settle within {limit:?}: {states:?}"
-                ))
-                .await
-                .into());
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// How many requests the simulator received for `path`.
@@ -90,24 +61,19 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
     page.wait_for("#batch-setup").await?;
     assert_eq!(page.texts_of(".batch-files li").await?, names);
     // The estimate shows the known cost: 5 renders × 12 coins = 60.
-    let started = Instant::now();
-    loop {
-        let expected = page.text_of("#batch-expected").await?;
-        let per = SIM_COINS_PER_RENDER.to_string();
-        let all = (5 * SIM_COINS_PER_RENDER).to_string();
-        if expected.contains(&per) && expected.contains(&all) {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            return Err(page
-                .explain(&format!(
-                    "the batch does not know the cost of a render ({expected:?}), so a budget could not apply"
-                ))
-                .await
-                .into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (per, all) = (
+        SIM_COINS_PER_RENDER.to_string(),
+        (5 * SIM_COINS_PER_RENDER).to_string(),
+    );
+    page.wait_on(
+        Duration::from_secs(10),
+        "the batch does not know the cost of a render (#batch-expected), so a budget could not apply",
+        || async {
+            let expected = page.text_of("#batch-expected").await?;
+            Ok((expected.contains(&per) && expected.contains(&all)).then_some(()))
+        },
+    )
+    .await?;
 
     // Exactly two renders' worth: 2 × 12 = 24 may be spent, a third would make 36.
     page.fill("#budget", &(2 * SIM_COINS_PER_RENDER).to_string())
@@ -115,7 +81,7 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
     page.wait_for("#render-batch").await?.click().await?;
     page.wait_for("#batch").await?;
 
-    let states = wait_batch_settled(&h, 5, Duration::from_secs(60)).await?;
+    let states = page.wait_batch_settled(5, Duration::from_secs(60)).await?;
     assert_eq!(
         states,
         [
@@ -177,7 +143,7 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
         "a stopped row has no Retry that could not work"
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let states = wait_batch_settled(&h, 5, Duration::from_secs(10)).await?;
+    let states = page.wait_batch_settled(5, Duration::from_secs(10)).await?;
     assert_eq!(
         &states[2..],
         ["over-budget", "over-budget", "over-budget"],
@@ -222,7 +188,7 @@ async fn a_coin_budget_holds_before_the_cost_of_a_render_is_known() -> Result {
     page.wait_for("#render-batch").await?.click().await?;
     page.wait_for("#batch").await?;
 
-    let states = wait_batch_settled(&h, 4, Duration::from_secs(60)).await?;
+    let states = page.wait_batch_settled(4, Duration::from_secs(60)).await?;
     assert_eq!(
         states,
         ["succeeded", "succeeded", "over-budget", "over-budget"],
@@ -348,12 +314,12 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
         .execute("return Notification.permission;", vec![])
         .await?;
     assert_eq!(permission, "granted", "the page sees the permission");
-    let states = item_states(&h).await?;
+    let states = page.batch_states().await?;
     assert!(
         !states.iter().any(|s| s == "succeeded"),
         "permission was granted before any item finished: {states:?}"
     );
-    let states = wait_batch_settled(&h, 2, Duration::from_secs(60)).await?;
+    let states = page.wait_batch_settled(2, Duration::from_secs(60)).await?;
     assert_eq!(states, ["succeeded", "succeeded"]);
     assert_eq!(
         notes(&h).await?,
@@ -367,14 +333,13 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
     page.drop_pngs("node-112", &night, 31).await?;
     page.wait_for("#batch-setup").await?;
     page.wait_for("#render-batch").await?.click().await?;
-    let started = Instant::now();
-    while item_names(&h).await? != night {
-        if started.elapsed() > Duration::from_secs(10) {
-            return Err("the second batch did not replace the first".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let states = wait_batch_settled(&h, 3, Duration::from_secs(60)).await?;
+    page.wait_on(
+        Duration::from_secs(10),
+        "the second batch did not replace the first",
+        || async { Ok((item_names(&h).await? == night).then_some(())) },
+    )
+    .await?;
+    let states = page.wait_batch_settled(3, Duration::from_secs(60)).await?;
     assert_eq!(states, ["succeeded", "succeeded", "succeeded"]);
     let recorded = notes(&h).await?;
     assert_eq!(
@@ -405,14 +370,13 @@ async fn a_hidden_tab_is_notified_once_per_finished_batch_item() -> Result {
     page.drop_pngs("node-112", &broken, 41).await?;
     page.wait_for("#batch-setup").await?;
     page.wait_for("#render-batch").await?.click().await?;
-    let started = Instant::now();
-    while item_names(&h).await? != broken {
-        if started.elapsed() > Duration::from_secs(10) {
-            return Err("the third batch did not replace the second".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let states = wait_batch_settled(&h, 2, Duration::from_secs(60)).await?;
+    page.wait_on(
+        Duration::from_secs(10),
+        "the third batch did not replace the second",
+        || async { Ok((item_names(&h).await? == broken).then_some(())) },
+    )
+    .await?;
+    let states = page.wait_batch_settled(2, Duration::from_secs(60)).await?;
     assert_eq!(states, ["failed", "failed"]);
     let recorded = notes(&h).await?;
     assert_eq!(recorded.len(), 5, "one more per failed item: {recorded:?}");

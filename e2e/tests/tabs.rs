@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use su_render_e2e::{Harness, Result};
+use su_render_e2e::{poll, Harness, Result};
 
 const OUTPUTS: &str = "/task/openapi/outputs";
 
@@ -36,16 +36,20 @@ async fn each_task_is_polled_by_one_tab() -> Result {
     h.client.switch_to_window(second.clone()).await?;
     h.client.goto(&format!("{}/", h.base_url)).await?;
     // It shows the same task, resumed from the journal, but does not poll it.
-    let mut shown = String::new();
-    for _ in 0..50 {
-        if let Ok(Some(text)) = page.text_content("#task-id").await {
-            shown = text;
-            if !shown.is_empty() {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let shown = poll(
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+        || async {
+            Ok(page
+                .text_content("#task-id")
+                .await
+                .ok()
+                .flatten()
+                .filter(|t| !t.is_empty()))
+        },
+    )
+    .await?
+    .unwrap_or_default();
     assert_eq!(
         shown, task_id,
         "the second tab shows the task from the journal"
