@@ -1,6 +1,7 @@
 //! Running child processes and timing named steps, with a banner per step and a summary table.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -53,13 +54,65 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// What happened to each step of a run, in order.
-#[derive(Default)]
+/// Free bytes on the file system that holds `path`, as `df` reports them; `None` where `df` is missing.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    output_of(Command::new("df").args(["--output=avail", "-B1"]).arg(path))?
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+pub fn format_gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// What a cold `cargo xtask test` leaves under target/, measured on a fresh clone.
+const TEST_FOOTPRINT: u64 = 3 << 30;
+
+/// Below this much free space a failed step is most likely the disk, and the error says so.
+const LOW_DISK: u64 = 2 << 30;
+
+/// The error for a failed step; when the disk is nearly full, it says that is the likely cause.
+fn failure(name: &str, error: &str, free: Option<u64>) -> String {
+    match free {
+        Some(free) if free < LOW_DISK => format!(
+            "step `{name}` failed: {error}\n(only {} left on the disk: if cargo said \"No space left \
+             on device\", free some space; a cold `cargo xtask test` writes about {} under target/)",
+            format_gib(free),
+            format_gib(TEST_FOOTPRINT)
+        ),
+        _ => format!("step `{name}` failed: {error}"),
+    }
+}
+
+/// What happened to each step of a run, in order, and the free disk space after each.
 pub struct Steps {
-    done: Vec<(String, Duration, bool)>,
+    done: Vec<(String, Duration, bool, Option<u64>)>,
+    /// Where the build writes: free space there is read after every step. A CI run once died of a
+    /// full disk half-way through, and the log said only "os error 28" deep in cargo's output.
+    disk: PathBuf,
 }
 
 impl Steps {
+    pub fn watching_disk(path: &Path) -> Self {
+        match free_bytes(path) {
+            Some(free) if free < TEST_FOOTPRINT => println!(
+                "disk: only {} free on {}; a cold run writes about {} under target/ and may run out",
+                format_gib(free),
+                path.display(),
+                format_gib(TEST_FOOTPRINT)
+            ),
+            Some(free) => println!("disk: {} free on {}", format_gib(free), path.display()),
+            None => {}
+        }
+        Self {
+            done: Vec::new(),
+            disk: path.to_path_buf(),
+        }
+    }
+
     /// Runs one named step: prints a banner, times it, records the outcome.
     pub fn step(
         &mut self,
@@ -71,12 +124,14 @@ impl Steps {
         let start = Instant::now();
         let result = body();
         let took = start.elapsed();
-        self.done.push((name.to_string(), took, result.is_ok()));
+        let free = free_bytes(&self.disk);
+        self.done
+            .push((name.to_string(), took, result.is_ok(), free));
         match &result {
             Ok(()) => println!("✔ {name} ({})", format_duration(took)),
             Err(e) => println!("✘ {name} FAILED after {}: {e}", format_duration(took)),
         }
-        result.map_err(|e| format!("step `{name}` failed: {e}"))
+        result.map_err(|e| failure(name, &e, free))
     }
 
     /// A step that is a single command.
@@ -89,19 +144,58 @@ impl Steps {
         let width = self
             .done
             .iter()
-            .map(|(n, ..)| n.len())
+            .map(|(n, ..)| n.chars().count())
             .max()
             .unwrap_or(4)
             .max(4);
-        println!("\n{:<width$}  {:>9}  result", "step", "time");
-        println!("{}", "-".repeat(width + 20));
+        println!(
+            "\n{:<width$}  {:>9}  {:<6}  disk free",
+            "step", "time", "result"
+        );
+        println!("{}", "-".repeat(width + 31));
         let mut total = Duration::ZERO;
-        for (name, took, ok) in &self.done {
+        for (name, took, ok, free) in &self.done {
             total += *took;
             let result = if *ok { "ok" } else { "FAILED" };
-            println!("{name:<width$}  {:>9}  {result}", format_duration(*took));
+            let free = free.map(format_gib).unwrap_or_default();
+            println!(
+                "{name:<width$}  {:>9}  {result:<6}  {free:>9}",
+                format_duration(*took)
+            );
         }
-        println!("{}", "-".repeat(width + 20));
+        println!("{}", "-".repeat(width + 31));
         println!("{:<width$}  {:>9}", "total", format_duration(total));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_space_is_read_from_df() {
+        let free = free_bytes(Path::new(".")).expect("df answers for the working directory");
+        assert!(
+            free > 0,
+            "a disk with nothing free could not have built this test"
+        );
+        assert_eq!(free_bytes(Path::new("/no/such/folder")), None);
+    }
+
+    #[test]
+    fn a_failure_on_a_nearly_full_disk_names_the_disk() {
+        let full = failure("native tests", "`cargo test` failed", Some(200 << 20));
+        assert!(full.contains("0.2 GiB left"), "{full}");
+        assert!(full.contains("No space left on device"), "{full}");
+        let roomy = failure("native tests", "`cargo test` failed", Some(50 << 30));
+        assert_eq!(roomy, "step `native tests` failed: `cargo test` failed");
+        let unknown = failure("native tests", "`cargo test` failed", None);
+        assert_eq!(unknown, roomy);
+    }
+
+    #[test]
+    fn sizes_are_shown_in_gib() {
+        assert_eq!(format_gib(3 << 30), "3.0 GiB");
+        assert_eq!(format_gib(1536 << 20), "1.5 GiB");
     }
 }
