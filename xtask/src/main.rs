@@ -8,6 +8,7 @@ mod bench;
 mod budget;
 mod compress;
 mod csp;
+mod disk;
 mod inline_css;
 mod sizes;
 mod steps;
@@ -25,8 +26,10 @@ usage: cargo xtask <command>
   build               setup, release build with trunk, CSP, .gz/.br siblings, size table of dist/
   serve [--port 8080] [--host 127.0.0.1] [--relay cn|ai|URL] [--fast-poll] [server flags…]
                       build, then run the local server (simulator unless --relay) in the foreground
-  test                setup --browser, fmt, clippy, browser tests, release build,
-                      byte budget (size-budget.toml), native + e2e tests
+  test [--lean]       setup --browser, fmt, clippy, browser tests, release build,
+                      byte budget (size-budget.toml), native + e2e tests; --lean (what CI uses,
+                      and the default when under 6 GiB is free) deletes each build's outputs
+                      once no later step needs them
   bench [--runs 7]    release build, then bytes, first paint, polling, upload prep and memory;
                       prints the tables and writes BENCHMARKS.md
   budget              check the last build (dist/) against size-budget.toml, without building
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
         Some("setup") => tools::setup(args[1..].iter().any(|a| a == "--browser")),
         Some("build") => build(&root),
         Some("serve") => serve(&root, &args[1..]),
-        Some("test") => test(&root),
+        Some("test") => test(&root, &args[1..]),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("budget") => budget::check(&root),
         Some("help" | "-h" | "--help") | None => {
@@ -128,13 +131,17 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
     run(&mut server)
 }
 
-fn test(root: &Path) -> Result<(), String> {
+fn test(root: &Path, args: &[String]) -> Result<(), String> {
+    if let Some(other) = args.iter().find(|a| *a != "--lean") {
+        return Err(format!("unknown flag `{other}` for test\n\n{USAGE}"));
+    }
     // This command is what CI runs, from nothing and once: incremental state is never read back
     // there, and it was a quarter of target/ (0.95 of 3.7 GiB). Set CARGO_INCREMENTAL to keep it.
     if std::env::var_os("CARGO_INCREMENTAL").is_none() {
         std::env::set_var("CARGO_INCREMENTAL", "0");
     }
     let mut steps = Steps::watching_disk(root);
+    let lean = disk::Lean::new(root, !args.is_empty());
     let dist = root.join("dist");
 
     let result = (|| {
@@ -174,20 +181,29 @@ fn test(root: &Path) -> Result<(), String> {
                 ])
                 .current_dir(root),
         )?;
-        steps.command(
-            "browser tests (wasm-bindgen-test in Chromium)",
-            cargo()
-                .args([
-                    "test",
-                    "-p",
-                    "su-render",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                ])
-                .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-                .current_dir(root),
-        )?;
-        steps.step("release build + sizes", || release_build(root))?;
+        let mut browser_tests = cargo();
+        browser_tests
+            .args([
+                "test",
+                "-p",
+                "su-render",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+            .current_dir(root);
+        println!("\n$ {}", steps::describe(&browser_tests));
+        steps.step("browser tests (wasm-bindgen-test in Chromium)", || {
+            run(&mut browser_tests)?;
+            lean.done_with("wasm32-unknown-unknown/debug")
+        })?;
+        steps.step("release build + sizes", || {
+            release_build(root)?;
+            // dist/ holds everything the later steps serve; the host tools and the wasm before
+            // wasm-bindgen are not read again.
+            lean.done_with("release")?;
+            lean.done_with("wasm32-unknown-unknown/release")
+        })?;
         steps.step("byte budget (size-budget.toml)", || budget::check(root))?;
         // One `cargo test --workspace` for the native and the end-to-end tests, after the release
         // build they serve: cargo resolves features per selection of packages, so a second

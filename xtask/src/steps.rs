@@ -2,6 +2,8 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+use crate::disk::{format_gib, free_bytes, TEST_FOOTPRINT};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -53,23 +55,6 @@ pub fn format_duration(d: Duration) -> String {
         format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60)
     }
 }
-
-/// Free bytes on the file system that holds `path`, as `df` reports them; `None` where `df` is missing.
-pub fn free_bytes(path: &Path) -> Option<u64> {
-    output_of(Command::new("df").args(["--output=avail", "-B1"]).arg(path))?
-        .lines()
-        .last()?
-        .trim()
-        .parse()
-        .ok()
-}
-
-pub fn format_gib(bytes: u64) -> String {
-    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
-}
-
-/// What a cold `cargo xtask test` leaves under target/, measured on a fresh clone.
-const TEST_FOOTPRINT: u64 = 3 << 30;
 
 /// Below this much free space a failed step is most likely the disk, and the error says so.
 const LOW_DISK: u64 = 2 << 30;
@@ -173,16 +158,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn free_space_is_read_from_df() {
-        let free = free_bytes(Path::new(".")).expect("df answers for the working directory");
-        assert!(
-            free > 0,
-            "a disk with nothing free could not have built this test"
-        );
-        assert_eq!(free_bytes(Path::new("/no/such/folder")), None);
-    }
-
-    #[test]
     fn a_failure_on_a_nearly_full_disk_names_the_disk() {
         let full = failure("native tests", "`cargo test` failed", Some(200 << 20));
         assert!(full.contains("0.2 GiB left"), "{full}");
@@ -191,11 +166,5 @@ mod tests {
         assert_eq!(roomy, "step `native tests` failed: `cargo test` failed");
         let unknown = failure("native tests", "`cargo test` failed", None);
         assert_eq!(unknown, roomy);
-    }
-
-    #[test]
-    fn sizes_are_shown_in_gib() {
-        assert_eq!(format_gib(3 << 30), "3.0 GiB");
-        assert_eq!(format_gib(1536 << 20), "1.5 GiB");
     }
 }
