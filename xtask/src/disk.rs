@@ -31,22 +31,17 @@ pub fn format_gib(bytes: u64) -> String {
     format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
 }
 
-/// Bytes under `path`, files only; 0 where it does not exist.
-fn size_of_tree(path: &Path) -> u64 {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
+/// Bytes in the files under `dir`; 0 where it does not exist.
+fn size_of_tree(dir: &Path) -> u64 {
+    let mut files = Vec::new();
+    if crate::compress::files_under(dir, &mut files).is_err() {
         return 0;
-    };
-    if !meta.is_dir() {
-        return meta.len();
     }
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|entry| size_of_tree(&entry.path()))
-                .sum()
-        })
-        .unwrap_or(0)
+    files
+        .iter()
+        .filter_map(|file| std::fs::metadata(file).ok())
+        .map(|meta| meta.len())
+        .sum()
 }
 
 /// Deletes build outputs after their last use, when on.
@@ -57,12 +52,24 @@ pub struct Lean {
 
 impl Lean {
     /// On when asked for (`--lean`, which `.ci/run` passes) or when the disk is short; off
-    /// otherwise, so that a developer's next run reuses what this one built.
+    /// otherwise, so that a developer's next run reuses what this one built. Says how much is
+    /// free, and warns when even a run's outputs may not fit.
     pub fn new(root: &Path, asked: bool) -> Self {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        let short = free_bytes(root).is_some_and(|free| free < LEAN_BELOW);
+        let free = free_bytes(root);
+        match free {
+            Some(free) if free < TEST_FOOTPRINT => println!(
+                "disk: only {} free on {}; a cold run writes about {} under target/ and may run out",
+                format_gib(free),
+                root.display(),
+                format_gib(TEST_FOOTPRINT)
+            ),
+            Some(free) => println!("disk: {} free on {}", format_gib(free), root.display()),
+            None => {}
+        }
+        let short = free.is_some_and(|free| free < LEAN_BELOW);
         let on = asked || short;
         if on {
             let why = if asked {

@@ -181,22 +181,20 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
                 ])
                 .current_dir(root),
         )?;
-        let mut browser_tests = cargo();
-        browser_tests
-            .args([
-                "test",
-                "-p",
-                "su-render",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-            .current_dir(root);
-        println!("\n$ {}", steps::describe(&browser_tests));
-        steps.step("browser tests (wasm-bindgen-test in Chromium)", || {
-            run(&mut browser_tests)?;
-            lean.done_with("wasm32-unknown-unknown/debug")
-        })?;
+        steps.command(
+            "browser tests (wasm-bindgen-test in Chromium)",
+            cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "su-render",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+                .current_dir(root),
+        )?;
+        lean.done_with("wasm32-unknown-unknown/debug")?;
         steps.step("release build + sizes", || {
             release_build(root)?;
             // dist/ holds everything the later steps serve; the host tools and the wasm before

@@ -2,10 +2,10 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-
-use crate::disk::{format_gib, free_bytes, TEST_FOOTPRINT};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use crate::disk::{format_gib, free_bytes, TEST_FOOTPRINT};
 
 /// `cargo`, the same one that runs this xtask when there is one.
 pub fn cargo() -> Command {
@@ -82,16 +82,6 @@ pub struct Steps {
 
 impl Steps {
     pub fn watching_disk(path: &Path) -> Self {
-        match free_bytes(path) {
-            Some(free) if free < TEST_FOOTPRINT => println!(
-                "disk: only {} free on {}; a cold run writes about {} under target/ and may run out",
-                format_gib(free),
-                path.display(),
-                format_gib(TEST_FOOTPRINT)
-            ),
-            Some(free) => println!("disk: {} free on {}", format_gib(free), path.display()),
-            None => {}
-        }
         Self {
             done: Vec::new(),
             disk: path.to_path_buf(),
