@@ -1,27 +1,65 @@
-//! The local server of SU Render: it serves the built app (`dist/`) and, on the same origin,
-//! either a RunningHub simulator (the default: the whole flow with no key and no network) or a
-//! relay to the real RunningHub (for browsers that block direct calls with CORS).
+//! The local server of SU Render: it serves the app and, on the same origin, either a relay to the
+//! real RunningHub (the default: browsers that block direct calls with CORS reach it through
+//! this origin) or a RunningHub simulator (the whole flow with no key and no network, for trying
+//! the app and for the tests). `/__su/file` fetches RunningHub's result files for the page in both
+//! modes, because their hosts may send no CORS headers.
+//!
+//! Modules: [`relay`] (RunningHub's API paths forwarded), [`sim`] (the simulator), [`cors`] (who
+//! may call from another origin), [`file_proxy`] (`/__su/file`), [`static_files`] (the app, from a
+//! folder or compiled in by [`embedded`]), [`cli`] (the command line and start-up).
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
-use tower_http::cors::CorsLayer;
-use tower_http::services::ServeDir;
+use serde_json::{json, Value};
 
+pub mod cli;
+pub mod cors;
+pub mod embedded;
+pub mod file_proxy;
 pub mod png;
 pub mod relay;
 pub mod sim;
+pub mod static_files;
+
+pub use cors::Origin;
+pub use static_files::StaticSource;
+
+/// The crate's version, as `--version` and `/__su/info` give it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What the server does besides serving the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// Answer RunningHub's paths itself.
     Simulator,
-    /// Forward RunningHub's paths to `upstream` (a base URL such as https://www.runninghub.cn).
+    /// Relay to RunningHub's two sites: `/cn/<api path>` to `cn`, `/ai/<api path>` to `ai`, and a
+    /// root-level `<api path>` to `cn`. [`Mode::runninghub`] is the real pair (the binary's
+    /// default); tests put two local upstreams here.
+    Sites { cn: String, ai: String },
+    /// Relay every API path (`/cn/…`, `/ai/…` and root-level) to one upstream: a base URL such
+    /// as `http://127.0.0.1:9000` (a simulator in tests, another relay for teams).
     Relay { upstream: String },
+}
+
+impl Mode {
+    /// The relay to the real RunningHub: `/cn` → www.runninghub.cn, `/ai` → www.runninghub.ai.
+    pub fn runninghub() -> Mode {
+        Mode::Sites {
+            cn: relay::CN.to_owned(),
+            ai: relay::AI.to_owned(),
+        }
+    }
+
+    pub fn is_relay(&self) -> bool {
+        !matches!(self, Mode::Simulator)
+    }
 }
 
 /// The simulator's timing and the poll intervals it suggests to the app.
@@ -47,7 +85,8 @@ impl Default for SimConfig {
     }
 }
 
-/// Everything the server needs.
+/// The short form most tests build: the app from a folder, a mode, the simulator's timing. It
+/// converts into [`Settings`] with no cross-origin callers allowed and the simulator's CORS open.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// The built app.
@@ -56,67 +95,141 @@ pub struct ServerConfig {
     pub sim: SimConfig,
 }
 
-/// The whole server as a router.
-pub fn router(config: ServerConfig) -> Router {
-    let info = match &config.mode {
-        Mode::Simulator => json!({
-            "server": "su-render", "mode": "simulator",
-            "pollFirstMs": config.sim.poll_first_ms, "pollSteadyMs": config.sim.poll_steady_ms,
-        }),
-        Mode::Relay { upstream } => json!({
-            "server": "su-render", "mode": "relay", "upstream": upstream,
-            "pollFirstMs": null, "pollSteadyMs": null,
-        }),
-    };
-    let api = match &config.mode {
-        // Permissive CORS: the simulator may also be used from a page served elsewhere.
-        Mode::Simulator => {
-            sim::routes(sim::Sim::new(config.sim.clone())).layer(CorsLayer::permissive())
+/// Everything the server can be told (the command line fills all of it).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the app comes from: a folder, or the copy compiled into the binary.
+    pub app: StaticSource,
+    pub mode: Mode,
+    pub sim: SimConfig,
+    /// Pages on these origins may call the API paths, `/__su/info` and `/__su/file` (CORS,
+    /// including Chromium's private-network preflight). Nobody else may, except that the
+    /// simulator's own paths are open to every origin unless `sim_no_cors`.
+    pub allow_origins: Vec<Origin>,
+    /// `/__su/file` also fetches from these exact origins (http allowed): tests, private mirrors.
+    pub allow_file_origins: Vec<Origin>,
+    /// Simulator only: its paths send no CORS headers and refuse preflights (403), like a
+    /// RunningHub that is closed to other origins; `allow_origins` still apply.
+    pub sim_no_cors: bool,
+}
+
+impl From<ServerConfig> for Settings {
+    fn from(config: ServerConfig) -> Settings {
+        Settings {
+            app: StaticSource::Dir(config.dist),
+            mode: config.mode,
+            sim: config.sim,
+            allow_origins: Vec::new(),
+            allow_file_origins: Vec::new(),
+            sim_no_cors: false,
         }
-        Mode::Relay { upstream } => relay::routes(upstream),
+    }
+}
+
+/// What `GET /__su/info` answers: how the page should talk to this server.
+pub fn info(settings: &Settings) -> Value {
+    let (mode, upstream) = match &settings.mode {
+        Mode::Simulator => ("simulator", Value::Null),
+        Mode::Sites { .. } => ("relay", Value::Null),
+        Mode::Relay { upstream } => ("relay", Value::String(relay::upstream_for(upstream))),
     };
-    Router::new()
+    let (sites, poll_first, poll_steady) = if settings.mode.is_relay() {
+        (json!({"cn": "/cn", "ai": "/ai"}), None, None)
+    } else {
+        (
+            Value::Null,
+            settings.sim.poll_first_ms,
+            settings.sim.poll_steady_ms,
+        )
+    };
+    json!({
+        "server": "su-render",
+        "version": VERSION,
+        "mode": mode,
+        "upstream": upstream,
+        "sites": sites,
+        "fileProxy": file_proxy::PATH,
+        "pollFirstMs": poll_first,
+        "pollSteadyMs": poll_steady,
+    })
+}
+
+/// The whole server as a router.
+pub fn router(settings: impl Into<Settings>) -> Router {
+    let settings: Settings = settings.into();
+    let listed = cors::Cors::only(&settings.allow_origins);
+    let info = info(&settings);
+    let own = Router::new()
         .route(
             "/__su/info",
             get(move || async move { Json(info.clone()).into_response() }),
         )
-        .merge(api)
-        .fallback_service(static_files(&config.dist))
+        .merge(file_proxy::routes(file_proxy::FileProxy::new(
+            &settings.allow_file_origins,
+        )));
+    let own = cors::apply(own, listed.clone());
+    let api = match &settings.mode {
+        Mode::Simulator => {
+            let cors = if settings.sim_no_cors {
+                listed
+            } else {
+                // Open: the simulator may also be used from a page served elsewhere.
+                cors::Cors::Open
+            };
+            cors::apply(sim::routes(sim::Sim::new(settings.sim.clone())), cors)
+        }
+        Mode::Sites { cn, ai } => cors::apply(
+            relay::routes(relay::Upstreams {
+                cn: cn.clone(),
+                ai: ai.clone(),
+            }),
+            listed,
+        ),
+        Mode::Relay { upstream } => {
+            cors::apply(relay::routes(relay::Upstreams::one(upstream)), listed)
+        }
+    };
+    let app = Arc::new(settings.app);
+    Router::new().merge(own).merge(api).fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap| {
+            let app = app.clone();
+            async move { static_files::serve(&app, &method, &uri, &headers).await }
+        },
+    )
 }
 
-/// The built app. Trunk names assets by content hash, so those are cached for a year; the page
-/// itself is revalidated so a new build shows at once. `.br`/`.gz` siblings written by the build
-/// are sent to browsers that accept them; `Vary: Accept-Encoding` (which `ServeDir` does not set)
-/// keeps a cache from giving one browser's encoding to another.
-fn static_files(dist: &std::path::Path) -> Router {
-    let files = ServeDir::new(dist)
-        .append_index_html_on_directories(true)
-        .precompressed_br()
-        .precompressed_gzip();
-    Router::new()
-        .fallback_service(files)
-        .layer(axum::middleware::map_response_with_state(
-            (),
-            |axum::extract::State(()): axum::extract::State<()>,
-             uri: axum::http::Uri,
-             mut response: axum::response::Response| async move {
-                let value = if is_hashed_asset(uri.path()) {
-                    "public, max-age=31536000, immutable"
-                } else {
-                    "no-cache"
-                };
-                let headers = response.headers_mut();
-                headers.insert(
-                    axum::http::header::CACHE_CONTROL,
-                    axum::http::HeaderValue::from_static(value),
-                );
-                headers.insert(
-                    axum::http::header::VARY,
-                    axum::http::HeaderValue::from_static("accept-encoding"),
-                );
-                response
-            },
-        ))
+/// How long requests still running at a shutdown may take to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves until the process ends (tests abort the task).
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    settings: impl Into<Settings>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(settings)).await
+}
+
+/// Serves until `shutdown` completes, then lets running requests finish for a few seconds.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    settings: impl Into<Settings>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router(settings)).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    });
+    let deadline = async move {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = std::future::IntoFuture::into_future(server) => result,
+        () = deadline => Ok(()),
+    }
 }
 
 /// True for Trunk's content-hashed file names, like `su-render-531e66e065b5f39e_bg.wasm`.
@@ -126,11 +239,6 @@ pub fn is_hashed_asset(path: &str) -> bool {
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     stem.rsplit_once('-')
         .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// Serves until the process ends.
-pub async fn run(listener: tokio::net::TcpListener, config: ServerConfig) -> std::io::Result<()> {
-    axum::serve(listener, router(config)).await
 }
 
 #[cfg(test)]

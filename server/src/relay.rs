@@ -1,10 +1,19 @@
 //! The relay: RunningHub's API paths forwarded to the real site, so the browser only ever talks
-//! to this origin and needs no CORS. Keys and bodies pass through and are never logged.
+//! to this origin (or to a relay that answers CORS for it). Keys and bodies pass through and are
+//! never logged.
+//!
+//! Routes: `/cn/<api path>` → the China site, `/ai/<api path>` → the international one, and a
+//! root-level `<api path>` → the China site (plain-base-URL relays, older links). With one
+//! upstream (`--relay URL`) all three go there. An `<api path>` starts with one of
+//! [`API_PREFIXES`]; anything else under `/cn/` or `/ai/` is a 404 envelope and reaches nobody.
+//! The upstream comes from the configuration only, never from the request: no open proxy.
 //!
 //! A POST must always get an answer: if the upstream fails or cuts its answer, the browser gets a
 //! 502 with a RunningHub-style envelope. Closing a kept-alive connection without answering would
 //! make Chromium send the POST again, which starts (and bills) a second task.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -13,58 +22,154 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-#[derive(Clone)]
-struct Relay {
-    upstream: String,
-    client: reqwest::Client,
-}
+/// RunningHub China.
+pub const CN: &str = "https://www.runninghub.cn";
+/// RunningHub international.
+pub const AI: &str = "https://www.runninghub.ai";
+
+/// The paths that are relayed (`/openapi/v2/` carries the key in `Authorization`).
+pub const API_PREFIXES: [&str; 4] = [
+    "/task/openapi/",
+    "/uc/openapi/",
+    "/api/webapp/",
+    "/openapi/v2/",
+];
+
+/// The largest request body relayed: RunningHub's 30 MB upload limit plus 1 MB of multipart
+/// form around the file.
+pub const BODY_LIMIT: u64 = 31 * 1024 * 1024;
 
 /// Where `cn` and `ai` point.
 pub fn upstream_for(name: &str) -> String {
     match name {
-        "cn" => "https://www.runninghub.cn".to_owned(),
-        "ai" => "https://www.runninghub.ai".to_owned(),
+        "cn" => CN.to_owned(),
+        "ai" => AI.to_owned(),
         url => url.trim_end_matches('/').to_owned(),
     }
 }
 
+/// True for a path that may be relayed: one of [`API_PREFIXES`], then only letters, digits and
+/// `-_./`, with no empty, `.` or `..` segment (so that no upstream can read it as another path).
+pub fn is_api_path(path: &str) -> bool {
+    API_PREFIXES.iter().any(|p| path.starts_with(p))
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && path[1..]
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".."))
+}
+
+/// Where relayed paths go: `/cn/…` and root-level paths to `cn`, `/ai/…` to `ai`.
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    pub cn: String,
+    pub ai: String,
+}
+
+impl Upstreams {
+    /// Every path to one upstream (`cn`, `ai` or a base URL).
+    pub fn one(upstream: &str) -> Upstreams {
+        let upstream = upstream_for(upstream);
+        Upstreams {
+            cn: upstream.clone(),
+            ai: upstream,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Site {
+    Cn,
+    Ai,
+    /// A root-level API path: the China site.
+    Root,
+}
+
+#[derive(Clone)]
+struct Relay {
+    upstreams: Arc<Upstreams>,
+    client: reqwest::Client,
+}
+
 /// The relayed paths.
-pub fn routes(upstream: &str) -> Router {
+pub fn routes(upstreams: Upstreams) -> Router {
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(15))
         // Uploads of 30 MB on slow links take a while; polls are small.
         .timeout(Duration::from_secs(300))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default();
     let relay = Relay {
-        upstream: upstream_for(upstream),
+        upstreams: Arc::new(Upstreams {
+            cn: upstream_for(&upstreams.cn),
+            ai: upstream_for(&upstreams.ai),
+        }),
         client,
     };
-    Router::new()
-        .route("/task/openapi/{*rest}", any(forward))
-        .route("/uc/openapi/{*rest}", any(forward))
-        .route("/api/webapp/{*rest}", any(forward))
-        .with_state(relay)
+    let mut router = Router::new();
+    for (prefix, site) in [("/cn", Site::Cn), ("/ai", Site::Ai)] {
+        router = router
+            .route(prefix, any(not_api))
+            .route(&format!("{prefix}/"), any(not_api))
+            .route(
+                &format!("{prefix}/{{*rest}}"),
+                any(move |state, request| forward(state, site, request)),
+            );
+    }
+    for prefix in API_PREFIXES {
+        router = router.route(
+            &format!("{prefix}{{*rest}}"),
+            any(|state, request| forward(state, Site::Root, request)),
+        );
+    }
+    router.with_state(relay)
 }
 
 fn failure(status: StatusCode, why: &str) -> Response {
     let body = json!({"code": status.as_u16(), "msg": format!("relay: {why}"), "data": null});
     (
         status,
-        [(header::CONTENT_TYPE, "application/json")],
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         body.to_string(),
     )
         .into_response()
 }
 
-async fn forward(State(relay): State<Relay>, request: Request) -> Response {
+async fn not_api() -> Response {
+    failure(StatusCode::NOT_FOUND, "not a RunningHub API path")
+}
+
+async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let path = parts.uri.path().to_owned();
-    let mut url = format!("{}{}", relay.upstream, path);
+    let full = parts.uri.path();
+    let (base, path) = match site {
+        Site::Cn => (&relay.upstreams.cn, &full[3..]),
+        Site::Ai => (&relay.upstreams.ai, &full[3..]),
+        Site::Root => (&relay.upstreams.cn, full),
+    };
+    if !is_api_path(path) {
+        return not_api().await;
+    }
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return too_large();
+    }
+    let mut url = format!("{base}{path}");
     let mut method = parts.method.clone();
     let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
+    let over_limit = Arc::new(AtomicBool::new(false));
 
     let body = if path == "/api/webapp/apiCallDemo" && method == Method::POST {
         // The app sends this call's key in a body; RunningHub wants it in the query.
@@ -96,18 +201,38 @@ async fn forward(State(relay): State<Relay>, request: Request) -> Response {
         if let Some(query) = parts.uri.query() {
             url = format!("{url}?{query}");
         }
-        reqwest::Body::wrap_stream(body.into_data_stream())
+        // Streamed through, counted on the way: a body without a Content-Length that grows past
+        // the limit is cut off upstream and answered with a 413 here.
+        let seen = AtomicU64::new(0);
+        let over = over_limit.clone();
+        let limited = body.into_data_stream().map(move |chunk| {
+            let chunk = chunk.map_err(std::io::Error::other)?;
+            let total = seen.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            if total > BODY_LIMIT {
+                over.store(true, Ordering::Relaxed);
+                return Err(std::io::Error::other("request body over the relay's limit"));
+            }
+            Ok(chunk)
+        });
+        reqwest::Body::wrap_stream(limited)
     };
 
     let mut upstream = relay.client.request(method.clone(), &url);
     if let Some(ct) = content_type {
         upstream = upstream.header(header::CONTENT_TYPE, ct);
     }
+    if path.starts_with("/openapi/v2/") {
+        // v2 carries the key as `Authorization: Bearer …`.
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            upstream = upstream.header(header::AUTHORIZATION, auth.clone());
+        }
+    }
     if method != Method::GET {
         upstream = upstream.body(body);
     }
     let answer = match upstream.send().await {
         Ok(answer) => answer,
+        Err(_) if over_limit.load(Ordering::Relaxed) => return too_large(),
         Err(e) if e.is_timeout() => {
             return failure(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -116,12 +241,21 @@ async fn forward(State(relay): State<Relay>, request: Request) -> Response {
         }
         Err(_) => return failure(StatusCode::BAD_GATEWAY, "could not reach RunningHub"),
     };
+    if over_limit.load(Ordering::Relaxed) {
+        return too_large();
+    }
     let status = answer.status();
     let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
     // Answers are small JSON documents: read them whole, so a cut answer becomes one clean 502
     // instead of a half-sent response.
     let bytes: Bytes = match answer.bytes().await {
         Ok(bytes) => bytes,
+        Err(e) if e.is_timeout() => {
+            return failure(
+                StatusCode::GATEWAY_TIMEOUT,
+                "RunningHub did not finish its answer in time",
+            )
+        }
         Err(_) => return failure(StatusCode::BAD_GATEWAY, "RunningHub's answer was cut off"),
     };
     let mut response = (status, bytes).into_response();
@@ -132,6 +266,13 @@ async fn forward(State(relay): State<Relay>, request: Request) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+fn too_large() -> Response {
+    failure(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the request is larger than 31 MB (RunningHub takes files of at most 30 MB)",
+    )
 }
 
 /// Percent-encodes a query value.
@@ -145,4 +286,44 @@ fn encode(value: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_api_path;
+
+    #[test]
+    fn api_paths() {
+        for ok in [
+            "/task/openapi/ai-app/run",
+            "/task/openapi/upload",
+            "/uc/openapi/accountStatus",
+            "/api/webapp/apiCallDemo",
+            "/openapi/v2/run/ai-app/1983061233110790146",
+            "/openapi/v2/media/upload/binary",
+            "/openapi/v2/query",
+        ] {
+            assert!(is_api_path(ok), "{ok}");
+        }
+        for bad in [
+            "/",
+            "",
+            "/index.html",
+            "/task/openapi",
+            "/__su/info",
+            "/task/openapi/../../admin",
+            "/task/openapi/./run",
+            "/task/openapi/%2e%2e/admin",
+            "/task/openapi/..%2fadmin",
+            "/task/openapi/x\\..\\..\\admin",
+            "/task/openapi//evil.example/x",
+            "//www.example.com/task/openapi/run",
+            "/openapi/v1/x",
+            "/TASK/openapi/run",
+            "/task/openapi/run@evil.example",
+            "/task/openapi/run:80",
+        ] {
+            assert!(!is_api_path(bad), "{bad}");
+        }
+    }
 }

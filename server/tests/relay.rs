@@ -27,7 +27,11 @@ async fn info_and_the_app_are_served_locally() {
     let info = get(&relay.base, "/__su/info").await;
     assert_eq!(
         info.json(),
-        json!({"server": "su-render", "mode": "relay", "upstream": up.base_url, "pollFirstMs": null, "pollSteadyMs": null})
+        json!({
+            "server": "su-render", "version": env!("CARGO_PKG_VERSION"), "mode": "relay",
+            "upstream": up.base_url, "sites": {"cn": "/cn", "ai": "/ai"},
+            "fileProxy": "/__su/file", "pollFirstMs": null, "pollSteadyMs": null,
+        })
     );
     let page = get(&relay.base, "/").await;
     assert!(page.text().contains("SU Render test page"));
@@ -393,4 +397,183 @@ async fn relaying_to_the_simulator() {
         format!("{APP_DEMO}?apiKey={KEY}&webappId={RESTYLE_APP}")
     );
     assert_eq!(log[2]["body"]["nodeInfoList"][0]["fieldValue"], name);
+}
+
+// The default relay's two sites, the paths it refuses, and its body limit.
+
+#[tokio::test]
+async fn each_site_goes_to_its_own_upstream() {
+    let cn = recorder().await;
+    let ai = recorder().await;
+    let relay = sites(&cn.base_url, &ai.base_url).await;
+    let info = get(&relay.base, "/__su/info").await.json();
+    assert_eq!(info["mode"], "relay");
+    assert_eq!(info["upstream"], Value::Null, "{info}");
+    assert_eq!(info["sites"], json!({"cn": "/cn", "ai": "/ai"}));
+
+    let run = post(&relay.base, &format!("/cn{RUN}"), &json!({"apiKey": KEY})).await;
+    assert_eq!(
+        (run.status, run.data()["target"].clone()),
+        (200, json!(RUN))
+    );
+    let out = post(&relay.base, &format!("/ai{OUTPUTS}?lang=en"), &json!({})).await;
+    assert_eq!(out.status, 200, "{}", out.text());
+    // Root-level paths are the China site's (plain-base-URL relays, older links).
+    let account = post(&relay.base, ACCOUNT, &json!({"apikey": KEY})).await;
+    assert_eq!(account.status, 200);
+    let demo = post(
+        &relay.base,
+        &format!("/ai{APP_DEMO}"),
+        &json!({"apiKey": KEY, "webappId": SU_APP}),
+    )
+    .await;
+    assert_eq!(demo.status, 200);
+
+    let targets = |r: &Recorder| {
+        r.seen()
+            .into_iter()
+            .map(|s| format!("{} {}", s.method, s.target))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        targets(&cn),
+        vec![format!("POST {RUN}"), format!("POST {ACCOUNT}")]
+    );
+    assert_eq!(
+        targets(&ai),
+        vec![
+            format!("POST {OUTPUTS}?lang=en"),
+            format!("GET {APP_DEMO}?apiKey={KEY}&webappId={SU_APP}")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn one_upstream_takes_both_sites() {
+    let up = recorder().await;
+    let relay = relay(&up.base_url).await;
+    for path in [format!("/cn{RUN}"), format!("/ai{RUN}"), RUN.to_owned()] {
+        let answer = post(&relay.base, &path, &json!({})).await;
+        assert_eq!(answer.status, 200, "{path}");
+    }
+    assert_eq!(up.seen().len(), 3);
+    assert!(up.seen().iter().all(|s| s.target == RUN));
+}
+
+#[tokio::test]
+async fn paths_that_are_not_runninghub_api_are_refused_and_reach_nobody() {
+    let cn = recorder().await;
+    let ai = recorder().await;
+    let relay = sites(&cn.base_url, &ai.base_url).await;
+    let envelope = json!({"code": 404, "msg": "relay: not a RunningHub API path", "data": null});
+    for path in [
+        "/cn",
+        "/cn/",
+        "/cn/index.html",
+        "/ai/__su/info",
+        "/cn/task/openapi",
+        "/ai/openapi/v3/query",
+        "/cn/admin/task/openapi/run",
+    ] {
+        let answer = get(&relay.base, path).await;
+        assert_eq!(answer.status, 404, "{path}");
+        assert_eq!(answer.json(), envelope, "{path}");
+        let answer = post(&relay.base, path, &json!({"apiKey": KEY})).await;
+        assert_eq!(answer.status, 404, "{path}");
+    }
+    // Sent as they are: a client library would have resolved the dots.
+    for path in [
+        "/cn/task/openapi/../../admin",
+        "/ai/task/openapi/%2e%2e/%2e%2e/admin",
+        "/task/openapi/../../etc/passwd",
+        "/cn//evil.example/task/openapi/run",
+        "/cn/task/openapi/run@evil.example",
+    ] {
+        let (status, body) = raw(&relay.base, &format!("GET {path} HTTP/1.1"), Vec::new()).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(body.contains("not a RunningHub API path"), "{path}: {body}");
+    }
+    assert!(cn.seen().is_empty(), "{:?}", cn.seen());
+    assert!(ai.seen().is_empty(), "{:?}", ai.seen());
+}
+
+#[tokio::test]
+async fn v2_calls_carry_the_authorization_header_and_v1_calls_do_not() {
+    let up = recorder().await;
+    let relay = relay(&up.base_url).await;
+    for path in ["/cn/openapi/v2/query", RUN] {
+        let response = client()
+            .post(relay.url(path))
+            .header("authorization", format!("Bearer {KEY}"))
+            .json(&json!({"taskId": "1"}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    let seen = up.seen();
+    assert_eq!(seen[0].target, "/openapi/v2/query");
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(seen[1].target, RUN);
+    assert_eq!(seen[1].authorization, None);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_413() {
+    use su_render_server::relay::BODY_LIMIT;
+    let up = recorder().await;
+    let relay = relay(&up.base_url).await;
+
+    // Declared too large: refused before a byte is read.
+    let (status, body) = raw(
+        &relay.base,
+        &format!(
+            "POST /cn{UPLOAD} HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: {}",
+            BODY_LIMIT + 1
+        ),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    let envelope: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(envelope["code"], 413);
+    assert!(envelope["msg"].as_str().unwrap_or("").starts_with("relay:"));
+
+    // Chunked, with no length: counted on the way, cut off, answered 413.
+    let mut chunked = Vec::new();
+    let piece = vec![b'x'; 1024 * 1024];
+    for _ in 0..(BODY_LIMIT / piece.len() as u64 + 2) {
+        write!(chunked, "{:x}\r\n", piece.len()).expect("write");
+        chunked.extend_from_slice(&piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let (status, body) = raw(
+        &relay.base,
+        &format!("POST {UPLOAD} HTTP/1.1\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked"),
+        chunked,
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("\"code\":413"), "{body}");
+    assert!(
+        up.seen().iter().all(|s| s.body.len() as u64 <= BODY_LIMIT),
+        "no whole oversized body reached upstream"
+    );
+
+    // At the limit it passes.
+    let exact = vec![b'y'; BODY_LIMIT as usize];
+    let response = client()
+        .post(relay.url(UPLOAD))
+        .header("content-type", "application/octet-stream")
+        .body(exact)
+        .send()
+        .await
+        .expect("post");
+    let answer = answer(response).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.data()["bytes"], BODY_LIMIT);
 }

@@ -56,7 +56,11 @@ async fn info_and_static_files() {
     assert_eq!(info.status, 200);
     assert_eq!(
         info.json(),
-        json!({"server": "su-render", "mode": "simulator", "pollFirstMs": 200, "pollSteadyMs": 300})
+        json!({
+            "server": "su-render", "version": env!("CARGO_PKG_VERSION"), "mode": "simulator",
+            "upstream": null, "sites": null, "fileProxy": "/__su/file",
+            "pollFirstMs": 200, "pollSteadyMs": 300,
+        })
     );
     let page = get(&sim.base, "/").await;
     assert_eq!(page.status, 200);

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use su_render_server::{Mode, ServerConfig, SimConfig};
+use su_render_server::{Mode, Origin, ServerConfig, Settings, SimConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -76,28 +76,47 @@ pub async fn start(mode: Mode, sim: SimConfig) -> Server {
 
 /// A server for the given `dist/`.
 pub async fn start_in(dist: PathBuf, mode: Mode, sim: SimConfig) -> Server {
+    start_with(ServerConfig { dist, mode, sim }.into()).await
+}
+
+/// A server with everything said.
+pub async fn start_with(settings: Settings) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let config = ServerConfig { dist, mode, sim };
-    let handle = tokio::spawn(su_render_server::run(listener, config));
+    let handle = tokio::spawn(su_render_server::run(listener, settings));
     Server {
         base: format!("http://{addr}"),
         handle,
     }
 }
 
+/// Settings for `mode` with a test `dist/`, to be changed by a test.
+pub fn settings(mode: Mode) -> Settings {
+    ServerConfig {
+        dist: dist(),
+        mode,
+        sim: fast_sim(),
+    }
+    .into()
+}
+
+pub fn origin(text: &str) -> Origin {
+    Origin::parse(text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Timings whose tasks finish at once.
+pub fn fast_sim() -> SimConfig {
+    SimConfig {
+        queue_ms: 0,
+        run_ms: 0,
+        poll_first_ms: Some(200),
+        poll_steady_ms: Some(300),
+    }
+}
+
 /// A simulator whose tasks finish at once unless a test says otherwise.
 pub async fn simulator() -> Server {
-    start(
-        Mode::Simulator,
-        SimConfig {
-            queue_ms: 0,
-            run_ms: 0,
-            poll_first_ms: Some(200),
-            poll_steady_ms: Some(300),
-        },
-    )
-    .await
+    start(Mode::Simulator, fast_sim()).await
 }
 
 /// A relay to `upstream`.
@@ -105,6 +124,18 @@ pub async fn relay(upstream: &str) -> Server {
     start(
         Mode::Relay {
             upstream: upstream.to_owned(),
+        },
+        SimConfig::default(),
+    )
+    .await
+}
+
+/// A relay whose `/cn` goes to `cn` and `/ai` to `ai`, as the default one does to RunningHub.
+pub async fn sites(cn: &str, ai: &str) -> Server {
+    start(
+        Mode::Sites {
+            cn: cn.to_owned(),
+            ai: ai.to_owned(),
         },
         SimConfig::default(),
     )
@@ -240,6 +271,7 @@ pub struct Seen {
     /// Path and query.
     pub target: String,
     pub content_type: Option<String>,
+    pub authorization: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -275,14 +307,17 @@ pub async fn recorder() -> Recorder {
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let log = log.clone();
                 async move {
-                    let content_type = headers
-                        .get(header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
+                    let header_text = |name| {
+                        headers
+                            .get(name)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                    };
                     log.lock().expect("lock").push(Seen {
                         method: method.to_string(),
                         target: uri.to_string(),
-                        content_type,
+                        content_type: header_text(header::CONTENT_TYPE),
+                        authorization: header_text(header::AUTHORIZATION),
                         body: body.to_vec(),
                     });
                     if uri.path() == STATUS {
@@ -334,4 +369,41 @@ pub async fn cut_upstream() -> CutUpstream {
 
 pub async fn dead_port() -> u16 {
     upstream::dead_port().await.expect("bind")
+}
+
+/// One request written as raw bytes over a fresh connection (so that the path reaches the server
+/// exactly as written, `..` and all); the answer's status and body. `head` is the request line
+/// and headers without the blank line; `Connection: close` is added.
+pub async fn raw(base: &str, head: &str, body: Vec<u8>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://").to_owned();
+    let head = format!("{head}\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut writer = stream.try_clone().expect("clone");
+        // Written on its own thread: the server may answer (and stop reading) before the end.
+        let sending = std::thread::spawn(move || {
+            let _ = writer.write_all(head.as_bytes());
+            let _ = writer.write_all(&body);
+        });
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let _ = sending.join();
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line: {text:?}"));
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    })
+    .await
+    .expect("raw request")
 }

@@ -1,0 +1,389 @@
+//! The command line and the start-up around the server: which port, whether an instance is
+//! already running there, opening the browser, stopping on Ctrl-C.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio::net::TcpListener;
+
+use crate::{relay, Mode, Origin, Settings, SimConfig, StaticSource};
+
+/// The port a double-click uses, and the last one tried when it is taken.
+pub const DEFAULT_PORT: u16 = 8080;
+pub const LAST_PORT: u16 = 8099;
+
+/// SU Render: the app in your browser, with RunningHub reached through this program.
+///
+/// Started with no options (a double-click) it relays to both RunningHub sites
+/// (/cn → www.runninghub.cn, /ai → www.runninghub.ai), serves the app at
+/// http://127.0.0.1:8080/ (or the next free port) and opens it in the browser.
+/// Ctrl-C or closing the window stops it.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "su-render-server", version, about, long_about)]
+pub struct Cli {
+    /// Run the RunningHub simulator instead of the relay (no key, no network; for trying the
+    /// app and for tests).
+    #[arg(long, conflicts_with = "relay")]
+    pub simulator: bool,
+
+    /// Relay every RunningHub API path to this one upstream instead: `cn`, `ai`, or a base URL
+    /// such as another relay or a test simulator.
+    #[arg(long, value_name = "URL", value_parser = parse_upstream)]
+    pub relay: Option<String>,
+
+    /// Address to listen on (0.0.0.0 for a team relay on the local network).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port; 0 picks any free port. Without it: 8080, or if that is taken by another program
+    /// the next free one up to 8099 (and if SU Render already runs on 8080, that one is opened).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+
+    /// Serve the app from this folder [default: the app built into this program, or ./dist].
+    #[arg(long, value_name = "DIR")]
+    pub dist: Option<PathBuf>,
+
+    /// Don't open the browser (also when SU_RENDER_NO_OPEN is set, or on Linux with no display).
+    #[arg(long)]
+    pub no_open: bool,
+
+    /// Let pages on this origin (exact scheme://host[:port]) call this server: CORS and
+    /// private-network preflights are answered for it. Repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<Origin>,
+
+    /// Let /__su/file also fetch result files from this exact origin (http allowed): tests,
+    /// private mirrors. Repeatable.
+    #[arg(long = "allow-file-origin", value_name = "ORIGIN")]
+    pub allow_file_origins: Vec<Origin>,
+
+    /// Simulator: how long a task stays queued, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub queue_ms: u64,
+
+    /// Simulator: how long it then runs, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 8000)]
+    pub run_ms: u64,
+
+    /// Simulator: ask the app to poll every 200-300 ms (tests).
+    #[arg(long)]
+    pub fast_poll: bool,
+
+    /// Simulator: send no CORS headers and refuse preflights, like a RunningHub that is closed
+    /// to pages on other origins.
+    #[arg(long)]
+    pub no_cors: bool,
+}
+
+fn parse_upstream(text: &str) -> Result<String, String> {
+    match text {
+        "cn" | "ai" => Ok(relay::upstream_for(text)),
+        _ => {
+            let url = url::Url::parse(text).map_err(|e| {
+                format!("{text:?} is not cn, ai or a base URL like https://relay.example ({e})")
+            })?;
+            if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                return Err(format!(
+                    "{text:?}: the upstream must be an http or https URL"
+                ));
+            }
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(format!("{text:?}: the upstream takes no query or fragment"));
+            }
+            Ok(relay::upstream_for(text))
+        }
+    }
+}
+
+impl Cli {
+    pub fn mode(&self) -> Mode {
+        match (&self.relay, self.simulator) {
+            (Some(upstream), _) => Mode::Relay {
+                upstream: upstream.clone(),
+            },
+            (None, true) => Mode::Simulator,
+            (None, false) => Mode::runninghub(),
+        }
+    }
+
+    /// The server's settings; the app comes from `--dist`, else the compiled-in copy, else `dist`.
+    pub fn settings(&self) -> Settings {
+        let app = match &self.dist {
+            Some(dir) => StaticSource::Dir(dir.clone()),
+            None => crate::embedded::app().unwrap_or_else(|| StaticSource::Dir("dist".into())),
+        };
+        let (poll_first_ms, poll_steady_ms) = if self.fast_poll {
+            (Some(200), Some(300))
+        } else {
+            (None, None)
+        };
+        Settings {
+            app,
+            mode: self.mode(),
+            sim: SimConfig {
+                queue_ms: self.queue_ms,
+                run_ms: self.run_ms,
+                poll_first_ms,
+                poll_steady_ms,
+            },
+            allow_origins: self.allow_origins.clone(),
+            allow_file_origins: self.allow_file_origins.clone(),
+            sim_no_cors: self.no_cors,
+        }
+    }
+}
+
+/// What came of looking for a port.
+#[derive(Debug)]
+pub enum Bound {
+    /// Listening here.
+    Listening(TcpListener),
+    /// SU Render already answers at this address (a second double-click).
+    AlreadyRunning(SocketAddr),
+}
+
+/// Binds `host:port`; without a port, the first free one of `DEFAULT_PORT..=LAST_PORT`, unless
+/// SU Render itself already runs on `DEFAULT_PORT`.
+pub async fn bind(host: IpAddr, port: Option<u16>) -> std::io::Result<Bound> {
+    match port {
+        Some(port) => Ok(Bound::Listening(TcpListener::bind((host, port)).await?)),
+        None => bind_in(host, DEFAULT_PORT, LAST_PORT).await,
+    }
+}
+
+/// [`bind`] over `first..=last`.
+pub async fn bind_in(host: IpAddr, first: u16, last: u16) -> std::io::Result<Bound> {
+    for port in first..=last {
+        match TcpListener::bind((host, port)).await {
+            Ok(listener) => return Ok(Bound::Listening(listener)),
+            Err(e) if taken(&e) => {
+                if port == first {
+                    let addr = SocketAddr::new(reachable(host), port);
+                    if is_su_render(addr).await {
+                        return Ok(Bound::AlreadyRunning(addr));
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AddrInUse,
+        format!("ports {first} to {last} on {host} are all in use; choose one with --port"),
+    ))
+}
+
+fn taken(error: &std::io::Error) -> bool {
+    // Windows answers a port reserved by the system with "access denied".
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::AddrInUse | std::io::ErrorKind::PermissionDenied
+    )
+}
+
+/// An address to reach a server listening on `host` from this machine.
+fn reachable(host: IpAddr) -> IpAddr {
+    match host {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    }
+}
+
+/// True when `addr` answers `/__su/info` as SU Render.
+pub async fn is_su_render(addr: SocketAddr) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(3))
+        .build()
+    else {
+        return false;
+    };
+    let Ok(answer) = client.get(format!("http://{addr}/__su/info")).send().await else {
+        return false;
+    };
+    let Ok(bytes) = answer.bytes().await else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .is_ok_and(|info| info["server"] == "su-render")
+}
+
+/// Whether to open the browser: not with `--no-open` or `SU_RENDER_NO_OPEN`, and not on a
+/// Linux (or BSD) machine without a display.
+pub fn should_open(no_open: bool, env: impl Fn(&str) -> Option<OsString>) -> bool {
+    should_open_on(cfg!(all(unix, not(target_os = "macos"))), no_open, env)
+}
+
+/// [`should_open`] for a system that needs `DISPLAY`/`WAYLAND_DISPLAY` (`needs_display`) or not.
+pub fn should_open_on(
+    needs_display: bool,
+    no_open: bool,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> bool {
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+    if no_open || env("SU_RENDER_NO_OPEN").is_some() {
+        return false;
+    }
+    !needs_display || set("DISPLAY") || set("WAYLAND_DISPLAY")
+}
+
+/// The page's address for a browser on this machine.
+pub fn browser_url(addr: SocketAddr) -> String {
+    format!(
+        "http://{}/",
+        SocketAddr::new(reachable(addr.ip()), addr.port())
+    )
+}
+
+/// Opens `url` in the default browser, in the background: it never blocks or stops the server;
+/// a failure only prints a note.
+pub fn open_browser(url: &str) {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut command = if cfg!(target_os = "windows") {
+            let mut c = std::process::Command::new("cmd");
+            // `start`'s first quoted argument is a window title.
+            c.args(["/C", "start", "", &url]);
+            c
+        } else if cfg!(target_os = "macos") {
+            let mut c = std::process::Command::new("open");
+            c.arg(&url);
+            c
+        } else {
+            let mut c = std::process::Command::new("xdg-open");
+            c.arg(&url);
+            c
+        };
+        command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let opened = command.status().is_ok_and(|s| s.success());
+        if !opened {
+            eprintln!("su-render-server: could not open a browser; open {url} yourself");
+        }
+    });
+}
+
+/// Completes on Ctrl-C, or SIGTERM on unix.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// What the binary does once the command line is parsed.
+pub async fn main(cli: Cli) -> std::io::Result<()> {
+    let open = should_open(cli.no_open, |name| std::env::var_os(name));
+    let listener = match bind(cli.host, cli.port).await? {
+        Bound::AlreadyRunning(addr) => {
+            say(&format!(
+                "SU Render: http://{addr}/  (already running; this copy stops here)"
+            ));
+            if open {
+                open_browser(&browser_url(addr));
+                // Let the opener start before the process ends.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            return Ok(());
+        }
+        Bound::Listening(listener) => listener,
+    };
+    let addr = listener.local_addr()?;
+    let settings = cli.settings();
+    if !settings.app.has_index() {
+        eprintln!(
+            "su-render-server: warning: {} has no index.html; build the app first (cargo xtask build) or pass --dist",
+            settings.app.describe()
+        );
+    }
+    let what = match &settings.mode {
+        Mode::Simulator => "RunningHub simulator".to_owned(),
+        Mode::Sites { cn, ai } => format!("relay: /cn to {cn}, /ai to {ai}"),
+        Mode::Relay { upstream } => format!("relay to {upstream}"),
+    };
+    say(&format!("SU Render: http://{addr}/  ({what})"));
+    say("Ctrl-C or closing this window stops it.");
+    if open {
+        open_browser(&browser_url(addr));
+    }
+    crate::serve(listener, settings, shutdown_signal()).await
+}
+
+/// A line on stdout, flushed at once (tests and scripts read the address from it).
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn when_the_browser_opens() {
+        assert!(should_open_on(false, false, env(&[])), "Windows, macOS");
+        assert!(!should_open_on(false, true, env(&[])), "--no-open");
+        assert!(!should_open_on(
+            false,
+            false,
+            env(&[("SU_RENDER_NO_OPEN", "1")])
+        ));
+        assert!(!should_open_on(true, false, env(&[])), "Linux, no display");
+        assert!(!should_open_on(true, false, env(&[("DISPLAY", "")])));
+        assert!(should_open_on(true, false, env(&[("DISPLAY", ":0")])));
+        assert!(should_open_on(
+            true,
+            false,
+            env(&[("WAYLAND_DISPLAY", "wayland-0")])
+        ));
+        assert!(!should_open_on(
+            true,
+            false,
+            env(&[("DISPLAY", ":0"), ("SU_RENDER_NO_OPEN", "")])
+        ));
+    }
+
+    #[test]
+    fn browser_urls_name_a_reachable_address() {
+        let addr = |s: &str| s.parse::<SocketAddr>().expect("addr");
+        assert_eq!(browser_url(addr("0.0.0.0:8080")), "http://127.0.0.1:8080/");
+        assert_eq!(browser_url(addr("[::]:8081")), "http://[::1]:8081/");
+        assert_eq!(
+            browser_url(addr("192.168.1.5:8080")),
+            "http://192.168.1.5:8080/"
+        );
+    }
+}
