@@ -280,7 +280,12 @@ async fn fetch(
         };
         return failure(StatusCode::BAD_GATEWAY, &why);
     }
-    let length = answer.content_length();
+    // The header, not `content_length()`: that is the body's, which a HEAD answer has none of.
+    let length = answer
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if length.is_some_and(|n| n > proxy.max_bytes) {
         return too_large(proxy.max_bytes);
     }

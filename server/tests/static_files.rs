@@ -91,9 +91,11 @@ fn built_dist() -> Dist {
     }
 }
 
-/// A client that sends exactly the `Accept-Encoding` it is given and never decodes.
+/// A client that sends exactly the `Accept-Encoding` it is given, never decodes and never
+/// follows a redirect.
 async fn fetch(server: &Server, path: &str, accept_encoding: Option<&str>) -> Answer {
     let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .no_gzip()
         .no_brotli()
         .no_deflate()
@@ -196,4 +198,129 @@ async fn the_page_and_a_file_with_only_a_gzip_sibling() {
     assert_eq!(header(&only_br, "content-encoding"), None);
     assert_eq!(only_br.bytes, built.js);
     let _ = std::fs::remove_dir_all(&built.dir);
+}
+
+// The same rules for the app compiled into the binary (feature `embed`): a fixture folder is
+// embedded with `include_dir!` here, exactly as `src/embedded.rs` embeds the release `dist/`,
+// and served both ways; every answer must be the same, and right.
+
+static FIXTURE: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/app");
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/app")
+}
+
+async fn fixture_server(app: su_render_server::StaticSource) -> Server {
+    let mut settings = settings(Mode::runninghub());
+    settings.app = app;
+    start_with(settings).await
+}
+
+/// What a test compares: everything but the date.
+fn essentials(answer: &Answer) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut headers: Vec<(String, String)> = answer
+        .headers
+        .iter()
+        .filter(|(k, _)| *k != "date")
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
+        .collect();
+    headers.sort();
+    (answer.status, headers, answer.bytes.clone())
+}
+
+#[tokio::test]
+async fn the_embedded_app_is_served_like_the_folder() {
+    let embedded = fixture_server(su_render_server::StaticSource::Embedded(&FIXTURE)).await;
+    let folder = fixture_server(su_render_server::StaticSource::Dir(fixture_dir())).await;
+    let cases: &[(&str, Option<&str>)] = &[
+        ("/", Some("gzip, deflate, br, zstd")),
+        ("/", None),
+        ("/index.html", Some("gzip")),
+        ("/app-0123456789abcdef.js", Some("gzip, deflate, br")),
+        ("/app-0123456789abcdef.js", Some("br")),
+        ("/app-0123456789abcdef_bg.wasm", Some("br")),
+        ("/style.css", None),
+        ("/sub/", None),
+        ("/sub", None),
+        ("/missing.js", None),
+    ];
+    for (path, accept) in cases {
+        let a = fetch(&embedded, path, *accept).await;
+        let b = fetch(&folder, path, *accept).await;
+        assert_eq!(essentials(&a), essentials(&b), "{path} {accept:?}");
+    }
+
+    let page = fetch(&embedded, "/", Some("gzip, deflate, br, zstd")).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(header(&page, "content-encoding"), Some("br"));
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert_eq!(
+        unbrotli(&page.bytes),
+        std::fs::read(fixture_dir().join("index.html")).expect("page")
+    );
+    assert_eq!(header(&page, "cache-control"), Some("no-cache"));
+    assert_varies(&page);
+
+    let js = fetch(
+        &embedded,
+        "/app-0123456789abcdef.js",
+        Some("gzip, deflate, br"),
+    )
+    .await;
+    assert_eq!(header(&js, "content-encoding"), Some("gzip"));
+    assert_eq!(js.content_type, "text/javascript; charset=utf-8");
+    assert_eq!(
+        header(&js, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(
+        gunzip(&js.bytes),
+        std::fs::read(fixture_dir().join("app-0123456789abcdef.js")).expect("js")
+    );
+
+    let wasm = fetch(&embedded, "/app-0123456789abcdef_bg.wasm", None).await;
+    assert_eq!(wasm.content_type, "application/wasm");
+    assert_eq!(wasm.bytes, b"\0asm\x01\0\0\0");
+
+    let sub = fetch(&embedded, "/sub", None).await;
+    assert_eq!(sub.status, 307);
+    assert_eq!(header(&sub, "location"), Some("/sub/"));
+    let sub = fetch(&embedded, "/sub/", None).await;
+    assert!(sub.text().contains("sub page"));
+
+    assert_eq!(fetch(&embedded, "/missing.js", None).await.status, 404);
+    // Nothing outside the folder (server/Cargo.toml is three levels up), sent as written.
+    for server in [&embedded, &folder] {
+        for path in [
+            "/../../../Cargo.toml",
+            "/%2e%2e/%2e%2e/%2e%2e/Cargo.toml",
+            "/sub/..%2f..%2f..%2f..%2fCargo.toml",
+            "/..\\..\\..\\Cargo.toml",
+        ] {
+            let (status, body) =
+                raw(&server.base, &format!("GET {path} HTTP/1.1"), Vec::new()).await;
+            assert_eq!(status, 404, "{path}: {body}");
+            assert!(!body.contains("[package]"), "{path}");
+        }
+    }
+
+    // Revalidation: the page's ETag answers 304.
+    let etag = header(&page, "etag").expect("etag").to_owned();
+    let again = answer(
+        reqwest::Client::builder()
+            .no_brotli()
+            .no_gzip()
+            .build()
+            .expect("client")
+            .get(embedded.url("/"))
+            .header("accept-encoding", "gzip, deflate, br, zstd")
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("GET"),
+    )
+    .await;
+    assert_eq!(again.status, 304);
+    assert!(again.bytes.is_empty());
 }
