@@ -227,6 +227,34 @@ pub fn local_date_time(ms: f64, lang_tag: &str) -> String {
 /// ever downloaded or kept (with "keep automatically", one per render), and wasm memory never
 /// shrinks.
 pub async fn fetch_blob(url: &str) -> Option<web_sys::Blob> {
+    if let Some(blob) = fetch_blob_from(url).await {
+        return Some(blob);
+    }
+    // The host sends no CORS headers (or the link expired): our server can fetch it for us.
+    let proxy = FILE_PROXY.with(|p| p.borrow().clone())?;
+    let query = web_sys::UrlSearchParams::new().ok()?;
+    query.append("url", url);
+    fetch_blob_from(&format!("{proxy}?{}", String::from(query.to_string()))).await
+}
+
+thread_local! {
+    static FILE_PROXY: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where [`fetch_blob`] turns when a result host refuses the page: our server's `/__su/file`
+/// (on this page's server or the chosen relay), or `None` without one. The page keeps it in
+/// step with the connection.
+pub fn set_file_proxy(proxy: Option<String>) {
+    FILE_PROXY.with(|p| *p.borrow_mut() = proxy);
+}
+
+/// True when a result file the host won't hand to the page can still be fetched through our
+/// server.
+pub fn has_file_proxy() -> bool {
+    FILE_PROXY.with(|p| p.borrow().is_some())
+}
+
+async fn fetch_blob_from(url: &str) -> Option<web_sys::Blob> {
     use wasm_bindgen::JsCast;
     let response = gloo_net::http::Request::get(url).send().await.ok()?;
     if !response.ok() {

@@ -24,8 +24,8 @@ use crate::state::txt;
 use leptos::task::spawn_local;
 
 use components::{
-    AccountCheck, ConsentBanner, HistoryPanel, JobView, KeyField, LangSwitch, RenderForm,
-    SitePicker,
+    AccountCheck, BlockedGuide, ConsentBanner, HistoryPanel, JobView, KeyField, LangSwitch,
+    RenderForm, SitePicker,
 };
 use i18n::Lang;
 use lifecycle::Job;
@@ -172,6 +172,9 @@ pub fn App() -> impl IntoView {
         history.0.update(|v| *v += 1);
     });
 
+    // Result files whose host refuses the page are fetched through our server, when there is one.
+    Effect::new(move |_| browser::set_file_proxy(conn.file_proxy()));
+
     Effect::new(move |_| {
         let lang = ui.lang.get();
         if let Some(root) = document().document_element() {
@@ -250,6 +253,7 @@ pub fn App() -> impl IntoView {
         <main class="layout">
             <div class="inputs">
                 <ConsentBanner />
+                <BlockedGuide />
                 <section class="card connection" aria-labelledby="connection-title">
                     <h2 id="connection-title">{txt(|t| t.connection_title)}</h2>
                     <SitePicker />

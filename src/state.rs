@@ -103,6 +103,11 @@ pub struct Connection {
     pub consent_pending: RwSignal<Option<String>>,
     /// Our local server's self-description, once known (`None` on other hosts).
     pub server: RwSignal<Option<ServerInfo>>,
+    /// A relay the user chose for the two RunningHub sites (see [`Settings::relay`]).
+    pub relay: RwSignal<String>,
+    /// The base URL a free check found blocked (the browser refused the call, or nothing
+    /// answered): the page then shows how to get round it. Cleared when a call gets through.
+    pub blocked: RwSignal<Option<String>>,
 }
 
 /// Why a request can't be sent yet.
@@ -147,6 +152,8 @@ impl Connection {
             remember: RwSignal::new(saved.remember_key),
             consent_pending: RwSignal::new(None),
             server: RwSignal::new(None),
+            relay: RwSignal::new(saved.relay.clone()),
+            blocked: RwSignal::new(None),
         };
         if let Some(link_base) = browser::query_param("api") {
             connection.apply_link_base(&link_base);
@@ -175,30 +182,88 @@ impl Connection {
         }
     }
 
-    /// The site in effect (tracks).
+    /// True when this page was served by our simulator (tracks).
+    fn served_by_simulator(&self) -> bool {
+        self.server
+            .with(|s| s.as_ref().is_some_and(|s| s.simulator))
+    }
+
+    /// The site in effect (tracks). "This server" means the simulator: a relay serves the two
+    /// RunningHub sites, so on a relay (and on other hosts) the default is RunningHub China.
     pub fn effective_site(&self) -> SiteChoice {
-        self.site.get().unwrap_or_else(|| {
-            if self.server.get().is_some() {
-                SiteChoice::Local
-            } else {
-                SiteChoice::Cn
-            }
-        })
+        match self.site.get() {
+            Some(SiteChoice::Local) | None if self.served_by_simulator() => SiteChoice::Local,
+            Some(SiteChoice::Local) | None => SiteChoice::Cn,
+            Some(site) => site,
+        }
+    }
+
+    /// The relay that calls to RunningHub China and International go through, if any (tracks):
+    /// the server of this page when it is our relay, else the relay the user chose.
+    pub fn via(&self) -> Option<String> {
+        if self
+            .server
+            .with(|s| s.as_ref().is_some_and(|s| s.relay_sites))
+        {
+            return browser::origin();
+        }
+        self.relay.with(|r| normalize_base(r))
+    }
+
+    /// True when the relay in use is one the user chose (not the server of this page) (tracks).
+    pub fn chosen_relay(&self) -> Option<String> {
+        let ours = self
+            .server
+            .with(|s| s.as_ref().is_some_and(|s| s.relay_sites));
+        (!ours)
+            .then(|| self.relay.with(|r| normalize_base(r)))
+            .flatten()
+    }
+
+    /// Where result files can be fetched for the page when their host sends no CORS headers
+    /// (our server's `/__su/file`, here or at the chosen relay) (tracks).
+    pub fn file_proxy(&self) -> Option<String> {
+        let here = self
+            .server
+            .with(|s| s.as_ref().and_then(|s| s.file_proxy.clone()));
+        if let Some(path) = here {
+            return browser::origin().map(|origin| format!("{origin}{path}"));
+        }
+        // The relay's address must have been trusted: result links then go there too.
+        let trusted = self.consent_pending.with(Option::is_none);
+        self.chosen_relay()
+            .filter(|_| trusted)
+            .map(|relay| format!("{relay}/__su/file"))
     }
 
     /// True when requests go to our server's simulator (tracks).
     pub fn is_simulator(&self) -> bool {
-        self.effective_site() == SiteChoice::Local
-            && self
-                .server
-                .with(|s| s.as_ref().is_some_and(|s| s.simulator))
+        self.effective_site() == SiteChoice::Local && self.served_by_simulator()
+    }
+
+    /// Shows the way round a blocked call when `error` says the browser blocked one to `base`,
+    /// and hides it again when a call there got through.
+    pub fn note(&self, base: &str, error: Option<&crate::protocol::ApiError>) {
+        match error {
+            Some(crate::protocol::ApiError::Blocked) => self.blocked.set(Some(base.to_owned())),
+            Some(_) => {}
+            None => {
+                if self.blocked.with_untracked(|b| b.as_deref() == Some(base)) {
+                    self.blocked.set(None);
+                }
+            }
+        }
     }
 
     /// The base URL in effect, if it is a valid one (tracks).
     pub fn base(&self) -> Option<String> {
+        let site = |direct: &str, path: &str| match self.via() {
+            Some(relay) => format!("{relay}{path}"),
+            None => direct.to_owned(),
+        };
         match self.effective_site() {
-            SiteChoice::Cn => Some(CN_BASE.to_owned()),
-            SiteChoice::Ai => Some(AI_BASE.to_owned()),
+            SiteChoice::Cn => Some(site(CN_BASE, "/cn")),
+            SiteChoice::Ai => Some(site(AI_BASE, "/ai")),
             SiteChoice::Local => browser::origin(),
             SiteChoice::Custom => self.custom_base.with(|b| normalize_base(b)),
         }

@@ -20,7 +20,7 @@ use crate::{entry_body, id_text, log_entries_for, poll, AppPage, Harness, Result
 pub const EXPIRE: &str = "/__sim/expire";
 
 /// Phases after which a job no longer changes by itself, as the page and the journal name them.
-pub const FINAL_PHASES: [&str; 8] = [
+pub const FINAL_PHASES: [&str; 9] = [
     "succeeded",
     "no-output",
     "failed",
@@ -29,6 +29,7 @@ pub const FINAL_PHASES: [&str; 8] = [
     "timed-out",
     "cancelled",
     "unknown",
+    "not-sent",
 ];
 
 pub fn is_final(phase: &str) -> bool {

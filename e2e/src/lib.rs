@@ -20,11 +20,12 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Client;
 use serde_json::Value;
-pub use su_render_server::{Mode, ServerConfig, SimConfig};
+pub use su_render_server::{Mode, Origin, ServerConfig, Settings, SimConfig, StaticSource};
 
 pub mod chromium;
 pub mod client;
 pub mod journal;
+pub mod packaged;
 pub mod page;
 pub mod raw_http;
 pub mod server;
@@ -54,13 +55,14 @@ pub const WINDOW: (u32, u32) = (1280, 1000);
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(20);
 
 /// Phases after which the job view no longer changes by itself.
-pub const TERMINAL_PHASES: [&str; 6] = [
+pub const TERMINAL_PHASES: [&str; 7] = [
     "succeeded",
     "no-output",
     "failed",
     "not-found",
     "timed-out",
     "cancelled",
+    "not-sent",
 ];
 
 fn workspace_root() -> PathBuf {
@@ -144,6 +146,21 @@ impl Harness {
         let browser = Browser::start(&opts.name, &chromium::Chromium::default()).await?;
         Ok(Harness {
             name: opts.name,
+            client: browser.client.clone(),
+            browser,
+            server,
+        })
+    }
+
+    /// A harness whose server runs as `settings` say (see [`Server::start_settings`]).
+    pub async fn start_with_settings(name: &str, settings: Settings) -> Result<Harness> {
+        if let StaticSource::Dir(dist) = &settings.app {
+            server::check_dist(dist)?;
+        }
+        let server = Server::start_settings(settings).await?;
+        let browser = Browser::start(name, &chromium::Chromium::default()).await?;
+        Ok(Harness {
+            name: name.to_owned(),
             client: browser.client.clone(),
             browser,
             server,
@@ -313,6 +330,35 @@ pub fn strings(value: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The stored entries of a ZIP the page saved (local headers in order): name and bytes.
+pub fn zip_entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while zip.len() >= at + 30 && zip[at..at + 4] == [0x50, 0x4b, 0x03, 0x04] {
+        let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]) as usize;
+        let size =
+            u32::from_le_bytes([zip[at + 18], zip[at + 19], zip[at + 20], zip[at + 21]]) as usize;
+        let (name_len, extra) = (u16_at(at + 26), u16_at(at + 28));
+        let name = String::from_utf8_lossy(&zip[at + 30..at + 30 + name_len]).into_owned();
+        let start = at + 30 + name_len + extra;
+        out.push((name, zip[start..start + size].to_vec()));
+        at = start + size;
+    }
+    out
+}
+
+/// Waits until a file ending in `.ext` appears in `dir` (where the browser saves downloads);
+/// returns its path.
+pub async fn wait_download(dir: &Path, ext: &str) -> Result<PathBuf> {
+    let found = poll(DEFAULT_WAIT, Duration::from_millis(100), || async {
+        Ok(std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|e| e == ext)))
+    })
+    .await?;
+    found.ok_or_else(|| format!("no .{ext} file was downloaded into {}", dir.display()).into())
 }
 
 /// The one wait loop: runs `probe` every `every` until it yields a value, or until `limit` has

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::raw_http::http;
-use crate::{dist_dir, fast_sim, sim_paths, Mode, Result, ServerConfig, SimConfig};
+use crate::{dist_dir, fast_sim, sim_paths, Mode, Result, ServerConfig, Settings, SimConfig};
 
 /// A server on a free loopback port, stopped on drop.
 pub struct Server {
@@ -24,6 +24,16 @@ impl Server {
         Ok(Server::spawned(
             addr,
             tokio::spawn(su_render_server::run(listener, config)),
+        ))
+    }
+
+    /// Our server as `settings` say (CORS origins, a simulator closed to other origins, file
+    /// proxy origins…), on a free loopback port.
+    pub async fn start_settings(settings: Settings) -> Result<Server> {
+        let (listener, addr) = bind().await?;
+        Ok(Server::spawned(
+            addr,
+            tokio::spawn(su_render_server::run(listener, settings)),
         ))
     }
 

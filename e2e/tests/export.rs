@@ -1,7 +1,6 @@
 //! Export of a render set from history: a ZIP with the pictures and a JSON recipe, never the key.
 
 use std::io::Read;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use su_render_e2e::page::{Browser, BrowserOptions, Server, TempDir};
@@ -9,23 +8,6 @@ use su_render_e2e::page::{Browser, BrowserOptions, Server, TempDir};
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-
-/// Reads the stored entries of a ZIP (local headers in order): name and bytes.
-fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while zip.len() >= at + 30 && zip[at..at + 4] == [0x50, 0x4b, 0x03, 0x04] {
-        let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]) as usize;
-        let size =
-            u32::from_le_bytes([zip[at + 18], zip[at + 19], zip[at + 20], zip[at + 21]]) as usize;
-        let (name_len, extra) = (u16_at(at + 26), u16_at(at + 28));
-        let name = String::from_utf8_lossy(&zip[at + 30..at + 30 + name_len]).into_owned();
-        let start = at + 30 + name_len + extra;
-        out.push((name, zip[start..start + size].to_vec()));
-        at = start + size;
-    }
-    out
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_exports_pictures_and_recipe_as_zip() -> Result {
@@ -60,17 +42,7 @@ async fn history_exports_pictures_and_recipe_as_zip() -> Result {
     )
     .await?;
     b.click(".history-item button.export").await?;
-    let mut zip = None;
-    for _ in 0..100 {
-        zip = std::fs::read_dir(&downloads.path)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .find(|p| p.extension().is_some_and(|e| e == "zip"));
-        if zip.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let zip = zip.ok_or("no ZIP was downloaded")?;
+    let zip = su_render_e2e::wait_download(&downloads.path, "zip").await?;
     let name = zip
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -81,7 +53,7 @@ async fn history_exports_pictures_and_recipe_as_zip() -> Result {
     );
     let mut bytes = Vec::new();
     std::fs::File::open(&zip)?.read_to_end(&mut bytes)?;
-    let entries = entries(&bytes);
+    let entries = su_render_e2e::zip_entries(&bytes);
     let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names.first(), Some(&"recipe.json"), "{names:?}");
     assert!(

@@ -14,13 +14,11 @@ pub fn AccountCheck() -> impl IntoView {
         let target = conn.target();
         async move {
             match target {
-                Ok(target) => Some(
-                    target
-                        .api
-                        .account(&target.key)
-                        .await
-                        .map_err(|e| (e, target.api.base().to_owned())),
-                ),
+                Ok(target) => {
+                    let answer = target.api.account(&target.key).await;
+                    conn.note(target.api.base(), answer.as_ref().err());
+                    Some(answer.map_err(|e| (e, target.api.base().to_owned())))
+                }
                 Err(_) => None,
             }
         }

@@ -11,7 +11,9 @@ use crate::i18n::{error_message, fill};
 use crate::lifecycle::{Job, Phase};
 use crate::picture;
 use crate::protocol::NodeInfo;
-use crate::state::{txt, use_ui, BatchProgress, BatchRequest, RenderRequest, SourcePicture};
+use crate::state::{
+    txt, use_ui, BatchProgress, BatchRequest, Connection, RenderRequest, SourcePicture,
+};
 use crate::storage::journal::JobRecord;
 
 /// Where one screenshot of a batch stands.
@@ -86,6 +88,7 @@ pub fn BatchView(
     batch: Arc<BatchRequest>,
 ) -> impl IntoView {
     let ui = use_ui();
+    let connection = use_context::<Connection>();
     let items: Vec<Item> = batch
         .files
         .iter()
@@ -126,6 +129,9 @@ pub fn BatchView(
                 {
                     Ok(uploaded) => uploaded,
                     Err(error) => {
+                        if let Some(conn) = connection {
+                            conn.note(target.api.base(), Some(&error));
+                        }
                         let text =
                             error_message(&error, ui.lang.get_untracked(), target.api.base());
                         item.status.try_set(Status::Refused(text));

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
 use crate::state::{txt, Connection};
-use crate::storage::SiteChoice;
+use crate::storage::{Settings, SiteChoice};
 
-/// Shown when a link points the app at a base URL that is not RunningHub: the address is shown
-/// in full, and no request (so no key) goes there until the user trusts it.
+/// Shown when a link, or the blocked-call guide, points the app at a server that is not
+/// RunningHub: the address is shown in full, and no request (so no key) goes there until the
+/// user trusts it.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
     let conn = expect_context::<Connection>();
@@ -21,9 +22,18 @@ pub fn ConsentBanner() -> impl IntoView {
                     </button>
                     <button id="consent-reject" type="button"
                         on:click=move |_| {
+                            let refused = conn.consent_pending.get_untracked();
                             conn.consent_pending.set(None);
-                            conn.custom_base.set(String::new());
-                            conn.site.set(Some(SiteChoice::Cn));
+                            if refused.is_some() && conn.chosen_relay() == refused {
+                                // A relay picked in the blocked-call guide: calls go direct again.
+                                conn.relay.set(String::new());
+                                let mut saved = Settings::load();
+                                saved.relay = String::new();
+                                saved.save();
+                            } else {
+                                conn.custom_base.set(String::new());
+                                conn.site.set(Some(SiteChoice::Cn));
+                            }
                         }>
                         {txt(|t| t.consent_reject)}
                     </button>

@@ -335,7 +335,9 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     <button type="button" class="secondary delete" on:click=delete>{txt(|t| t.delete_item)}</button>
                 </div>
                 <Show when=move || keep_error.get()>
-                    <p class="field-error keep-error">{txt(|t| t.keep_failed)}</p>
+                    // With our server at hand a failure means the link itself is gone; without
+                    // one, the host's missing CORS headers are the likely reason.
+                    <p class="field-error keep-error">{move || if browser::has_file_proxy() { ui.t().keep_failed } else { ui.t().keep_needs_app }}</p>
                 </Show>
             </div>
             <Viewer urls=viewer_urls index=viewing />

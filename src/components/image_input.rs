@@ -85,6 +85,7 @@ pub fn ImageInput(
             if !current {
                 return;
             }
+            conn.note(target.api.base(), answer.as_ref().err());
             match answer {
                 Ok(done) => {
                     value.set(done.file_name);

@@ -10,7 +10,7 @@ use crate::browser::{self, now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::{Job, Phase, Step};
 use crate::protocol::ApiError;
-use crate::state::{scoped_ui, txt, HistoryVersion, RenderRequest};
+use crate::state::{scoped_ui, txt, Connection, HistoryVersion, RenderRequest};
 use crate::storage::journal::{self, JobRecord};
 
 use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ShareButton};
@@ -37,7 +37,10 @@ pub fn JobView(
         Step::Resubmit(0)
     };
     let record = StoredValue::new(record);
-    let history = use_context::<HistoryVersion>();
+    let page = PageContext {
+        history: use_context::<HistoryVersion>(),
+        connection: use_context::<Connection>(),
+    };
     // Its texts follow a copy of the language that goes with the view (see `scoped_ui`).
     let ui = scoped_ui();
     let now = RwSignal::new(now_ms());
@@ -78,7 +81,7 @@ pub fn JobView(
                 request.clone(),
                 first,
                 record,
-                history,
+                page,
                 alive.clone(),
                 signal.clone(),
             ));
@@ -279,13 +282,24 @@ async fn within<T>(
     }
 }
 
+/// What of the page a job's loop reports to: the history list, and the connection (which shows
+/// the way round a blocked call).
+#[derive(Clone, Copy)]
+struct PageContext {
+    history: Option<HistoryVersion>,
+    connection: Option<Connection>,
+}
+
 /// Sends the run request and polls, as the job's steps say, until it stops or the view goes away.
 async fn drive(
     job: RwSignal<Job>,
     request: Arc<RenderRequest>,
     mut step: Step,
     record: StoredValue<JobRecord>,
-    history: Option<HistoryVersion>,
+    PageContext {
+        history,
+        connection,
+    }: PageContext,
     alive: Arc<AtomicBool>,
     signal: Option<web_sys::AbortSignal>,
 ) {
@@ -333,6 +347,18 @@ async fn drive(
         }
         sleep(2_000).await;
     };
+    // A render not yet sent: first make sure the browser may call the base at all. If it may
+    // not, nothing is sent and nothing is written down: there is no task to remember.
+    if step == Step::Resubmit(0) && state().is_some_and(|(_, task_id)| task_id.is_none()) {
+        let reached = target.api.ensure_reachable(&target.key).await;
+        if let Some(conn) = connection {
+            conn.note(target.api.base(), reached.as_ref().err());
+        }
+        if let Err(error) = reached {
+            job.try_update(|j| j.not_sent(error, now_ms()));
+            return;
+        }
+    }
     persist().await;
     // The picked screenshot goes into history with the job (shown beside the rendering later).
     if let (Some(source), Some(false)) = (&request.source, record.try_with_value(|r| r.source_kept))
@@ -418,6 +444,7 @@ pub fn phase_name(t: &'static Texts, phase: Phase) -> &'static str {
         Phase::TimedOut => t.phase_timed_out,
         Phase::Cancelled => t.phase_cancelled,
         Phase::Unknown => t.phase_unknown,
+        Phase::NotSent => t.phase_not_sent,
     }
 }
 
@@ -431,6 +458,7 @@ fn phase_detail(t: &'static Texts, phase: Phase) -> Option<&'static str> {
         Phase::NotFound => Some(t.detail_not_found),
         Phase::TimedOut => Some(t.detail_timed_out),
         Phase::Unknown => Some(t.detail_unknown),
+        Phase::NotSent => Some(t.detail_not_sent),
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 pub mod account_check;
 pub mod advanced_editor;
 pub mod batch_view;
+pub mod blocked_guide;
 pub mod compare_view;
 pub mod consent_banner;
 pub mod failure_details;
@@ -24,6 +25,7 @@ pub mod viewer;
 pub use account_check::AccountCheck;
 pub use advanced_editor::AdvancedEditor;
 pub use batch_view::BatchView;
+pub use blocked_guide::BlockedGuide;
 pub use compare_view::CompareView;
 pub use consent_banner::ConsentBanner;
 pub use failure_details::FailureDetails;

@@ -22,12 +22,16 @@ pub fn OutputList(
 ) -> impl IntoView {
     let ui = use_ui();
     let copied = RwSignal::new(None::<String>);
+    // The last download that had to open in a tab instead, so the page says why.
+    let opened = RwSignal::new(false);
     let save = move |url: String, name: String| {
         spawn_local(async move {
-            if !browser::download(&url, &name).await {
+            let saved = browser::download(&url, &name).await;
+            if !saved {
                 // The image host does not allow a fetch: open the file so it can be saved by hand.
                 browser::open(&url);
             }
+            opened.try_set(!saved);
         });
     };
     let copy = move |url: String| {
@@ -88,6 +92,9 @@ pub fn OutputList(
                 </li>
             </For>
         </ul>
+        <Show when=move || opened.get()>
+            <p class="hint download-opened" role="status">{txt(|t| t.download_opened)}</p>
+        </Show>
         <Viewer urls=images index=viewing />
     }
 }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::i18n::fill;
 use crate::state::{txt, use_ui, Connection};
 use crate::storage::{Settings, SiteChoice};
 
@@ -28,16 +29,29 @@ pub fn SitePicker() -> impl IntoView {
             && conn.custom_base.with(|b| !b.trim().is_empty())
             && conn.base().is_none()
     };
-    let local_label = move || {
-        let t = ui.t();
-        if conn
-            .server
+    let simulator_here = move || {
+        conn.server
             .with(|s| s.as_ref().is_some_and(|s| s.simulator))
+    };
+    let runninghub = move || matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai);
+    // The relay the two RunningHub sites go through: this page's own server, or one the user
+    // chose (which can be dropped here).
+    let via = move || {
+        runninghub()
+            .then(|| conn.via())
+            .flatten()
+            .map(|_| conn.chosen_relay())
+    };
+    let stop_relay = move |_| {
+        conn.relay.set(String::new());
+        if conn.consent_pending.get_untracked().is_some()
+            && conn.effective_site() != SiteChoice::Custom
         {
-            t.site_local_sim
-        } else {
-            t.site_local_relay
+            conn.consent_pending.set(None);
         }
+        let mut saved = Settings::load();
+        saved.relay = String::new();
+        saved.save();
     };
 
     view! {
@@ -46,12 +60,24 @@ pub fn SitePicker() -> impl IntoView {
             <select id="site" on:change=on_change prop:value=move || conn.effective_site().slug()>
                 <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{txt(|t| t.site_cn)}</option>
                 <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{txt(|t| t.site_ai)}</option>
-                <Show when=move || conn.server.with(Option::is_some)>
-                    <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{local_label}</option>
+                <Show when=simulator_here>
+                    <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{txt(|t| t.site_local_sim)}</option>
                 </Show>
                 <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{txt(|t| t.site_custom)}</option>
             </select>
             <p class="hint">{txt(|t| t.site_help)}</p>
+            {move || via().map(|chosen| match chosen {
+                None => leptos::either::Either::Left(view! {
+                    <p id="via" class="hint via" data-via="this">{txt(|t| t.via_this_relay)}</p>
+                }),
+                Some(relay) => leptos::either::Either::Right(view! {
+                    <p id="via" class="hint via" data-via=relay.clone()>
+                        {let relay = relay.clone();
+                        move || fill(ui.t().via_relay, &[&relay])}" "
+                        <button id="relay-stop" type="button" class="link-button" on:click=stop_relay>{txt(|t| t.relay_stop)}</button>
+                    </p>
+                }),
+            })}
         </div>
         <Show when=move || conn.effective_site() == SiteChoice::Custom>
             <div class="field">

@@ -31,6 +31,10 @@ pub enum Phase {
     Cancelled,
     /// The run request left but its answer never came: a task may or may not exist.
     Unknown,
+    /// The run request was never sent: the free check before it could not reach the base URL
+    /// (the browser blocked it, or it was offline), or our relay could not reach RunningHub.
+    /// No task exists and nothing was billed; rendering again is safe.
+    NotSent,
 }
 
 impl Phase {
@@ -50,11 +54,12 @@ impl Phase {
             Phase::TimedOut => "timed-out",
             Phase::Cancelled => "cancelled",
             Phase::Unknown => "unknown",
+            Phase::NotSent => "not-sent",
         }
     }
 
     /// Every phase, for lookups by slug.
-    pub const ALL: [Phase; 13] = [
+    pub const ALL: [Phase; 14] = [
         Phase::Submitting,
         Phase::Waiting,
         Phase::Queued,
@@ -68,6 +73,7 @@ impl Phase {
         Phase::TimedOut,
         Phase::Cancelled,
         Phase::Unknown,
+        Phase::NotSent,
     ];
 
     /// The phase with this slug.
@@ -231,6 +237,9 @@ impl Job {
                 Step::Poll(plan.next_delay(0, 0, jitter))
             }
             Err(ApiError::Aborted) => self.finish(Phase::Cancelled, now_ms),
+            Err(error @ (ApiError::RelayUnreachable | ApiError::Blocked)) => {
+                self.not_sent(error, now_ms)
+            }
             Err(error) => {
                 let busy = matches!(
                     error.code(),
@@ -338,6 +347,12 @@ impl Job {
         Step::Poll(0)
     }
 
+    /// The run was not sent (see [`Phase::NotSent`]), for `error`.
+    pub fn not_sent(&mut self, error: ApiError, now_ms: f64) -> Step {
+        self.error = Some(error);
+        self.finish(Phase::NotSent, now_ms)
+    }
+
     /// The user asked to cancel. Before a task exists (waiting to resubmit) the job just ends;
     /// after, the next failed answer reads as cancelled.
     pub fn request_cancel(&mut self, now_ms: f64) -> Step {
@@ -389,6 +404,19 @@ mod tests {
         };
         let step = job.on_run(Ok(run), 100.0, &PLAN, 0.5);
         (job, step)
+    }
+
+    #[test]
+    fn a_relay_that_could_not_reach_runninghub_sent_nothing() {
+        let mut job = Job::new(0.0, &PLAN);
+        let step = job.on_run(Err(ApiError::RelayUnreachable), 10.0, &PLAN, 0.5);
+        assert_eq!((job.phase, step), (Phase::NotSent, Step::Stop));
+        assert!(job.phase.is_final());
+        assert_eq!(job.task_id, None);
+        // A lost answer is still unknown: the request may have started a task.
+        let mut job = Job::new(0.0, &PLAN);
+        job.on_run(Err(ApiError::Http(502)), 10.0, &PLAN, 0.5);
+        assert_eq!(job.phase, Phase::Unknown);
     }
 
     fn service(code: i64) -> ApiError {

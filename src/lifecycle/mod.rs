@@ -1,6 +1,7 @@
 //! The life of one render job: its states, when to poll next, and what to do with each answer.
 //! Plain Rust over the protocol types, with time passed in, so every transition is tested natively.
 
+pub mod app_download;
 pub mod decimal;
 pub mod form;
 pub mod job;

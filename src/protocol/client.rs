@@ -73,10 +73,34 @@ impl Api {
         }
     }
 
-    /// The key's balance and running tasks.
+    /// The key's balance and running tasks. Also tells whether the browser may call this base
+    /// at all (see [`Api::ensure_reachable`]): a network failure while online reads as
+    /// [`ApiError::Blocked`], and any answer marks the base as reachable.
     pub async fn account(&self, api_key: &str) -> Result<AccountStatus, ApiError> {
         let body = AccountRequest { apikey: api_key };
-        parse_account(&self.post_json(paths::ACCOUNT, &body, None).await?)
+        let answer = match self.post_json(paths::ACCOUNT, &body, None).await {
+            Ok(text) => parse_account(&text),
+            Err(error) => Err(error),
+        };
+        reach::note(&self.base, answer)
+    }
+
+    /// Makes sure a paid call (run, upload) to this base can be sent, before it is: a free
+    /// `accountStatus` call needs the same CORS preflight (a JSON body), so if the browser
+    /// refuses it, it would refuse the paid call too, and nothing has been sent. The first
+    /// success is remembered for the page's lifetime, so this costs one request per base URL.
+    /// The page's own origin needs no check: same-origin calls are never blocked.
+    pub async fn ensure_reachable(&self, api_key: &str) -> Result<(), ApiError> {
+        if reach::known(&self.base) || reach::same_origin(&self.base) {
+            return Ok(());
+        }
+        match self.account(api_key).await {
+            Err(error @ (ApiError::Blocked | ApiError::Network(_) | ApiError::Aborted)) => {
+                Err(error)
+            }
+            // Any answer, even a refusal of the key, shows the base can be called.
+            _ => Ok(()),
+        }
     }
 
     /// Uploads a picture for an image node (multipart: `apiKey`, `file`, `fileType=input`).
@@ -86,6 +110,9 @@ impl Api {
         file: &web_sys::Blob,
         file_name: &str,
     ) -> Result<Uploaded, ApiError> {
+        // A multipart POST needs no preflight: a browser that blocks this base would still
+        // send the file and only hide the answer. The check needs one, and stops it first.
+        self.ensure_reachable(api_key).await?;
         let form = web_sys::FormData::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
         let appended = form
             .append_with_str("apiKey", api_key)
@@ -160,8 +187,67 @@ pub async fn send(request: Request) -> Result<String, ApiError> {
     let body = response.text().await.map_err(fetch_error)?;
     if status == 200 || (status < 500 && Envelope::parse(&body).is_ok()) {
         Ok(body)
+    } else if status == 502
+        && response.headers().get(RELAY_HEADER).as_deref() == Some("unreachable")
+    {
+        // Our relay could not even connect upstream: nothing was forwarded.
+        Err(ApiError::RelayUnreachable)
     } else {
         Err(ApiError::Http(status))
+    }
+}
+
+/// The header by which our relay says what became of a request it could not answer for
+/// RunningHub (`unreachable`: it could not connect, so nothing was forwarded).
+pub const RELAY_HEADER: &str = "x-su-relay";
+
+/// Which base URLs this page has called successfully since it was opened.
+mod reach {
+    use std::cell::RefCell;
+
+    use super::ApiError;
+
+    thread_local! {
+        static REACHED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn known(base: &str) -> bool {
+        REACHED.with(|r| r.borrow().iter().any(|b| b == base))
+    }
+
+    /// True when `base` is on the page's own origin.
+    pub fn same_origin(base: &str) -> bool {
+        let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
+            return false;
+        };
+        base == origin
+            || base
+                .strip_prefix(origin.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// Remembers a base that answered, and tells a blocked call from an offline browser.
+    pub fn note<T>(base: &str, answer: Result<T, ApiError>) -> Result<T, ApiError> {
+        match answer {
+            Err(ApiError::Network(detail)) => {
+                let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+                Err(if online && !same_origin(base) {
+                    ApiError::Blocked
+                } else {
+                    ApiError::Network(detail)
+                })
+            }
+            Err(ApiError::Aborted) => Err(ApiError::Aborted),
+            answer => {
+                REACHED.with(|r| {
+                    let mut r = r.borrow_mut();
+                    if !r.iter().any(|b| b == base) {
+                        r.push(base.to_owned());
+                    }
+                });
+                answer
+            }
+        }
     }
 }
 

@@ -25,6 +25,14 @@ pub enum ApiError {
     /// A code 0 envelope whose `data` has the wrong shape.
     #[error("unexpected answer: {0}")]
     Shape(String),
+    /// A free check call to this base URL failed at the network level while the browser was
+    /// online, so the paid call after it was never sent: the browser blocks calls to that
+    /// address from this page (CORS), or nothing answers there.
+    #[error("the browser blocked the call")]
+    Blocked,
+    /// Our relay answered that it could not connect to RunningHub: nothing was forwarded.
+    #[error("the relay could not reach RunningHub")]
+    RelayUnreachable,
 }
 
 impl ApiError {
@@ -40,11 +48,13 @@ impl ApiError {
     /// and busy codes are transient; a bad key or bad inputs are not.
     pub fn retry(&self) -> Retry {
         match self {
-            ApiError::Network(_) | ApiError::NotJson => Retry::Backoff,
+            ApiError::Network(_) | ApiError::NotJson | ApiError::RelayUnreachable => Retry::Backoff,
             ApiError::Http(status) if *status >= 500 || *status == 429 || *status == 408 => {
                 Retry::Backoff
             }
-            ApiError::Http(_) | ApiError::Shape(_) | ApiError::Aborted => Retry::Never,
+            ApiError::Http(_) | ApiError::Shape(_) | ApiError::Aborted | ApiError::Blocked => {
+                Retry::Never
+            }
             ApiError::Service { code, .. } => Code::from_i64(*code)
                 .map(Code::retry)
                 // An unknown code in the 5xx range reads like a server fault; others are refusals.
@@ -99,6 +109,11 @@ mod tests {
         assert!(ApiError::Http(502).answer_lost());
         assert!(ApiError::NotJson.answer_lost());
         assert!(!ApiError::Http(404).answer_lost());
+        // Neither reached RunningHub: nothing can have been created.
+        assert!(!ApiError::Blocked.answer_lost());
+        assert!(!ApiError::RelayUnreachable.answer_lost());
+        assert_eq!(ApiError::RelayUnreachable.retry(), Retry::Backoff);
+        assert_eq!(ApiError::Blocked.retry(), Retry::Never);
         assert!(!ApiError::Service {
             code: 421,
             msg: String::new()

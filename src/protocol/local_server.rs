@@ -16,6 +16,12 @@ pub struct ServerInfo {
     /// Poll intervals the simulator asks for (tests make them short).
     pub poll_first_ms: Option<u32>,
     pub poll_steady_ms: Option<u32>,
+    /// The relay serves both RunningHub sites under `/cn` and `/ai` (the site stays the page's
+    /// choice, one server serves both).
+    pub relay_sites: bool,
+    /// The path of the server's result-file proxy (`/__su/file`), for result hosts that send
+    /// no CORS headers.
+    pub file_proxy: Option<String>,
 }
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
@@ -38,6 +44,13 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
             .map(str::to_owned),
         poll_first_ms: ms("pollFirstMs"),
         poll_steady_ms: ms("pollSteadyMs"),
+        relay_sites: value.get("sites").is_some_and(Value::is_object),
+        // Only a path on this server: an absolute URL here would send result links elsewhere.
+        file_proxy: value
+            .get("fileProxy")
+            .and_then(Value::as_str)
+            .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+            .map(str::to_owned),
     })
 }
 
@@ -60,6 +73,15 @@ mod tests {
         assert!(!relay.simulator);
         assert_eq!(relay.upstream.as_deref(), Some("https://www.runninghub.cn"));
         assert_eq!(relay.poll_first_ms, None);
+        assert!(!relay.relay_sites, "an older relay without sites");
+        let both = parse_server_info(r#"{"server":"su-render","version":"0.2.0","mode":"relay","upstream":null,"sites":{"cn":"/cn","ai":"/ai"},"fileProxy":"/__su/file"}"#).expect("ours");
+        assert!(both.relay_sites && !both.simulator);
+        assert_eq!(both.file_proxy.as_deref(), Some("/__su/file"));
+        let elsewhere = parse_server_info(
+            r#"{"server":"su-render","mode":"simulator","fileProxy":"//evil.example/x"}"#,
+        )
+        .expect("ours");
+        assert_eq!(elsewhere.file_proxy, None);
         assert_eq!(parse_server_info("<html>404</html>"), None);
         assert_eq!(parse_server_info(r#"{"server":"other"}"#), None);
     }

@@ -60,6 +60,10 @@ pub struct Settings {
     pub max_side: u32,
     /// Keep every new rendering's pictures on this device as soon as it succeeds.
     pub auto_keep: bool,
+    /// A relay the user chose for the two RunningHub sites (the SU Render app on this computer,
+    /// or a team's), as a base URL; empty for direct calls. Not a secret, but the key goes
+    /// there, so it is only used after the user trusted it.
+    pub relay: String,
 }
 
 impl Default for Settings {
@@ -73,6 +77,7 @@ impl Default for Settings {
             shrink: true,
             max_side: crate::lifecycle::prepare::DEFAULT_MAX_SIDE,
             auto_keep: false,
+            relay: String::new(),
         }
     }
 }
@@ -133,6 +138,7 @@ mod tests {
             shrink: false,
             max_side: 2048,
             auto_keep: true,
+            relay: "http://127.0.0.1:8080".into(),
         };
         let json = serde_json::to_string(&settings).expect("serialises");
         assert!(

@@ -1,0 +1,125 @@
+use leptos::prelude::*;
+
+use crate::i18n::fill;
+use crate::lifecycle::app_download::{releases_url, LOCAL_APP};
+use crate::protocol::local_server::{parse_server_info, INFO_PATH};
+use crate::protocol::sites::normalize_base;
+use crate::state::{txt, use_ui, Connection};
+use crate::storage::{Settings, SiteChoice};
+
+/// Shown when a free check found that the browser won't let the page call the chosen base URL
+/// (CORS): says that nothing was sent or billed, and offers the ways round it: download the
+/// one-file app, use the app already running on this computer, or a team's relay. A relay is
+/// used only after it answered as ours and the user trusted it (the consent banner).
+#[component]
+pub fn BlockedGuide() -> impl IntoView {
+    let ui = use_ui();
+    let conn = expect_context::<Connection>();
+    let shown = move || {
+        conn.blocked
+            .with(|blocked| blocked.is_some() && *blocked == conn.base())
+    };
+    let releases = web_sys::window().and_then(|w| {
+        let location = w.location();
+        releases_url(
+            option_env!("SU_RENDER_REPOSITORY"),
+            &location.host().ok()?,
+            &location.pathname().ok()?,
+        )
+    });
+    let typed = RwSignal::new(String::new());
+    // Asks the relay who it is before any key goes there: `Ok` with its base URL, or `Err`
+    // with what to tell the user.
+    let try_relay = Action::new_local(move |address: &String| {
+        let base = normalize_base(address);
+        async move {
+            let Some(base) = base else {
+                return Err(ui.t().custom_base_invalid.to_owned());
+            };
+            let answer = match gloo_net::http::Request::get(&format!("{base}{INFO_PATH}"))
+                .send()
+                .await
+            {
+                Ok(response) if response.ok() => response.text().await.ok(),
+                _ => None,
+            };
+            match answer.as_deref().and_then(parse_server_info) {
+                Some(_) => Ok(base),
+                None => Err(fill(ui.t().guide_no_answer, &[&base])),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(base)) = try_relay.value().get() {
+            conn.relay.set(base.clone());
+            if !matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai) {
+                conn.site.set(Some(SiteChoice::Cn));
+            }
+            let mut saved = Settings::load();
+            saved.relay = base.clone();
+            saved.site = conn.site.get_untracked();
+            saved.save();
+            // The key goes there only once the user trusts it, as with any other server.
+            conn.consent_pending.set(Some(base));
+            conn.blocked.set(None);
+        }
+    });
+    // On a phone the guide sits above a long form: bring it into view when it appears.
+    let section = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if let Some(el) = section.get() {
+            el.scroll_into_view();
+        }
+    });
+    view! {
+        <Show when=shown>
+            <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">
+                <p id="blocked-title"><strong>{txt(|t| t.guide_title)}</strong></p>
+                <p>{txt(|t| t.guide_body)}</p>
+                <ol class="guide-steps">
+                    <li>
+                        <p>{txt(|t| t.guide_download)}</p>
+                        {match releases.clone() {
+                            Some(url) => leptos::either::Either::Left(view! {
+                                <p><a id="download-app" class="button-link" href=url target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_download_link)}</a>
+                                " "<a id="open-app" href=format!("{LOCAL_APP}/") target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_open_app)}</a></p>
+                            }),
+                            None => leptos::either::Either::Right(view! {
+                                <p class="hint">{txt(|t| t.guide_releases_unknown)}" "
+                                <a id="open-app" href=format!("{LOCAL_APP}/") target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_open_app)}</a></p>
+                            }),
+                        }}
+                    </li>
+                    <li>
+                        <p>{txt(|t| t.guide_local)}</p>
+                        <button id="use-local-app" type="button" class="secondary"
+                            disabled=move || try_relay.pending().get()
+                            on:click=move |_| { try_relay.dispatch(LOCAL_APP.to_owned()); }>
+                            {txt(|t| t.guide_use_local)}
+                        </button>
+                    </li>
+                    <li>
+                        <label for="relay-address">{txt(|t| t.guide_team)}</label>
+                        <div class="inline-field">
+                            <input id="relay-address" type="url" inputmode="url" bind:value=typed
+                                placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
+                            <button id="use-relay" type="button" class="secondary"
+                                disabled=move || try_relay.pending().get() || typed.with(|t| t.trim().is_empty())
+                                on:click=move |_| { try_relay.dispatch(typed.get_untracked()); }>
+                                {txt(|t| t.guide_use_relay)}
+                            </button>
+                        </div>
+                    </li>
+                </ol>
+                <p class="hint">{txt(|t| t.guide_permission)}</p>
+                <p id="relay-check" class="field-error" role="status">
+                    {move || if try_relay.pending().get() {
+                        Some(ui.t().guide_checking.to_owned())
+                    } else {
+                        try_relay.value().get().and_then(Result::err)
+                    }}
+                </p>
+            </section>
+        </Show>
+    }
+}
