@@ -130,6 +130,10 @@ pub fn routes(upstreams: Upstreams) -> Router {
     router.with_state(relay)
 }
 
+/// The header by which a 502 says the relay could not connect upstream, so nothing was
+/// forwarded (the page's `protocol::client::RELAY_HEADER`).
+pub const NOT_SENT: (&str, &str) = ("x-su-relay", "unreachable");
+
 fn failure(status: StatusCode, why: &str) -> Response {
     let body = json!({"code": status.as_u16(), "msg": format!("relay: {why}"), "data": null});
     (
@@ -233,6 +237,18 @@ async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Re
     let answer = match upstream.send().await {
         Ok(answer) => answer,
         Err(_) if over_limit.load(Ordering::Relaxed) => return too_large(),
+        // No connection (refused, DNS, TLS, connect timeout): nothing reached RunningHub, and
+        // the page may say so instead of "a task may have been created".
+        Err(e) if e.is_connect() => {
+            let mut response = failure(
+                StatusCode::BAD_GATEWAY,
+                "could not reach RunningHub (nothing was sent)",
+            );
+            response
+                .headers_mut()
+                .insert(NOT_SENT.0, HeaderValue::from_static(NOT_SENT.1));
+            return response;
+        }
         Err(e) if e.is_timeout() => {
             return failure(
                 StatusCode::GATEWAY_TIMEOUT,

@@ -217,6 +217,15 @@ async fn an_unreachable_upstream_answers_502_json() {
             body["msg"].as_str().unwrap_or("").starts_with("relay:"),
             "{body}"
         );
+        // No connection: nothing was forwarded, and the page may say so.
+        assert_eq!(
+            answer
+                .headers
+                .get("x-su-relay")
+                .and_then(|v| v.to_str().ok()),
+            Some("unreachable"),
+            "{path}"
+        );
     }
     let demo = post(
         &relay.base,
@@ -244,6 +253,8 @@ async fn a_cut_answer_becomes_one_502_and_is_not_sent_again() {
         body["msg"].as_str().unwrap_or("").starts_with("relay:"),
         "{body}"
     );
+    // The request went out: this answer must not claim nothing was sent.
+    assert!(answer.headers.get("x-su-relay").is_none());
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         up.requests(),
