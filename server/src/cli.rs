@@ -131,11 +131,25 @@ impl Cli {
                 poll_first_ms,
                 poll_steady_ms,
             },
-            allow_origins: self.allow_origins.clone(),
+            allow_origins: built_in_origins(option_env!("SU_RENDER_ALLOW_ORIGIN"))
+                .into_iter()
+                .chain(self.allow_origins.iter().cloned())
+                .collect(),
             allow_file_origins: self.allow_file_origins.clone(),
             sim_no_cors: self.no_cors,
         }
     }
+}
+
+/// The origins a release build lets call it without `--allow-origin`: the project's own
+/// GitHub Pages copy (the release workflow sets `SU_RENDER_ALLOW_ORIGIN` at compile time), so
+/// that page's "Use the app on this computer" works with a double-clicked app. A comma-separated
+/// list; what does not parse as an origin is left out.
+pub fn built_in_origins(list: Option<&str>) -> Vec<Origin> {
+    list.unwrap_or_default()
+        .split(',')
+        .filter_map(|o| Origin::parse(o.trim()).ok())
+        .collect()
 }
 
 /// What came of looking for a port.
@@ -343,6 +357,17 @@ fn say(line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_built_into_a_release() {
+        let list = built_in_origins(Some(
+            "https://studio.github.io, not an origin,http://127.0.0.1:9000",
+        ));
+        let texts: Vec<String> = list.iter().map(|o| o.to_string()).collect();
+        assert_eq!(texts, ["https://studio.github.io", "http://127.0.0.1:9000"]);
+        assert!(built_in_origins(None).is_empty());
+        assert!(built_in_origins(Some("")).is_empty());
+    }
 
     fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
         move |name| {
