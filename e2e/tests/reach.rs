@@ -347,3 +347,66 @@ async fn a_relay_that_cannot_reach_runninghub_says_nothing_was_sent() -> Result 
         .all(|r| r.phase() != "unknown"));
     Ok(())
 }
+
+/// What a designer on the GitHub Pages copy meets with the app on their own computer: Chromium
+/// counts the Pages site as public and 127.0.0.1 as local, and lets a public page call a local
+/// address only with the user's permission (Local Network Access: the request is refused
+/// before anything is sent, "Permission was denied for this request to access the `loopback`
+/// address space"). Here the page's server is marked public; headless Chromium can't ask, so it
+/// refuses until the permission is granted, as a user's "Allow" does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_page_reaches_the_app_on_this_computer_once_the_browser_allows_it() -> Result {
+    let runninghub = Server::fast().await?;
+    let closed = closed_runninghub().await?;
+    let pages = Server::fast().await?;
+    let mut relay = settings(Mode::Relay {
+        upstream: runninghub.base_url.clone(),
+    });
+    relay.allow_origins = vec![origin(&pages.base_url)?];
+    let relay = Server::start_settings(relay).await?;
+    let public = pages
+        .base_url
+        .strip_prefix("http://")
+        .ok_or("the page's address")?;
+    let chromium = su_render_e2e::chromium::Chromium {
+        args: vec![format!("--ip-address-space-overrides={public}=public")],
+        ..su_render_e2e::chromium::Chromium::default()
+    };
+    let b = su_render_e2e::page::Browser::start("reach-public-page", &chromium).await?;
+    b.open(&format!("{}/", pages.base_url)).await?;
+    b.select("#site", "custom").await?;
+    b.fill("#custom-base", &closed.base_url).await?;
+    b.fill("#api-key", KEY).await?;
+    b.fill("#node-112", SCREENSHOT).await?;
+    b.click_render().await?;
+    b.wait_status("not-sent").await?;
+
+    // Without the permission nothing gets through, not even the question "who are you?".
+    b.fill("#relay-address", &relay.base_url).await?;
+    b.click("#use-relay").await?;
+    b.wait_until(
+        "the relay check to fail",
+        "return (document.querySelector('#relay-check')?.textContent || '').includes('Nothing answers');",
+        vec![],
+    )
+    .await?;
+    assert!(api_calls(&runninghub.sim_log().await?).is_empty());
+
+    // The user allows it (what the browser's prompt does): now the same steps carry the render.
+    // Chromium 156 has two such permissions; 127.0.0.1 needs the loopback one
+    // ("localNetworkAccess" alone was measured not to be enough).
+    b.cdp(
+        "Browser.grantPermissions",
+        json!({ "permissions": ["loopbackNetwork"], "origin": pages.base_url }),
+    )
+    .await?;
+    b.click("#use-relay").await?;
+    b.wait_for("#consent").await?;
+    b.click("#consent-allow").await?;
+    b.wait_gone("#blocked").await?;
+    b.click_render().await?;
+    b.wait_status("succeeded").await?;
+    let log = runninghub.sim_log().await?;
+    assert_eq!(log_entries_for(&log, RUN).len(), 1, "{log:?}");
+    Ok(())
+}
