@@ -165,7 +165,20 @@ pub enum Bound {
 /// SU Render itself already runs on `DEFAULT_PORT`.
 pub async fn bind(host: IpAddr, port: Option<u16>) -> std::io::Result<Bound> {
     match port {
-        Some(port) => Ok(Bound::Listening(TcpListener::bind((host, port)).await?)),
+        Some(port) => TcpListener::bind((host, port))
+            .await
+            .map(Bound::Listening)
+            .map_err(|e| {
+                // Say which port: "Address in use (os error 98)" alone leaves a user guessing.
+                let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+                    "is already in use (SU Render or another program listens there); stop that \
+                     or choose another --port"
+                        .to_owned()
+                } else {
+                    format!("can't be listened on: {e}")
+                };
+                std::io::Error::new(e.kind(), format!("port {port} on {host} {why}"))
+            }),
         None => bind_in(host, DEFAULT_PORT, LAST_PORT).await,
     }
 }
