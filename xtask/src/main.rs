@@ -10,6 +10,7 @@ mod compress;
 mod csp;
 mod disk;
 mod inline_css;
+mod package;
 mod sizes;
 mod steps;
 mod tools;
@@ -24,8 +25,9 @@ usage: cargo xtask <command>
 
   setup [--browser]   install the pinned toolchain (and Chromium + chromedriver with --browser)
   build               setup, release build with trunk, CSP, .gz/.br siblings, size table of dist/
-  serve [--port 8080] [--host 127.0.0.1] [--relay cn|ai|URL] [--fast-poll] [server flags…]
-                      build, then run the local server (simulator unless --relay) in the foreground
+  serve [--port 8080] [--host 127.0.0.1] [--relay [cn|ai|URL]] [--fast-poll] [server flags…]
+                      build, then run the local server in the foreground: the simulator, or
+                      with --relay the relay to both sites (/cn, /ai), or to one upstream
   test [--lean]       setup --browser, fmt, clippy, browser tests, release build,
                       byte budget (size-budget.toml), native + e2e tests; --lean (what CI uses,
                       and the default when under 6 GiB is free) deletes each build's outputs
@@ -33,6 +35,12 @@ usage: cargo xtask <command>
   bench [--runs 7]    release build, then bytes, first paint, polling, upload prep and memory;
                       prints the tables and writes BENCHMARKS.md
   budget              check the last build (dist/) against size-budget.toml, without building
+  package [--windows|--all] [--target TRIPLE] [--use-dist]
+                      release build, then the server with dist/ embedded, as one file per
+                      system in target/package/ with SHA256SUMS: Linux (static musl) by
+                      default, Windows with --windows, both with --all; --use-dist packages
+                      the dist/ already there (macOS targets: on a Mac, with --use-dist)
+  test-windows        package --windows, then start the .exe under wine against the simulator
 ";
 
 fn main() -> ExitCode {
@@ -48,6 +56,8 @@ fn main() -> ExitCode {
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("budget") => budget::check(&root),
+        Some("package") => package::command(&root, &args[1..]),
+        Some("test-windows") => test_windows(&root, &args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             Ok(())
@@ -95,8 +105,26 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
     let mut port = "8080".to_string();
     let mut host = "127.0.0.1".to_string();
     let mut passthrough = Vec::new();
-    let mut it = args.iter();
+    // The server's own default is the relay to both sites (what a double-click on the one-file
+    // app wants); here it stays the simulator unless `--relay` is given. `--relay` alone: both
+    // sites (/cn, /ai); `--relay cn|ai|URL`: that one upstream.
+    let mut mode = Some("--simulator");
+    let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
+        if arg == "--relay" {
+            mode = None;
+            if it.peek().is_some_and(|next| !next.starts_with("--")) {
+                passthrough.push(arg.clone());
+                passthrough.extend(it.next().cloned());
+            }
+            continue;
+        }
+        if arg == "--simulator" {
+            continue;
+        }
+        if arg.starts_with("--relay=") {
+            mode = None;
+        }
         let mut value_of = |flag: &str| {
             it.next()
                 .cloned()
@@ -126,9 +154,42 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
         .arg("--dist")
         .arg(&dist)
         .args(["--port", &port, "--host", &host])
+        .args(mode)
         .args(&passthrough)
         .current_dir(root);
     run(&mut server)
+}
+
+/// `cargo xtask test-windows`: the Windows package, started under wine against the simulator.
+fn test_windows(root: &Path, args: &[String]) -> Result<(), String> {
+    if let Some(other) = args.first() {
+        return Err(format!(
+            "unknown flag `{other}` for test-windows\n\n{USAGE}"
+        ));
+    }
+    let mut steps = Steps::watching_disk(root);
+    let result = (|| {
+        let mut wine = None;
+        steps.step("setup (wine64)", || {
+            wine = Some(package::ensure_wine()?);
+            Ok(())
+        })?;
+        let mut exe = None;
+        steps.step("package (Windows x86_64, mingw-w64)", || {
+            let built = package::build(root, &[package::WINDOWS], package::App::Build)?;
+            exe = built.into_iter().next().map(|p| p.path);
+            Ok(())
+        })?;
+        let (Some(exe), Some(wine)) = (exe, wine) else {
+            return Err("no Windows binary or no wine".to_string());
+        };
+        steps.command(
+            "Windows .exe under wine (relay to the simulator)",
+            &mut package::wine_test_command(root, &exe, &wine),
+        )
+    })();
+    steps.print_summary();
+    result
 }
 
 fn test(root: &Path, args: &[String]) -> Result<(), String> {
@@ -203,6 +264,15 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
             lean.done_with("wasm32-unknown-unknown/release")
         })?;
         steps.step("byte budget (size-budget.toml)", || budget::check(root))?;
+        // The one-file app: dist/ (just built) compiled into the static Linux server. Its build
+        // outputs are not read again once the binary is copied to target/package/.
+        let mut packaged = None;
+        steps.step("package (Linux x86_64, static musl)", || {
+            let built = package::build(root, &[package::LINUX], package::App::Ready)?;
+            packaged = built.into_iter().next().map(|p| p.path);
+            lean.done_with(&format!("{}/{}", package::LINUX.triple, package::PROFILE))?;
+            lean.done_with(package::PROFILE)
+        })?;
         // One `cargo test --workspace` for the native and the end-to-end tests, after the release
         // build they serve: cargo resolves features per selection of packages, so a second
         // selection (`-p su-render-e2e` after `--exclude su-render-e2e`) rebuilt 62 crates, tokio
@@ -213,6 +283,13 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
                 .args(["test", "--workspace", "--", "--test-threads=2"])
                 .env("SU_RENDER_DIST", &dist)
                 .current_dir(root),
+        )?;
+        // After the step above, which compiled everything it needs: the same package selection
+        // (`--workspace`), so only this test binary is linked. Ignored in plain `cargo test`.
+        let packaged = packaged.ok_or("the package step built no Linux binary")?;
+        steps.command(
+            "packaged binary end to end (relay, Chromium)",
+            &mut package::linux_test_command(root, &packaged),
         )
     })();
 

@@ -61,7 +61,7 @@ pub fn put_tools_on_path() {
 }
 
 /// The first executable called `name` on PATH.
-fn which(name: &str) -> Option<PathBuf> {
+pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
@@ -97,22 +97,53 @@ pub fn setup(browser: bool) -> Result<(), String> {
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
+    ensure_rust_target(WASM_TARGET)
+}
+
+/// `rustup target add <target>` unless the toolchain already has it.
+pub fn ensure_rust_target(target: &str) -> Result<(), String> {
     let started = Instant::now();
     let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))
-        .is_some_and(|list| list.lines().any(|l| l.trim() == WASM_TARGET))
+        .is_some_and(|list| list.lines().any(|l| l.trim() == target))
         || output_of(Command::new("rustc").args(["--print", "sysroot"])).is_some_and(|sysroot| {
             Path::new(&sysroot)
                 .join("lib/rustlib")
-                .join(WASM_TARGET)
+                .join(target)
                 .is_dir()
         });
     if installed {
-        report(WASM_TARGET, "found", started);
+        report(target, "found", started);
         return Ok(());
     }
-    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    run(Command::new("rustup").args(["target", "add", target]))
         .map_err(|e| format!("{e}\n(is rustup installed? see https://rustup.rs)"))?;
-    report(WASM_TARGET, "installed with rustup", started);
+    report(target, "installed with rustup", started);
+    Ok(())
+}
+
+/// Installs Debian's `package` with apt-get unless `program` (a name on PATH or an absolute
+/// path) is already there; `why` says what needs it.
+pub fn ensure_apt_tool(program: &str, package: &str, why: &str) -> Result<(), String> {
+    let started = Instant::now();
+    let present = || {
+        if Path::new(program).is_absolute() {
+            Path::new(program).is_file()
+        } else {
+            which(program).is_some()
+        }
+    };
+    let tool = format!("{program} ({package})");
+    if present() {
+        report(&tool, "found", started);
+        return Ok(());
+    }
+    apt_install(&[package], why)?;
+    if !present() {
+        return Err(format!(
+            "apt-get installed {package} but {program} is still missing"
+        ));
+    }
+    report(&tool, "installed with apt-get", started);
     Ok(())
 }
 
