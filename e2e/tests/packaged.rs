@@ -361,7 +361,19 @@ async fn windows_exe_under_wine() -> Result {
         ],
     )?;
     // Wine's first start in a new prefix sets the prefix up, which takes a while.
-    let base = app.wait_for_address(Duration::from_secs(240))?;
+    let base = app
+        .wait_for_address(Duration::from_secs(240))
+        .map_err(|e| {
+            if app.output().contains("bcryptprimitives.dll") {
+                format!(
+                    "{e}\nWine 8 has no bcryptprimitives.dll (Rust's std needs its ProcessPrng): \
+                 `cargo xtask test-windows` puts a stand-in into its wine prefix"
+                )
+                .into()
+            } else {
+                e
+            }
+        })?;
     let up = app.started.elapsed();
     println!("the .exe under wine printed {base} after {up:?}");
     assert_eq!(base, format!("http://127.0.0.1:{port}"));

@@ -40,7 +40,9 @@ usage: cargo xtask <command>
                       system in target/package/ with SHA256SUMS: Linux (static musl) by
                       default, Windows with --windows, both with --all; --use-dist packages
                       the dist/ already there (macOS targets: on a Mac, with --use-dist)
-  test-windows        package --windows, then start the .exe under wine against the simulator
+  test-windows [--use-dist]
+                      package --windows, then start the .exe under wine (Debian's wine64, a
+                      prefix in target/wine-prefix) as a relay to the simulator
 ";
 
 fn main() -> ExitCode {
@@ -162,21 +164,26 @@ fn serve(root: &Path, args: &[String]) -> Result<(), String> {
 
 /// `cargo xtask test-windows`: the Windows package, started under wine against the simulator.
 fn test_windows(root: &Path, args: &[String]) -> Result<(), String> {
-    if let Some(other) = args.first() {
+    if let Some(other) = args.iter().find(|a| *a != "--use-dist") {
         return Err(format!(
             "unknown flag `{other}` for test-windows\n\n{USAGE}"
         ));
     }
+    let app = if args.is_empty() {
+        package::App::Build
+    } else {
+        package::App::Ready
+    };
     let mut steps = Steps::watching_disk(root);
     let result = (|| {
         let mut wine = None;
-        steps.step("setup (wine64)", || {
-            wine = Some(package::ensure_wine()?);
+        steps.step("setup (wine64, its prefix)", || {
+            wine = Some(package::setup_wine(root)?);
             Ok(())
         })?;
         let mut exe = None;
         steps.step("package (Windows x86_64, mingw-w64)", || {
-            let built = package::build(root, &[package::WINDOWS], package::App::Build)?;
+            let built = package::build(root, &[package::WINDOWS], app)?;
             exe = built.into_iter().next().map(|p| p.path);
             Ok(())
         })?;

@@ -329,14 +329,89 @@ pub fn wine_prefix(root: &Path) -> PathBuf {
     target_dir(root).join("wine-prefix")
 }
 
-/// Debian's 64-bit wine loader (`wine64`), installed when missing.
-pub fn ensure_wine() -> Result<PathBuf, String> {
-    const WINE64: &str = "/usr/lib/wine/wine64";
+const WINE64: &str = "/usr/lib/wine/wine64";
+
+/// Rust's std (1.78 and later) draws its random seeds from `ProcessPrng` in
+/// `bcryptprimitives.dll`, which every Windows 10 and 11 has but Debian's wine 8.0 lacks: there
+/// the .exe stops before `main` with "Library bcryptprimitives.dll … not found". This stand-in,
+/// put in the test prefix's system32 only (never beside the .exe, never shipped), answers with
+/// `RtlGenRandom` (advapi32's `SystemFunction036`), which wine has.
+const PROCESS_PRNG_SHIM: &str = r#"#include <windows.h>
+BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T length) {
+    while (length > 0) {
+        ULONG chunk = length > 0x10000000 ? 0x10000000 : (ULONG)length;
+        if (!SystemFunction036(data, chunk)) return FALSE;
+        data += chunk;
+        length -= chunk;
+    }
+    return TRUE;
+}
+"#;
+
+/// The environment every wine child of the Windows test gets: its own prefix, no Mono or Gecko
+/// installer (a console program needs neither), wine's "fixme" lines off as its `wine` script
+/// does.
+pub fn wine_env(root: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("WINEPREFIX", wine_prefix(root)),
+        ("WINEDLLOVERRIDES", PathBuf::from("mscoree,mshtml=")),
+        ("WINEDEBUG", PathBuf::from("fixme-all")),
+    ]
+}
+
+/// Debian's 64-bit wine (installed when missing), a prefix in target/ (created once) and the
+/// `ProcessPrng` stand-in in it; returns the wine loader.
+pub fn setup_wine(root: &Path) -> Result<PathBuf, String> {
     tools::ensure_apt_tool(
         WINE64,
         "wine64",
         "the Windows test starts the .exe under wine",
     )?;
+    tools::ensure_apt_tool(
+        "x86_64-w64-mingw32-gcc",
+        "mingw-w64",
+        "the Windows test builds a stand-in DLL for wine with mingw-w64",
+    )?;
+    let started = Instant::now();
+    let system32 = wine_prefix(root).join("drive_c/windows/system32");
+    if !system32.is_dir() {
+        println!(
+            "  wine prefix                  creating {} …",
+            wine_prefix(root).display()
+        );
+        let mut boot = Command::new(WINE64);
+        boot.args(["wineboot", "--init"])
+            .envs(wine_env(root))
+            .stdin(std::process::Stdio::null());
+        run(&mut boot)?;
+        if !system32.is_dir() {
+            return Err(format!(
+                "wineboot finished but {} does not exist",
+                system32.display()
+            ));
+        }
+    }
+    let dll = system32.join("bcryptprimitives.dll");
+    if !dll.is_file() {
+        let dir = target_dir(root).join("wine-shim");
+        fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let source = dir.join("bcryptprimitives.c");
+        fs::write(&source, PROCESS_PRNG_SHIM).map_err(|e| format!("{}: {e}", source.display()))?;
+        let built = dir.join("bcryptprimitives.dll");
+        run(Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-shared", "-O2", "-s", "-o"])
+            .arg(&built)
+            .arg(&source)
+            .arg("-ladvapi32"))?;
+        fs::copy(&built, &dll).map_err(|e| format!("{}: {e}", dll.display()))?;
+    }
+    println!(
+        "  {:<28} ready: {} ({})",
+        "wine prefix",
+        wine_prefix(root).display(),
+        format_duration(started.elapsed())
+    );
     Ok(PathBuf::from(WINE64))
 }
 
@@ -363,7 +438,7 @@ pub fn wine_test_command(root: &Path, exe: &Path, wine: &Path) -> Command {
         .args(["--ignored", "--exact", "windows_exe_under_wine"])
         .env("SU_RENDER_WINDOWS_EXE", exe)
         .env("SU_RENDER_WINE", wine)
-        .env("WINEPREFIX", wine_prefix(root))
+        .envs(wine_env(root))
         .env("SU_RENDER_DIST", root.join("dist"))
         .current_dir(root);
     test

@@ -8,8 +8,30 @@ use std::time::{Duration, Instant};
 use crate::disk::{format_gib, free_bytes, TEST_FOOTPRINT};
 
 /// `cargo`, the same one that runs this xtask when there is one.
+///
+/// Without the variables `cargo run` set for this xtask (`CARGO_MANIFEST_DIR=…/xtask`, …): a
+/// build script that watches one (ring's watches `CARGO_MANIFEST_DIR`) would otherwise see it
+/// change between `cargo xtask …` and a plain `cargo test`, and each would rebuild ring,
+/// rustls, reqwest and the server after the other.
 pub fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")))
+    let mut cargo =
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")));
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("CARGO_PKG_")
+            || matches!(
+                name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            )
+        {
+            cargo.env_remove(name);
+        }
+    }
+    cargo
 }
 
 /// Shell-like rendering of a command, for banners and error messages.
