@@ -63,6 +63,8 @@ pub struct Packaged {
     /// Everything it wrote to stdout and stderr so far, one line each.
     output: Arc<Mutex<Vec<String>>>,
     address: mpsc::Receiver<String>,
+    /// The threads copying its stdout and stderr into `output`.
+    readers: Vec<std::thread::JoinHandle<()>>,
     /// The empty folder it was started in (holds only the binary); removed on drop.
     pub dir: TempDir,
     pub started: Instant,
@@ -107,23 +109,24 @@ impl Packaged {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let started = Instant::now();
-        let mut child = command
-            .spawn()
+        let mut child = spawn_fresh_copy(&mut command)
             .map_err(|e| format!("could not start {}: {e}", copy.display()))?;
 
         let output = Arc::new(Mutex::new(Vec::new()));
         let (tx, address) = mpsc::channel();
+        let mut readers = Vec::new();
         if let Some(stdout) = child.stdout.take() {
-            collect(stdout, Arc::clone(&output), Some(tx));
+            readers.push(collect(stdout, Arc::clone(&output), Some(tx)));
         }
         if let Some(stderr) = child.stderr.take() {
-            collect(stderr, Arc::clone(&output), None);
+            readers.push(collect(stderr, Arc::clone(&output), None));
         }
         Ok(Packaged {
             child,
             base_url: None,
             output,
             address,
+            readers,
             dir,
             started,
         })
@@ -204,11 +207,18 @@ impl Packaged {
         Ok(())
     }
 
-    /// Waits up to `limit` for it to end; its status, or `None` if it still runs.
+    /// Waits up to `limit` for it to end; its status, or `None` if it still runs. Once it has
+    /// ended, [`Packaged::output`] holds all it wrote.
     pub fn wait_exit(&mut self, limit: Duration) -> Result<Option<ExitStatus>> {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait()? {
+                // Its last lines may still be in the pipes. A process it started (wine's server)
+                // may hold them open longer: wait a little, not for that.
+                let drained = Instant::now() + Duration::from_secs(2);
+                while !self.readers.iter().all(|r| r.is_finished()) && Instant::now() < drained {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return Ok(Some(status));
             }
             if Instant::now() > deadline {
@@ -228,13 +238,29 @@ impl Drop for Packaged {
     }
 }
 
+/// Starts a program that was just written. Another test thread may fork while the copy is still
+/// open for writing here, and until that child execs it holds the file open too: exec then
+/// fails with ETXTBSY ("Text file busy") for a moment. Try again for up to two seconds.
+fn spawn_fresh_copy(command: &mut Command) -> std::io::Result<Child> {
+    const ETXTBSY: i32 = 26;
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Copies lines from `stream` into `output`; the first `SU Render: http://…` line's URL goes to
 /// `address`.
 fn collect(
     stream: impl Read + Send + 'static,
     output: Arc<Mutex<Vec<String>>>,
     mut address: Option<mpsc::Sender<String>>,
-) {
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
@@ -248,7 +274,7 @@ fn collect(
                 lines.push(line);
             }
         }
-    });
+    })
 }
 
 /// `http://ADDR` from `SU Render: http://ADDR/  (…)`.
