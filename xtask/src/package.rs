@@ -179,6 +179,11 @@ pub fn build(root: &Path, targets: &[Target], app: App) -> Result<Vec<Packaged>,
     Ok(built)
 }
 
+/// Debian's package with `x86_64-w64-mingw32-gcc`: only the 64-bit C compiler (0.35 GiB), not
+/// the `mingw-w64` metapackage (1.8 GiB with the 32-bit and C++ compilers, which nothing here
+/// uses).
+const MINGW_GCC_PACKAGE: &str = "gcc-mingw-w64-x86-64-win32";
+
 /// Rust targets and Debian's cross tools, idempotently.
 pub fn setup(targets: &[Target]) -> Result<(), String> {
     println!("setup: package targets");
@@ -193,7 +198,7 @@ pub fn setup(targets: &[Target]) -> Result<(), String> {
         } else if *target == WINDOWS {
             tools::ensure_apt_tool(
                 "x86_64-w64-mingw32-gcc",
-                "mingw-w64",
+                MINGW_GCC_PACKAGE,
                 "the Windows build links with mingw-w64",
             )?;
         }
@@ -370,7 +375,7 @@ pub fn setup_wine(root: &Path) -> Result<PathBuf, String> {
     )?;
     tools::ensure_apt_tool(
         "x86_64-w64-mingw32-gcc",
-        "mingw-w64",
+        MINGW_GCC_PACKAGE,
         "the Windows test builds a stand-in DLL for wine with mingw-w64",
     )?;
     let started = Instant::now();
@@ -435,7 +440,12 @@ pub fn linux_test_command(root: &Path, binary: &Path) -> Command {
 pub fn wine_test_command(root: &Path, exe: &Path, wine: &Path) -> Command {
     let mut test = cargo();
     test.args(["test", "--workspace", "--test", "packaged", "--"])
-        .args(["--ignored", "--exact", "windows_exe_under_wine"])
+        .args([
+            "--ignored",
+            "--exact",
+            "windows_exe_under_wine",
+            "--nocapture",
+        ])
         .env("SU_RENDER_WINDOWS_EXE", exe)
         .env("SU_RENDER_WINE", wine)
         .envs(wine_env(root))
