@@ -16,7 +16,9 @@
 # and the build between image builds: the first build takes 15-25 minutes on two cores, later
 # ones only rebuild what changed.
 
-FROM rust:1.95-bookworm AS build
+# Debian 13 (trixie) rather than 12: its nodejs is 20, the major version the pinned binaryen
+# (npm) runs on in our builds; bookworm's nodejs 18 was not tried with it.
+FROM rust:1.95-trixie AS build
 
 # What the set-up would otherwise install itself with apt-get: node + npm (binaryen comes from
 # npm, because Debian's wasm-opt produces broken wasm) and musl-gcc (ring's C code, static).
