@@ -1,7 +1,7 @@
 //! The packaged one-file app (`cargo xtask package`) as a child process: copied alone into an
 //! empty folder, started there, its address read from what it prints, stopped by a signal or on
 //! drop. Used by `e2e/tests/packaged.rs`, whose tests are ignored in a plain `cargo test`:
-//! `cargo xtask test` (Linux) and `cargo xtask test-windows` (the `.exe` under wine) run them
+//! `cargo xtask test` (Linux, and the `.exe` under wine) and `cargo xtask test-windows` run them
 //! with the binary's path in the environment.
 
 use std::io::{BufRead, BufReader, Read};

@@ -2,10 +2,10 @@
 //! started as a relay (here to an in-process simulator), serving the page it carries and
 //! relaying the page's calls.
 //!
-//! Ignored in a plain `cargo test`: they need the package. `cargo xtask test` builds the Linux
-//! binary and runs them with `--ignored` and `SU_RENDER_PACKAGED_BIN` set; `cargo xtask
-//! test-windows` runs `windows_exe_under_wine` with `SU_RENDER_WINDOWS_EXE`. Run by hand without
-//! those variables, each test fails and says so.
+//! Ignored in a plain `cargo test`: they need the package. `cargo xtask test` builds both
+//! binaries and runs these with `--ignored`, `SU_RENDER_PACKAGED_BIN` set for the Linux tests
+//! and `SU_RENDER_WINDOWS_EXE` for `windows_exe_under_wine` (which `cargo xtask test-windows`
+//! also runs on its own). Run by hand without those variables, each test fails and says so.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -326,7 +326,7 @@ async fn a_second_start_on_a_taken_port_says_so() -> Result {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the Windows package and wine: run through `cargo xtask test-windows`"]
+#[ignore = "needs the Windows package and wine: run through `cargo xtask test` or `test-windows`"]
 async fn windows_exe_under_wine() -> Result {
     let exe = required_file(EXE_ENV, "cargo xtask test-windows")?;
     let wine = std::env::var_os(WINE_ENV)
