@@ -63,6 +63,7 @@ async fn history_shows_a_page_and_more_on_request() -> Result {
         run_ms: 200,
         poll_first_ms: Some(100),
         poll_steady_ms: Some(150),
+        require_key: None,
     };
     let h = Harness::start(options).await?;
     let j = Journal::new(&h);

@@ -34,6 +34,9 @@ pub struct SimConfig {
     /// Poll intervals announced at `/__su/info` (tests make them short); `None` keeps the app's.
     pub poll_first_ms: Option<u64>,
     pub poll_steady_ms: Option<u64>,
+    /// The one key the simulator accepts; `None` accepts every well-formed key. With a key
+    /// required, the page can't fall back on its demo key and asks the user, as on a real site.
+    pub require_key: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -43,6 +46,7 @@ impl Default for SimConfig {
             run_ms: 8_000,
             poll_first_ms: None,
             poll_steady_ms: None,
+            require_key: None,
         }
     }
 }
@@ -62,6 +66,7 @@ pub fn router(config: ServerConfig) -> Router {
         Mode::Simulator => json!({
             "server": "su-render", "mode": "simulator",
             "pollFirstMs": config.sim.poll_first_ms, "pollSteadyMs": config.sim.poll_steady_ms,
+            "keyRequired": config.sim.require_key.is_some(),
         }),
         Mode::Relay { upstream } => json!({
             "server": "su-render", "mode": "relay", "upstream": upstream,

@@ -95,6 +95,7 @@ pub async fn simulator() -> Server {
             run_ms: 0,
             poll_first_ms: Some(200),
             poll_steady_ms: Some(300),
+            require_key: None,
         },
     )
     .await
