@@ -137,10 +137,9 @@ pub fn App() -> impl IntoView {
         }
         let mut resumable = None;
         let mut older = Vec::new();
-        for mut record in storage::journal::load_all().await {
-            if !record.unfinished() {
-                continue;
-            }
+        // Only the records a reload has to look at, through the journal's index (newest first):
+        // the start-up does not grow with the history.
+        for mut record in storage::journal::load_live().await {
             match record.after_reload() {
                 // Newest first: the newest unfinished task goes back on screen.
                 Some(phase) if resumable.is_none() => resumable = Some((record, phase)),

@@ -42,25 +42,69 @@ pub fn HistoryPanel(
     on_resume: Callback<JobRecord>,
 ) -> impl IntoView {
     let history = expect_context::<HistoryVersion>();
-    let limit = RwSignal::new(PAGE);
-    // Only the shown records are read in full and held (see `journal::recent_of`).
-    let recent = LocalResource::new(move || {
+    // How many records the list shows: a page, and a page more for each "Show more".
+    let limit = StoredValue::new(PAGE);
+    // What is shown. `None` until the first read, so an empty note does not flash before the
+    // list. Only the shown records are read, through a cursor on the journal's date index.
+    let recent = RwSignal::new(None::<journal::Recent>);
+    // Not a resource: "Show more" continues from the last record shown instead of reading the
+    // list again, and a journal change reads the newest `limit` again. Reads are counted, so a
+    // read that another has overtaken is dropped (see `reload` and `show_more`).
+    let reads = StoredValue::new(0u32);
+    let again = Trigger::new();
+    let reload = move || {
+        let n = reads.get_value().wrapping_add(1);
+        reads.set_value(n);
+        let want = limit.get_value();
+        spawn_local(async move {
+            let page = journal::page(None, want).await;
+            if reads.try_get_value() != Some(n) {
+                return;
+            }
+            if limit.try_get_value() == Some(want) {
+                recent.try_set(Some(page));
+            } else {
+                // "Show more" was pressed meanwhile: read the longer list.
+                again.notify();
+            }
+        });
+    };
+    Effect::new(move |_| {
         history.0.track();
-        journal::load_recent(limit.get())
+        again.track();
+        reload();
     });
-    // `None` until the first load, so an empty note does not flash before the list.
+    let show_more = move |_| {
+        let n = reads.get_value();
+        limit.update_value(|l| *l += PAGE);
+        let last = recent.with_untracked(|r| r.as_ref().and_then(|r| r.records.last().cloned()));
+        spawn_local(async move {
+            let page = journal::page(last.as_ref(), PAGE).await;
+            // A reload started since reads the longer list itself.
+            if reads.try_get_value() == Some(n) {
+                recent.try_update(|r| {
+                    if let Some(r) = r {
+                        r.total = page.total;
+                        r.more = page.more;
+                        journal::append_page(&mut r.records, page.records);
+                    }
+                });
+            }
+        });
+    };
     let total = Memo::new(move |_| recent.with(|r| r.as_ref().map(|r| r.total)));
     let records = Memo::new(move |_| {
         recent.with(|r| r.as_ref().map(|r| r.records.clone()).unwrap_or_default())
     });
     let shown = move || records.with(Vec::len);
+    let more = move || recent.with(|r| r.as_ref().is_some_and(|r| r.more));
     let bump = move || history.0.update(|v| *v += 1);
     let ui = use_ui();
     let clear = move |_| {
         if browser::confirm(ui.t().clear_confirm) {
             spawn_local(async move {
                 let _ = journal::clear_all().await;
-                limit.try_set(PAGE);
+                limit.try_set_value(PAGE);
                 bump();
             });
         }
@@ -103,12 +147,12 @@ pub fn HistoryPanel(
                     </For>
                 </ul>
             </Show>
-            <Show when=move || total.get().is_some_and(|t| t > shown())>
+            <Show when=more>
                 <div class="history-more">
                     <p id="history-count" class="hint">
                         {move || fill(ui.t().history_count, &[&shown().to_string(), &total.get().unwrap_or_default().to_string()])}
                     </p>
-                    <button id="history-more" type="button" class="secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
+                    <button id="history-more" type="button" class="secondary" on:click=show_more>
                         {txt(|t| t.show_more)}
                     </button>
                 </div>
