@@ -266,6 +266,10 @@ texts! {
     resumed_title,
     su_app_name,
     other_app,
+    /// Shown with an unfinished render found after a reload while no key is at hand.
+    resume_needs_key,
+    /// The site choice of a simulator that takes one key only.
+    site_local_sim_key,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -479,6 +483,8 @@ pub static ZH: Texts = Texts {
     resumed_title: "刷新后继续查询的其他任务",
     su_app_name: "SU 截图转效果图",
     other_app: "AI 应用 {}",
+    resume_needs_key: "填写 API 密钥即可继续跟进这次渲染。不会重新提交任务。",
+    site_local_sim_key: "本机服务器 · 模拟器（需要密钥）",
 };
 
 pub static EN: Texts = Texts {
@@ -678,6 +684,8 @@ pub static EN: Texts = Texts {
     resumed_title: "Other tasks checked again after the reload",
     su_app_name: "SketchUp screenshot to rendering",
     other_app: "AI app {}",
+    resume_needs_key: "Enter your API key to keep following this render. Nothing will be sent again.",
+    site_local_sim_key: "This server · simulator (key required)",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

@@ -8,7 +8,7 @@ use crate::i18n::fill;
 use crate::lifecycle::share::SharedForm;
 use crate::lifecycle::Phase;
 use crate::picture;
-use crate::state::{scoped_ui, txt, use_ui, HistoryVersion, Refill};
+use crate::state::{scoped_ui, txt, use_ui, Connection, HistoryVersion, Refill};
 use crate::storage::journal::{self, JobRecord};
 
 /// Which app a render used: the SketchUp app by name, others by id.
@@ -330,6 +330,13 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
     let phase = phase_of(&r.phase);
     let all_kept = !images.is_empty() && images.iter().all(|u| r.kept.contains(u));
     let can_resume = r.unfinished() && r.task_id.is_some();
+    // Where the key has to come from the user (a real site, a relay, a simulator that wants
+    // one) and none is at hand, the row says what it waits for.
+    let needs_key = {
+        let conn = expect_context::<Connection>();
+        let base = r.base.clone();
+        move || can_resume && conn.target_for(&base).is_err()
+    };
     let when = r.created_ms;
     let app = r.webapp_id.clone();
     let meta = [
@@ -361,6 +368,9 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 <p class="hint">
                     {move || meta.iter().flatten().map(|(v, coins)| if *coins { fill(ui.t().cost_coins, &[v]) } else { fill(ui.t().cost_time, &[v]) }).collect::<Vec<_>>().join(" · ")}
                 </p>
+                <Show when=needs_key>
+                    <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>
+                </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {
                         <button type="button" class="secondary resume" on:click=move |_| on_resume.run(record.get_value())>{txt(|t| t.resume)}</button>

@@ -30,13 +30,13 @@ pub fn SitePicker() -> impl IntoView {
     };
     let local_label = move || {
         let t = ui.t();
-        if conn
+        match conn
             .server
-            .with(|s| s.as_ref().is_some_and(|s| s.simulator))
+            .with(|s| s.as_ref().map(|s| (s.simulator, s.key_required)))
         {
-            t.site_local_sim
-        } else {
-            t.site_local_relay
+            Some((true, false)) => t.site_local_sim,
+            Some((true, true)) => t.site_local_sim_key,
+            _ => t.site_local_relay,
         }
     };
 

@@ -16,6 +16,8 @@ pub struct ServerInfo {
     /// Poll intervals the simulator asks for (tests make them short).
     pub poll_first_ms: Option<u32>,
     pub poll_steady_ms: Option<u32>,
+    /// The simulator takes one key only (as a real site would): the demo key won't do.
+    pub key_required: bool,
 }
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
@@ -38,6 +40,7 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
             .map(str::to_owned),
         poll_first_ms: ms("pollFirstMs"),
         poll_steady_ms: ms("pollSteadyMs"),
+        key_required: value.get("keyRequired").and_then(Value::as_bool) == Some(true),
     })
 }
 
@@ -60,6 +63,11 @@ mod tests {
         assert!(!relay.simulator);
         assert_eq!(relay.upstream.as_deref(), Some("https://www.runninghub.cn"));
         assert_eq!(relay.poll_first_ms, None);
+        assert!(!sim.key_required && !relay.key_required);
+        let strict =
+            parse_server_info(r#"{"server":"su-render","mode":"simulator","keyRequired":true}"#)
+                .expect("ours");
+        assert!(strict.simulator && strict.key_required);
         assert_eq!(parse_server_info("<html>404</html>"), None);
         assert_eq!(parse_server_info(r#"{"server":"other"}"#), None);
     }
