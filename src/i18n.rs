@@ -268,6 +268,8 @@ texts! {
     other_app,
     /// Shown with an unfinished render found after a reload while no key is at hand.
     resume_needs_key,
+    /// The button that fills the screenshot with the built-in sample (simulator only).
+    try_sample,
     /// The site choice of a simulator that takes one key only.
     site_local_sim_key,
 }
@@ -484,6 +486,7 @@ pub static ZH: Texts = Texts {
     su_app_name: "SU 截图转效果图",
     other_app: "AI 应用 {}",
     resume_needs_key: "填写 API 密钥即可继续跟进这次渲染。不会重新提交任务。",
+    try_sample: "用示例图试试",
     site_local_sim_key: "本机服务器 · 模拟器（需要密钥）",
 };
 
@@ -685,6 +688,7 @@ pub static EN: Texts = Texts {
     su_app_name: "SketchUp screenshot to rendering",
     other_app: "AI app {}",
     resume_needs_key: "Enter your API key to keep following this render. Nothing will be sent again.",
+    try_sample: "Try a sample",
     site_local_sim_key: "This server · simulator (key required)",
 };
 
