@@ -143,6 +143,7 @@ pub fn App() -> impl IntoView {
         }
         let mut resumable = None;
         let mut older = Vec::new();
+        let mut rewritten = false;
         // Only the records a reload has to look at, through the journal's index (newest first):
         // the start-up does not grow with the history.
         for mut record in storage::journal::load_live().await {
@@ -155,7 +156,7 @@ pub fn App() -> impl IntoView {
                     if let Some(_free) =
                         browser::try_lock(&format!("su-render-job-{}", record.id)).await
                     {
-                        let _ = storage::journal::save(&record).await;
+                        rewritten |= storage::journal::save(&record).await.is_ok();
                     }
                 }
             }
@@ -174,7 +175,10 @@ pub fn App() -> impl IntoView {
             })
             .collect();
         others.set(rows);
-        history.0.update(|v| *v += 1);
+        // The history has read the journal already; again only if a record changed here.
+        if rewritten {
+            history.0.update(|v| *v += 1);
+        }
     });
 
     // A key typed (or a site picked) for tasks that wait for one: each is polled from now on.

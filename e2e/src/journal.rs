@@ -408,6 +408,28 @@ impl<'a> Journal<'a> {
         .await
     }
 
+    /// Waits until the history's count ("12 of 40", `#history-count`) names each of `numbers`
+    /// (the page counts the journal after it has shown the list); returns its text.
+    pub async fn wait_count(&self, numbers: &[usize]) -> Result<String> {
+        let page = self.page();
+        let p = &page;
+        wait_until(
+            &page,
+            Duration::from_secs(10),
+            &format!("the history count naming {numbers:?}"),
+            move || async move {
+                let text = if p.exists("#history-count").await? {
+                    p.text_of("#history-count").await?
+                } else {
+                    String::new()
+                };
+                let all = numbers.iter().all(|n| text.contains(&n.to_string()));
+                Ok(all.then_some(text))
+            },
+        )
+        .await
+    }
+
     /// Clicks `button` (a class: `keep`, `reuse`, `delete`, `thumb`, `resume`) of the history
     /// item with this journal id.
     pub async fn click_item_button(&self, id: &str, button: &str) -> Result {

@@ -52,6 +52,15 @@ pub fn HistoryPanel(
     // read that another has overtaken is dropped (see `reload` and `show_more`).
     let reads = StoredValue::new(0u32);
     let again = Trigger::new();
+    // How many renders the journal holds, for "12 of 40": counted after a page is shown (the
+    // database counts every row), so the first picture does not wait for it.
+    let total = RwSignal::new(None::<usize>);
+    let count = move || {
+        spawn_local(async move {
+            let n = journal::count().await;
+            total.try_set(Some(n));
+        })
+    };
     let reload = move || {
         let n = reads.get_value().wrapping_add(1);
         reads.set_value(n);
@@ -63,6 +72,7 @@ pub fn HistoryPanel(
             }
             if limit.try_get_value() == Some(want) {
                 recent.try_set(Some(page));
+                count();
             } else {
                 // "Show more" was pressed meanwhile: read the longer list.
                 again.notify();
@@ -84,20 +94,23 @@ pub fn HistoryPanel(
             if reads.try_get_value() == Some(n) {
                 recent.try_update(|r| {
                     if let Some(r) = r {
-                        r.total = page.total;
                         r.more = page.more;
                         journal::append_page(&mut r.records, page.records);
                     }
                 });
+                count();
             }
         });
     };
-    let total = Memo::new(move |_| recent.with(|r| r.as_ref().map(|r| r.total)));
     let records = Memo::new(move |_| {
         recent.with(|r| r.as_ref().map(|r| r.records.clone()).unwrap_or_default())
     });
     let shown = move || records.with(Vec::len);
+    let any = move || records.with(|r| !r.is_empty());
     let more = move || recent.with(|r| r.as_ref().is_some_and(|r| r.more));
+    // Not before the first read, so the note does not flash before the list.
+    let empty =
+        move || recent.with(|r| r.as_ref().is_some_and(|r| r.records.is_empty() && !r.more));
     let bump = move || history.0.update(|v| *v += 1);
     let ui = use_ui();
     let clear = move |_| {
@@ -123,14 +136,14 @@ pub fn HistoryPanel(
                     <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
                     <span>{txt(|t| t.auto_keep)}</span>
                 </label>
-                <Show when=move || total.get().is_some_and(|t| t > 0)>
+                <Show when=any>
                     <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
                 </Show>
             </div>
-            <Show when=move || total.get() == Some(0)>
+            <Show when=empty>
                 <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p>
             </Show>
-            <Show when=move || total.get().is_some_and(|t| t > 0)>
+            <Show when=any>
                 <ul id="history" class="history-list">
                     // One row per record, kept while the record is shown: Leptos' `For` keeps a
                     // little bookkeeping for every row it ever made, so rows are made per record
@@ -150,7 +163,7 @@ pub fn HistoryPanel(
             <Show when=more>
                 <div class="history-more">
                     <p id="history-count" class="hint">
-                        {move || fill(ui.t().history_count, &[&shown().to_string(), &total.get().unwrap_or_default().to_string()])}
+                        {move || total.get().map(|total| fill(ui.t().history_count, &[&shown().to_string(), &total.to_string()]))}
                     </p>
                     <button id="history-more" type="button" class="secondary" on:click=show_more>
                         {txt(|t| t.show_more)}

@@ -187,11 +187,9 @@ impl RowKeys {
     }
 }
 
-/// Records of the journal as the history shows them, newest first, and how many rows it holds.
+/// Records of the journal as the history shows them, newest first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Recent {
-    /// Every row, shown or not (a count: nothing is read for it).
-    pub total: usize,
     pub records: Vec<JobRecord>,
     /// Older rows follow the last of these.
     pub more: bool,
@@ -356,15 +354,17 @@ mod idb {
     pub async fn save(record: &JobRecord) -> Result<(), String> {
         let row = js_sys::Object::new();
         let keys = RowKeys::of(record);
-        let set = |field: &str, value: &JsValue| js_sys::Reflect::set(&row, &field.into(), value);
-        set("id", &JsValue::from_str(&record.id))
-            .and_then(|_| set("json", &JsValue::from_str(&record.to_json())))
-            .and_then(|_| set("created", &JsValue::from_f64(keys.created_ms)))
-            .and_then(|_| match keys.live {
-                true => set("live", &JsValue::from_f64(1.0)),
-                false => Ok(true),
-            })
-            .map_err(|e| format!("{e:?}"))?;
+        let mut fields = vec![
+            ("id", JsValue::from_str(&record.id)),
+            ("json", JsValue::from_str(&record.to_json())),
+            ("created", JsValue::from_f64(keys.created_ms)),
+        ];
+        if keys.live {
+            fields.push(("live", JsValue::from_f64(1.0)));
+        }
+        for (field, value) in fields {
+            js_sys::Reflect::set(&row, &field.into(), &value).map_err(|e| format!("{e:?}"))?;
+        }
         Db::open().await?.put_row(JOBS, &row).await
     }
 
@@ -393,8 +393,7 @@ mod idb {
     }
 
     /// A page of the history: up to `limit` records, newest first, older than `after` (the last
-    /// record shown) when given, and how many rows the journal holds. A cursor on the date
-    /// index reads these rows and no others.
+    /// record shown) when given. A cursor on the date index reads these rows and no others.
     pub async fn page(after: Option<&JobRecord>, limit: usize) -> Recent {
         let Ok(db) = Db::open().await else {
             return Recent::default();
@@ -410,7 +409,6 @@ mod idb {
         let more = texts.len() > limit;
         texts.truncate(limit);
         Recent {
-            total: db.count(JOBS).await.unwrap_or(0),
             records: texts
                 .into_iter()
                 .filter_map(|v| v.as_string())
@@ -420,9 +418,18 @@ mod idb {
         }
     }
 
-    /// The newest `limit` records and how many there are in all (the first page of [`page`]).
+    /// The newest `limit` records (the first page of [`page`]).
     pub async fn load_recent(limit: usize) -> Recent {
         page(None, limit).await
+    }
+
+    /// How many rows the journal holds. Nothing is read for it, but the database still counts
+    /// every row: the history asks once its page is shown, not before.
+    pub async fn count() -> usize {
+        match Db::open().await {
+            Ok(db) => db.count(JOBS).await.unwrap_or(0),
+            Err(_) => 0,
+        }
     }
 
     /// Deletes a record and the files kept for it.
@@ -490,5 +497,6 @@ mod idb {
 }
 
 pub use idb::{
-    clear_all, delete, keep_file, keep_outputs, kept_file, load, load_live, load_recent, page, save,
+    clear_all, count, delete, keep_file, keep_outputs, kept_file, load, load_live, load_recent,
+    page, save,
 };
