@@ -258,7 +258,8 @@ pub fn ImageInput(
                         <label class="button secondary" for=file_id.clone()>{txt(|t| t.choose_file)}</label>
                         <input id=file_id.clone() class="visually-hidden" type="file" multiple=on_many.is_some()
                             accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp" on:change=on_pick />
-                        <Show when=move || sample && conn.is_simulator()>
+                        // For a first try without a picture: gone once one is there.
+                        <Show when=move || sample && conn.is_simulator() && preview.with(Option::is_none)>
                             <button id=format!("{}-sample", own_id.get_value()) type="button" class="secondary sample"
                                 on:click=take_sample>{txt(|t| t.try_sample)}</button>
                         </Show>
