@@ -272,6 +272,8 @@ texts! {
     try_sample,
     /// The site choice of a simulator that takes one key only.
     site_local_sim_key,
+    /// Takes the user to the key field from a render that waits for it.
+    go_to_key,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -488,6 +490,7 @@ pub static ZH: Texts = Texts {
     resume_needs_key: "填写 API 密钥即可继续跟进这次渲染。不会重新提交任务。",
     try_sample: "用示例图试试",
     site_local_sim_key: "本机服务器 · 模拟器（需要密钥）",
+    go_to_key: "填写密钥",
 };
 
 pub static EN: Texts = Texts {
@@ -690,6 +693,7 @@ pub static EN: Texts = Texts {
     resume_needs_key: "Enter your API key to keep following this render. Nothing will be sent again.",
     try_sample: "Try a sample",
     site_local_sim_key: "This server · simulator (key required)",
+    go_to_key: "Enter the key",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

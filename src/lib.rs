@@ -309,22 +309,6 @@ pub fn App() -> impl IntoView {
             </div>
             <div class="results">
                 {move || batch.get().map(|(_, batch)| view! { <components::BatchView batch /> })}
-                <Show when=move || others.with(|o| !o.is_empty())>
-                    <section id="resumed" class="card batch" aria-labelledby="resumed-title">
-                        <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
-                        <ol class="batch-list">
-                            {move || others.get().into_iter().map(|Current { job, request, record, hold, .. }| {
-                                let name = record.source_name.clone().unwrap_or_else(|| record.task_id.clone().unwrap_or_default());
-                                view! {
-                                    <li class="batch-item resumed-item">
-                                        <p class="batch-name"><strong>{name}</strong></p>
-                                        <JobView job request record compact=true hold />
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    </section>
-                </Show>
                 {move || match current.get() {
                     Some(Current { job, request, record, hold, .. }) => {
                         // The next render replaces this view: its job goes with it (its loops
@@ -351,6 +335,23 @@ pub fn App() -> impl IntoView {
                         }),
                     }),
                 }}
+                // Older unfinished renders come after the newest one, in the main view.
+                <Show when=move || others.with(|o| !o.is_empty())>
+                    <section id="resumed" class="card batch" aria-labelledby="resumed-title">
+                        <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
+                        <ol class="batch-list">
+                            {move || others.get().into_iter().map(|Current { job, request, record, hold, .. }| {
+                                let name = record.source_name.clone().unwrap_or_else(|| record.task_id.clone().unwrap_or_default());
+                                view! {
+                                    <li class="batch-item resumed-item">
+                                        <p class="batch-name"><strong>{name}</strong></p>
+                                        <JobView job request record compact=true hold />
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                </Show>
                 <HistoryPanel on_resume />
             </div>
         </main>

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use su_render_e2e::client::ClientPage;
 use su_render_e2e::journal::{Journal, OUTPUTS};
+use su_render_e2e::page::{DESKTOP_WIDTH, PHONE_WIDTH};
 use su_render_e2e::{entry_body, entry_path, fast_sim, AppPage, Harness, Options, Result};
 
 /// The one key this simulator accepts.
@@ -95,8 +96,12 @@ async fn asks_for_the_key_and_waits(h: &Harness, page: &AppPage<'_>, from: usize
         sent.is_empty(),
         "nothing is sent before a key is typed: {sent:?}"
     );
-    let shot = page.screenshot("resume-needs-key").await?;
-    println!("screenshot: {}", shot.display());
+    for width in [PHONE_WIDTH, DESKTOP_WIDTH] {
+        let name = format!("resume-needs-key-{width}-{}", h.name);
+        let shot = page.screenshot_at(width, &name).await?;
+        println!("screenshot: {}", shot.display());
+    }
+    page.reset_width().await?;
     Ok(from + sent.len())
 }
 
@@ -138,7 +143,13 @@ async fn a_reload_without_the_key_asks_for_it_then_follows_the_render() -> Resul
         "the elapsed time counts from the render's start"
     );
 
-    // Typing the key is enough: no button.
+    // "Enter the key" puts the cursor in the key field (far up on a phone); typing the key is
+    // then enough, no other button.
+    page.click("#go-to-key").await?;
+    let focused = page
+        .js("return document.activeElement && document.activeElement.id;", vec![])
+        .await?;
+    assert_eq!(focused, Value::from("api-key"), "the key field has the cursor");
     page.set_key(KEY).await?;
     let seen = j.wait_phase("succeeded", FINISH).await?;
     assert!(

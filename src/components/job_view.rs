@@ -206,7 +206,13 @@ pub fn JobView(
             </div>
             {move || phase_detail(ui.t(), phase()).map(|d| view! { <p class="detail">{d}</p> })}
             {hold.then(|| view! {
-                <p id=(!compact).then_some("needs-key") class="banner info needs-key" role="status">{txt(|t| t.resume_needs_key)}</p>
+                <div class="banner info needs-key">
+                    <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
+                    // The key field may be a long way up (on a phone the form comes first).
+                    {(!compact).then(|| view! {
+                        <button id="go-to-key" type="button" class="secondary" on:click=move |_| focus_key()>{txt(|t| t.go_to_key)}</button>
+                    })}
+                </div>
             })}
             <Show when=move || error_text.with(Option::is_some)>
                 <p id=(!compact).then_some("api-error") class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
@@ -237,6 +243,17 @@ pub fn JobView(
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// Puts the cursor in the API key field (the browser scrolls it into view).
+fn focus_key() {
+    use wasm_bindgen::JsCast;
+    if let Some(field) = document()
+        .get_element_by_id("api-key")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = field.focus();
     }
 }
 
