@@ -147,9 +147,16 @@ async fn a_reload_without_the_key_asks_for_it_then_follows_the_render() -> Resul
     // then enough, no other button.
     page.click("#go-to-key").await?;
     let focused = page
-        .js("return document.activeElement && document.activeElement.id;", vec![])
+        .js(
+            "return document.activeElement && document.activeElement.id;",
+            vec![],
+        )
         .await?;
-    assert_eq!(focused, Value::from("api-key"), "the key field has the cursor");
+    assert_eq!(
+        focused,
+        Value::from("api-key"),
+        "the key field has the cursor"
+    );
     page.set_key(KEY).await?;
     let seen = j.wait_phase("succeeded", FINISH).await?;
     assert!(
