@@ -287,6 +287,14 @@ texts! {
     relay_stop,
     keep_needs_app,
     download_opened,
+    /// Shown with an unfinished render found after a reload while no key is at hand.
+    resume_needs_key,
+    /// The button that fills the screenshot with the built-in sample (simulator only).
+    try_sample,
+    /// The site choice of a simulator that takes one key only.
+    site_local_sim_key,
+    /// Takes the user to the key field from a render that waits for it.
+    go_to_key,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -521,6 +529,10 @@ pub static ZH: Texts = Texts {
     relay_stop: "不再使用中转",
     keep_needs_app: "图片所在服务器不允许网页读取图片，所以无法保存到本机。用 SU Render 小程序（或中转）打开本页即可保存；链接大约一天内仍可打开。",
     download_opened: "图片所在服务器不允许网页直接保存文件，已在新标签页中打开，请在那里保存。（SU Render 小程序可以直接保存。）",
+    resume_needs_key: "填写 API 密钥即可继续跟进这次渲染。不会重新提交任务。",
+    try_sample: "用示例图试试",
+    site_local_sim_key: "本机服务器 · 模拟器（需要密钥）",
+    go_to_key: "填写密钥",
 };
 
 pub static EN: Texts = Texts {
@@ -741,6 +753,10 @@ pub static EN: Texts = Texts {
     relay_stop: "Stop using the relay",
     keep_needs_app: "The image host doesn't let web pages read its pictures, so they can't be kept on this device from here. Open this page in the SU Render app (or through a relay) to keep them; the link works for about a day.",
     download_opened: "The image host doesn't let this page save the file, so it opened in a new tab: save it from there. (The SU Render app saves it directly.)",
+    resume_needs_key: "Enter your API key to keep following this render. Nothing will be sent again.",
+    try_sample: "Try a sample",
+    site_local_sim_key: "This server · simulator (key required)",
+    go_to_key: "Enter the key",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.

@@ -42,6 +42,8 @@ struct Current {
     job: RwSignal<Job>,
     request: Arc<RenderRequest>,
     record: JobRecord,
+    /// A task from the journal waiting for the user's key: shown, not polled.
+    hold: bool,
 }
 
 /// The whole page.
@@ -86,23 +88,26 @@ pub fn App() -> impl IntoView {
     let progress = state::BatchProgress(RwSignal::new(None));
     provide_context(progress);
 
-    // Polls an unfinished task from the journal again (never runs it again). Needs a key.
+    // Polls an unfinished task from the journal again (never runs it again). Without a key at
+    // hand it is shown as journaled and waits (`hold`) until one is typed.
     let resumed = move |record: JobRecord, phase: lifecycle::Phase| -> Option<Current> {
-        let (Ok(target), Some(task_id)) = (conn.target(), record.task_id.clone()) else {
-            return None;
-        };
-        let plan = if target.api.base() == record.base {
-            target.plan
-        } else {
-            lifecycle::PollPlan::default()
-        };
-        let job = Job::resumed(task_id, phase, record.created_ms, browser::now_ms(), &plan);
+        let task_id = record.task_id.clone()?;
+        let target = conn.target_for(&record.base).ok();
+        let hold = target.is_none();
+        let target = target.unwrap_or_else(|| state::Target {
+            api: protocol::client::Api::new(&record.base),
+            key: String::new(),
+            plan: lifecycle::PollPlan::default(),
+        });
+        let job = Job::resumed(
+            task_id,
+            phase,
+            record.created_ms,
+            browser::now_ms(),
+            &target.plan,
+        );
         let request = RenderRequest {
-            target: state::Target {
-                api: protocol::client::Api::new(&record.base),
-                key: target.key,
-                plan,
-            },
+            target,
             source: None,
             webapp_id: record.webapp_id.clone(),
             nodes: record.nodes.clone(),
@@ -115,6 +120,7 @@ pub fn App() -> impl IntoView {
             job: new_job(job),
             request: Arc::new(request),
             record,
+            hold,
         })
     };
     let resume = move |record: JobRecord, phase: lifecycle::Phase| {
@@ -137,10 +143,10 @@ pub fn App() -> impl IntoView {
         }
         let mut resumable = None;
         let mut older = Vec::new();
-        for mut record in storage::journal::load_all().await {
-            if !record.unfinished() {
-                continue;
-            }
+        let mut rewritten = false;
+        // Only the records a reload has to look at, through the journal's index (newest first):
+        // the start-up does not grow with the history.
+        for mut record in storage::journal::load_live().await {
             match record.after_reload() {
                 // Newest first: the newest unfinished task goes back on screen.
                 Some(phase) if resumable.is_none() => resumable = Some((record, phase)),
@@ -150,7 +156,7 @@ pub fn App() -> impl IntoView {
                     if let Some(_free) =
                         browser::try_lock(&format!("su-render-job-{}", record.id)).await
                     {
-                        let _ = storage::journal::save(&record).await;
+                        rewritten |= storage::journal::save(&record).await.is_ok();
                     }
                 }
             }
@@ -169,7 +175,49 @@ pub fn App() -> impl IntoView {
             })
             .collect();
         others.set(rows);
-        history.0.update(|v| *v += 1);
+        // The history has read the journal already; again only if a record changed here.
+        if rewritten {
+            history.0.update(|v| *v += 1);
+        }
+    });
+
+    // A key typed (or a site picked) for tasks that wait for one: each is polled from now on.
+    // No button: a well-formed key is enough. A task is never run again, only polled.
+    let unhold = move |held: &Current| -> Option<Current> {
+        let phase = held.job.with_untracked(|j| j.phase);
+        let mut next = resumed(held.record.clone(), phase)?;
+        if next.hold {
+            next.job.dispose();
+            return None;
+        }
+        // The held job goes with its view (the main view disposes it; a held row's few signals
+        // stay with the page, which makes at most a handful of them after a reload).
+        next.id = held.id + 1;
+        Some(next)
+    };
+    Effect::new(move |_| {
+        // Tracks the connection (through `resumed`) while anything waits.
+        let held = current.with(|c| c.clone().filter(|c| c.hold));
+        if let Some(next) = held.as_ref().and_then(unhold) {
+            current.set(Some(next));
+        }
+        if others.with(|rows| rows.iter().any(|r| r.hold)) {
+            let rows = others.get_untracked();
+            let mut changed = false;
+            let next: Vec<Current> = rows
+                .into_iter()
+                .map(|row| match row.hold.then(|| unhold(&row)).flatten() {
+                    Some(next) => {
+                        changed = true;
+                        next
+                    }
+                    None => row,
+                })
+                .collect();
+            if changed {
+                others.set(next);
+            }
+        }
     });
 
     // Result files whose host refuses the page are fetched through our server, when there is one.
@@ -219,6 +267,7 @@ pub fn App() -> impl IntoView {
             job,
             request: Arc::new(request),
             record,
+            hold: false,
         }));
     });
     let on_batch = Callback::new(move |request: state::BatchRequest| {
@@ -264,28 +313,12 @@ pub fn App() -> impl IntoView {
             </div>
             <div class="results">
                 {move || batch.get().map(|(_, batch)| view! { <components::BatchView batch /> })}
-                <Show when=move || others.with(|o| !o.is_empty())>
-                    <section id="resumed" class="card batch" aria-labelledby="resumed-title">
-                        <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
-                        <ol class="batch-list">
-                            {move || others.get().into_iter().map(|Current { job, request, record, .. }| {
-                                let name = record.source_name.clone().unwrap_or_else(|| record.task_id.clone().unwrap_or_default());
-                                view! {
-                                    <li class="batch-item resumed-item">
-                                        <p class="batch-name"><strong>{name}</strong></p>
-                                        <JobView job request record compact=true />
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    </section>
-                </Show>
                 {move || match current.get() {
-                    Some(Current { job, request, record, .. }) => {
+                    Some(Current { job, request, record, hold, .. }) => {
                         // The next render replaces this view: its job goes with it (its loops
                         // stop at their next step, and until then use only `try_` accessors).
                         on_cleanup(move || job.dispose());
-                        leptos::either::Either::Left(view! { <JobView job request record /> })
+                        leptos::either::Either::Left(view! { <JobView job request record hold /> })
                     }
                     None => leptos::either::Either::Right(match shared_result.clone() {
                         Some(result) => leptos::either::Either::Left(view! {
@@ -306,6 +339,23 @@ pub fn App() -> impl IntoView {
                         }),
                     }),
                 }}
+                // Older unfinished renders come after the newest one, in the main view.
+                <Show when=move || others.with(|o| !o.is_empty())>
+                    <section id="resumed" class="card batch" aria-labelledby="resumed-title">
+                        <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
+                        <ol class="batch-list">
+                            {move || others.get().into_iter().map(|Current { job, request, record, hold, .. }| {
+                                let name = record.source_name.clone().unwrap_or_else(|| record.task_id.clone().unwrap_or_default());
+                                view! {
+                                    <li class="batch-item resumed-item">
+                                        <p class="batch-name"><strong>{name}</strong></p>
+                                        <JobView job request record compact=true hold />
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                </Show>
                 <HistoryPanel on_resume />
             </div>
         </main>

@@ -150,3 +150,63 @@ pub fn first_file(list: Option<web_sys::FileList>) -> Option<File> {
 pub fn js_str(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
+
+/// The built-in sample's file name (what the upload and the history show).
+pub const SAMPLE_NAME: &str = "sketchup-sample.png";
+
+/// The faces of the sample, back to front: a fill colour (`0xRRGGBB`) and the corners `x, y, x,
+/// y, …` on a 640×400 canvas. A gabled house in two-point perspective, in SketchUp's default
+/// style (flat faces, black edges, a pale sky over a grey-green ground).
+const SAMPLE_FACES: &[(u32, &[i16])] = &[
+    (0xd9e6ef, &[0, 0, 640, 0, 640, 232, 0, 232]),
+    (0xc9c9b5, &[0, 232, 640, 232, 640, 400, 0, 400]),
+    // The house's shadow on the ground.
+    (0xb3b3a0, &[360, 322, 522, 296, 610, 306, 452, 338]),
+    // Front wall, side wall and its gable.
+    (0xf3f0e7, &[140, 292, 360, 322, 360, 182, 140, 176]),
+    (0xd6d2c6, &[360, 322, 522, 296, 522, 180, 360, 182]),
+    (0xd6d2c6, &[360, 182, 522, 180, 441, 112]),
+    // Roof.
+    (0x9b8f85, &[128, 178, 360, 184, 441, 112, 222, 104]),
+    // Windows and the door.
+    (0xa9c4d6, &[168, 214, 230, 220, 230, 262, 168, 257]),
+    (0xa9c4d6, &[268, 224, 332, 231, 332, 274, 268, 268]),
+    (0x8a6a4a, &[418, 308, 452, 303, 452, 241, 418, 244]),
+    (0x95b1c4, &[470, 244, 506, 240, 506, 208, 470, 211]),
+];
+
+/// A small SketchUp-style screenshot drawn on the spot, for a first try without a picture of
+/// one's own (the simulator only: a real site would bill the render). A PNG of about 10 KB.
+pub async fn sample_screenshot() -> Option<File> {
+    let canvas = OffscreenCanvas::new(640, 400).ok()?;
+    let context: web_sys::OffscreenCanvasRenderingContext2d =
+        canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    context.set_stroke_style_str("#1a1a1a");
+    context.set_line_width(1.5);
+    context.set_line_join("round");
+    for (i, (colour, corners)) in SAMPLE_FACES.iter().enumerate() {
+        context.begin_path();
+        for (n, point) in corners.chunks_exact(2).enumerate() {
+            let (x, y) = (f64::from(point[0]), f64::from(point[1]));
+            if n == 0 {
+                context.move_to(x, y);
+            } else {
+                context.line_to(x, y);
+            }
+        }
+        context.close_path();
+        context.set_fill_style_str(&format!("#{colour:06x}"));
+        context.fill();
+        // Sky and ground have no edges; the horizon is where they meet.
+        if i > 1 {
+            context.stroke();
+        }
+    }
+    let options = ImageEncodeOptions::new();
+    options.set_type("image/png");
+    let promise = canvas.convert_to_blob_with_options(&options).ok()?;
+    let blob: Blob = JsFuture::from(promise).await.ok()?.dyn_into().ok()?;
+    let bag = web_sys::FilePropertyBag::new();
+    bag.set_type("image/png");
+    File::new_with_blob_sequence_and_options(&js_sys::Array::of1(&blob), SAMPLE_NAME, &bag).ok()
+}

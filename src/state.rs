@@ -86,8 +86,9 @@ pub fn scoped_ui() -> Ui {
     ui
 }
 
-/// A key that the simulator accepts, used when the user leaves the key empty there. It is not a
-/// secret: the simulator accepts every well-formed key.
+/// A key that the simulator accepts, used when the user leaves the key empty there (unless the
+/// simulator requires a key of its own). It is not a secret: the simulator accepts every
+/// well-formed key.
 pub const SIMULATOR_DEMO_KEY: &str = "5e4de4de4de4de4de4de4de4de4de4de";
 
 /// Where requests go and with which key.
@@ -269,11 +270,20 @@ impl Connection {
         }
     }
 
-    /// Problem with the key as typed, if any (tracks). Empty is fine on the simulator.
+    /// True when an empty key may stand for [`SIMULATOR_DEMO_KEY`]: on the simulator, unless it
+    /// requires a key of its own (tracks).
+    pub fn demo_key_ok(&self) -> bool {
+        self.is_simulator()
+            && !self
+                .server
+                .with(|s| s.as_ref().is_some_and(|s| s.key_required))
+    }
+
+    /// Problem with the key as typed, if any (tracks). Empty is fine where the demo key is.
     pub fn key_problem(&self) -> Option<Blocker> {
         let key = self.key.with(|k| k.trim().to_owned());
         if key.is_empty() {
-            (!self.is_simulator()).then_some(Blocker::NeedKey)
+            (!self.demo_key_ok()).then_some(Blocker::NeedKey)
         } else if !is_valid_key(&key) {
             Some(Blocker::BadKey)
         } else {
@@ -312,6 +322,27 @@ impl Connection {
             key,
             plan,
         })
+    }
+}
+
+impl Connection {
+    /// Where to follow a task that was started at `base` (a journal record's): that site, with
+    /// the key in effect now, or why not (tracks). The demo key goes to the simulator only: a
+    /// task of another site waits for a typed key.
+    pub fn target_for(&self, base: &str) -> Result<Target, Blocker> {
+        let now = self.target()?;
+        let typed = self.key.with(|k| !k.trim().is_empty());
+        if now.api.base() == base {
+            Ok(now)
+        } else if typed {
+            Ok(Target {
+                api: Api::new(base),
+                key: now.key,
+                plan: PollPlan::default(),
+            })
+        } else {
+            Err(Blocker::NeedKey)
+        }
     }
 }
 

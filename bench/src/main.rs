@@ -3,9 +3,10 @@
 //! and compared, never asserted: machines are noisy.
 //!
 //! `su-render-bench --dist <dist> [--runs 7] [--same-size <bytes>] [--out <file.md>]
-//! [--only paint,throttled,polling,latency,upload,memory]`
+//! [--only paint,throttled,polling,latency,upload,memory,history]`
 
 mod browser;
+mod history;
 mod memory;
 mod paint;
 mod polling;
@@ -18,13 +19,14 @@ use std::process::ExitCode;
 use browser::{Driver, Result};
 
 /// What `--only` can pick.
-const MEASUREMENTS: [&str; 6] = [
+const MEASUREMENTS: [&str; 7] = [
     "paint",
     "throttled",
     "polling",
     "latency",
     "upload",
     "memory",
+    "history",
 ];
 
 struct Args {
@@ -295,6 +297,67 @@ fn memory_section(md: &mut String, m: &memory::Memory) {
     );
 }
 
+/// Start-up over a journal of 1 and of 5,000 records: the first history picture and the heap.
+fn history_section(md: &mut String, runs: usize, sizes: &[history::Size; 2]) {
+    let [one, many] = sizes;
+    let (a, b) = (median(&one.first_picture), median(&many.first_picture));
+    let mib = |bytes: f64| format!("{:.2} MiB", bytes / 1024.0 / 1024.0);
+    // 5000 → "5,000".
+    let count = |n: usize| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let (n1, n2) = (count(one.records), count(many.records));
+    let _ = writeln!(
+        md,
+        "\n## History at start-up\n\nThe page reloaded over a journal of {} record and of {} \
+         records (finished renders with a picture, seeded as the app stores them), each in a \
+         browser profile of its own, {runs} reloads each, alternating; warm cache. Time from \
+         navigation start to the first picture of the history list loaded (median); JS heap \
+         after a forced GC once the page is up.\n\n\
+         | | {} record | {} records | {} ÷ {} |\n|---|---:|---:|---:|\n\
+         | first history picture | {} | {} | **{}** |\n\
+         | JS heap used | {} | {} | {} |",
+        n1,
+        n2,
+        n1,
+        n2,
+        n2,
+        n1,
+        ms(a),
+        ms(b),
+        ratio(b, a),
+        mib(one.js_heap),
+        mib(many.js_heap),
+        ratio(many.js_heap, one.js_heap),
+    );
+    if let (Some(x), Some(y)) = (one.wasm, many.wasm) {
+        let _ = writeln!(
+            md,
+            "| wasm linear memory | {} | {} | {} |",
+            mib(x),
+            mib(y),
+            ratio(y, x)
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nThe start-up reads the journal's `live` index (renders a reload must follow) and the \
+         list's first page of 12 through a cursor on the date index, so neither grows with the \
+         journal (issue 14's goal: at most 1.2×). Before the index (issue 14) it read and parsed every record: measured the same \
+         way on the same machine from commit ffc03d4, 160 ms with 1 record and 292 ms with 5,000 \
+         (1.83×), wasm linear memory 1.31 → 7.31 MiB (the issue's own figures: 322 → 603 ms, \
+         1.9×)."
+    );
+}
+
 async fn run(args: &Args) -> Result<Report> {
     let wanted = |name: &str| {
         args.only
@@ -452,6 +515,14 @@ async fn run(args: &Args) -> Result<Report> {
                 );
             }
             Err(e) => report.failed("upload prep", &e),
+        }
+    }
+
+    if wanted("history") {
+        println!("bench: start-up over 1 and 5,000 history records, {runs} reloads each…");
+        match history::measure(&driver, dist, runs).await {
+            Ok(sizes) => history_section(&mut report.md, runs, &sizes),
+            Err(e) => report.failed("history at start-up", &e),
         }
     }
 

@@ -86,6 +86,7 @@ pub async fn measure(driver: &Driver, dist: &Path) -> Result<Memory> {
         run_ms: 40,
         poll_first_ms: Some(30),
         poll_steady_ms: Some(30),
+        require_key: None,
     };
     let server = Server::start(dist, sim).await?;
     let session = driver.session(true).await?;

@@ -59,6 +59,7 @@ pub async fn requests_per_render(driver: &Driver, dist: &Path) -> Result<Request
         run_ms: RENDER_MS * 9 / 10 / SCALE,
         poll_first_ms: Some(FIRST_MS / SCALE),
         poll_steady_ms: Some(STEADY_MS / SCALE),
+        require_key: None,
     };
     let server = Server::start(dist, sim).await?;
     let session = driver.session(false).await?;
@@ -97,6 +98,7 @@ pub async fn done_to_image(driver: &Driver, dist: &Path, runs: usize) -> Result<
         run_ms: RUN_MS,
         poll_first_ms: Some(200),
         poll_steady_ms: Some(STEADY),
+        require_key: None,
     };
     let server = Server::start(dist, sim).await?;
     let session = driver.session(false).await?;

@@ -61,6 +61,111 @@ request.onsuccess = () => {
 };
 "#;
 
+/// Writes rows into the app's journal (`arguments[0]`: a list of rows) at the database's current
+/// version, in one transaction; resolves `true`, or the error. The app must have opened the
+/// database first (it creates the stores and indexes).
+const SEED_ROWS: &str = r#"
+const [rows, done] = [arguments[0], arguments[arguments.length - 1]];
+const open = indexedDB.open('su-render');
+open.onerror = () => done(String(open.error));
+open.onsuccess = () => {
+  const db = open.result;
+  const tx = db.transaction('jobs', 'readwrite');
+  const store = tx.objectStore('jobs');
+  for (const row of rows) store.put(row);
+  tx.oncomplete = () => { db.close(); done(true); };
+  tx.onerror = () => { db.close(); done(String(tx.error)); };
+};
+"#;
+
+/// Replaces the app's database by a version-1 one (as the app wrote it before its journal was
+/// indexed: stores `jobs` keyed by `id` and `files` keyed by `url`, rows `{id, json}`) holding
+/// `arguments[0]`; resolves `true`, or the error. No page of the app may be open meanwhile
+/// elsewhere (its connections are short, so one that is idle does not block).
+const SEED_V1: &str = r#"
+const [rows, done] = [arguments[0], arguments[arguments.length - 1]];
+const gone = indexedDB.deleteDatabase('su-render');
+gone.onerror = () => done('delete: ' + String(gone.error));
+gone.onsuccess = () => {
+  const open = indexedDB.open('su-render', 1);
+  open.onupgradeneeded = () => {
+    const db = open.result;
+    const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
+    db.createObjectStore('files', { keyPath: 'url' });
+    for (const row of rows) jobs.put(row);
+  };
+  open.onerror = () => done('open: ' + String(open.error));
+  open.onsuccess = () => { open.result.close(); done(true); };
+};
+"#;
+
+/// Reads the rows of the journal as stored, with their index fields (`created`, `live`).
+const READ_ROW_KEYS: &str = r#"
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open('su-render');
+open.onerror = () => done({ error: String(open.error) });
+open.onsuccess = () => {
+  const db = open.result;
+  const all = db.transaction('jobs', 'readonly').objectStore('jobs').getAll();
+  all.onsuccess = () => {
+    const out = all.result.map(r => ({ id: r.id, created: r.created, live: r.live, version: db.version }));
+    db.close();
+    done(out);
+  };
+  all.onerror = () => { db.close(); done({ error: String(all.error) }); };
+};
+"#;
+
+/// A journal record as the app writes it (`JobRecord`'s JSON): a render of the SketchUp app on
+/// `base`, made at `created_ms`, in `phase`, with its task id and output picture when given.
+pub fn record_json(
+    id: &str,
+    created_ms: f64,
+    base: &str,
+    phase: &str,
+    task_id: Option<&str>,
+    output: Option<&str>,
+) -> Value {
+    json!({
+        "v": 1, "id": id, "created_ms": created_ms, "base": base,
+        "webapp_id": crate::page::SU_APP,
+        "nodes": [{"nodeId": "112", "fieldName": "image", "fieldValue": "api/seeded.png"}],
+        "instance_type": null, "source_name": format!("{id}.png"), "task_id": task_id,
+        "phase": phase,
+        "outputs": output.map(|url| vec![json!({"url": url, "file_type": "png"})]).unwrap_or_default(),
+        "cost_time": output.map(|_| "11"), "coins": output.map(|_| "12"),
+        "ended_ms": output.map(|_| created_ms + 11_000.0), "kept": [], "source_kept": false,
+    })
+}
+
+/// The row the app stores for `record`: `{id, json, created, live}`, `live` (1) only while a
+/// reload has to look at the record (the phases of a task that may still be going on, but not
+/// `timed-out`). The same rule as the app's `RowKeys`.
+pub fn journal_row(record: &Value) -> Value {
+    let live = matches!(
+        record["phase"].as_str().unwrap_or(""),
+        "submitting" | "waiting" | "queued" | "running" | "reconnecting"
+    );
+    let mut row = json!({
+        "id": record["id"], "json": record.to_string(), "created": record["created_ms"],
+    });
+    if live {
+        row["live"] = json!(1);
+    }
+    row
+}
+
+/// Writes `rows` (see [`journal_row`]) into the journal of the page open in `client`.
+pub async fn seed_rows(client: &fantoccini::Client, rows: Vec<Value>) -> Result {
+    let answer = client
+        .execute_async(SEED_ROWS, vec![Value::Array(rows)])
+        .await?;
+    match answer {
+        Value::Bool(true) => Ok(()),
+        other => Err(format!("seeding the journal failed: {other}").into()),
+    }
+}
+
 const HISTORY_ITEMS: &str = r#"
 return Array.from(document.querySelectorAll('#history li.history-item')).map(li => {
   const img = li.querySelector('button.thumb img');
@@ -201,6 +306,37 @@ impl<'a> Journal<'a> {
         Ok(records)
     }
 
+    /// Writes `records` (see [`record_json`]) into the journal as the app stores them.
+    pub async fn seed(&self, records: &[Value]) -> Result {
+        seed_rows(&self.h.client, records.iter().map(journal_row).collect()).await
+    }
+
+    /// Replaces the journal by a version-1 database (before its indexes) holding `records`.
+    pub async fn seed_v1(&self, records: &[Value]) -> Result {
+        let rows: Vec<Value> = records
+            .iter()
+            .map(|r| json!({"id": r["id"], "json": r.to_string()}))
+            .collect();
+        let answer = self
+            .h
+            .client
+            .execute_async(SEED_V1, vec![Value::Array(rows)])
+            .await?;
+        match answer {
+            Value::Bool(true) => Ok(()),
+            other => Err(format!("writing a version-1 journal failed: {other}").into()),
+        }
+    }
+
+    /// Every row's index fields as stored: `{id, created, live, version}` (`version`: the
+    /// database's).
+    pub async fn row_keys(&self) -> Result<Vec<Value>> {
+        match self.h.client.execute_async(READ_ROW_KEYS, vec![]).await? {
+            Value::Array(rows) => Ok(rows),
+            other => Err(format!("reading the journal's rows failed: {other}").into()),
+        }
+    }
+
     /// Kept files: `(url, size in bytes)`, for rows that hold a real `Blob`.
     pub async fn kept_files(&self) -> Result<Vec<(String, u64)>> {
         Ok(self
@@ -270,6 +406,28 @@ impl<'a> Journal<'a> {
             let items = journal.history().await?;
             Ok(pred(&items).then_some(items))
         })
+        .await
+    }
+
+    /// Waits until the history's count ("12 of 40", `#history-count`) names each of `numbers`
+    /// (the page counts the journal after it has shown the list); returns its text.
+    pub async fn wait_count(&self, numbers: &[usize]) -> Result<String> {
+        let page = self.page();
+        let p = &page;
+        wait_until(
+            &page,
+            Duration::from_secs(10),
+            &format!("the history count naming {numbers:?}"),
+            move || async move {
+                let text = if p.exists("#history-count").await? {
+                    p.text_of("#history-count").await?
+                } else {
+                    String::new()
+                };
+                let all = numbers.iter().all(|n| text.contains(&n.to_string()));
+                Ok(all.then_some(text))
+            },
+        )
         .await
     }
 

@@ -92,6 +92,7 @@ pub fn fast_sim() -> SimConfig {
         run_ms: 1200,
         poll_first_ms: Some(200),
         poll_steady_ms: Some(300),
+        require_key: None,
     }
 }
 

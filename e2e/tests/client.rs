@@ -411,6 +411,7 @@ async fn relay_to_the_simulator() -> Result {
         run_ms: 600,
         poll_first_ms: None,
         poll_steady_ms: None,
+        require_key: None,
     })
     .await?;
     let h = start_relay(Options::new("client-relay"), &sim.base_url).await?;

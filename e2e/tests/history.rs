@@ -63,6 +63,7 @@ async fn history_shows_a_page_and_more_on_request() -> Result {
         run_ms: 200,
         poll_first_ms: Some(100),
         poll_steady_ms: Some(150),
+        require_key: None,
     };
     let h = Harness::start(options).await?;
     let j = Journal::new(&h);
@@ -79,11 +80,8 @@ async fn history_shows_a_page_and_more_on_request() -> Result {
     // Only the newest page is built: items, and nothing of the others in the DOM.
     wait_shown(j, "the newest page of renders", &all[..PAGE]).await?;
     assert_eq!(page.count("#history li.history-item").await?, PAGE);
-    let count = page.text_of("#history-count").await?;
-    assert!(
-        count.contains(&PAGE.to_string()) && count.contains(&RENDERS.to_string()),
-        "the count names both numbers: {count:?}"
-    );
+    // The count names both numbers.
+    j.wait_count(&[PAGE, RENDERS]).await?;
     assert_eq!(page.text_of("#history-more").await?, "Show more");
 
     // Keep a picture on the first page.
@@ -110,11 +108,8 @@ async fn history_shows_a_page_and_more_on_request() -> Result {
     // Delete the newest: the next one moves into the page, which stays a page.
     j.click_item_button(&all[0], "delete").await?;
     wait_shown(j, "the page after deleting the newest", &all[1..=PAGE]).await?;
-    let count = page.text_of("#history-count").await?;
-    assert!(
-        count.contains(&(RENDERS - 1).to_string()),
-        "the count follows: {count:?}"
-    );
+    // The count follows.
+    j.wait_count(&[RENDERS - 1]).await?;
 
     // Show more: the rest appears, and the button goes.
     page.wait_for("#history-more").await?.click().await?;
@@ -181,11 +176,8 @@ async fn history_shows_a_page_and_more_on_request() -> Result {
         items.iter().any(|i| i.id == kept && i.kept),
         "still kept after the reload: {items:?}"
     );
-    let count = page.text_of("#history-count").await?;
-    assert!(
-        count.contains(&(RENDERS - 2).to_string()),
-        "the count after the reload: {count:?}"
-    );
+    // The count after the reload.
+    j.wait_count(&[RENDERS - 2]).await?;
     page.wait_for("#history-more").await?;
     h.screenshot("history-paging").await?;
     Ok(())

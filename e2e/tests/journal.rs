@@ -28,6 +28,7 @@ fn sim(queue_ms: u64, run_ms: u64) -> SimConfig {
         run_ms,
         poll_first_ms: Some(200),
         poll_steady_ms: Some(300),
+        require_key: None,
     }
 }
 
@@ -157,6 +158,7 @@ async fn errors_and_garbage_answers_only_delay_the_result() -> Result {
             run_ms: 3000,
             poll_first_ms: Some(30),
             poll_steady_ms: Some(30),
+            require_key: None,
         },
     )
     .await?;

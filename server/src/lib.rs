@@ -72,6 +72,9 @@ pub struct SimConfig {
     /// Poll intervals announced at `/__su/info` (tests make them short); `None` keeps the app's.
     pub poll_first_ms: Option<u64>,
     pub poll_steady_ms: Option<u64>,
+    /// The one key the simulator accepts; `None` accepts every well-formed key. With a key
+    /// required, the page can't fall back on its demo key and asks the user, as on a real site.
+    pub require_key: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -81,6 +84,7 @@ impl Default for SimConfig {
             run_ms: 8_000,
             poll_first_ms: None,
             poll_steady_ms: None,
+            require_key: None,
         }
     }
 }
@@ -151,6 +155,8 @@ pub fn info(settings: &Settings) -> Value {
         "fileProxy": file_proxy::PATH,
         "pollFirstMs": poll_first,
         "pollSteadyMs": poll_steady,
+        // The simulator takes one key only: the page must ask for it (no demo key).
+        "keyRequired": !settings.mode.is_relay() && settings.sim.require_key.is_some(),
     })
 }
 

@@ -169,6 +169,11 @@ impl Sim {
         }
     }
 
+    /// The key every call must carry, when the simulator is set to require one.
+    fn required_key(&self) -> Option<&str> {
+        self.config.require_key.as_deref()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panicking handler must not take the simulator down for the other tests.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -289,10 +294,14 @@ fn coded(code: i64) -> Response {
     envelope(code, code_name(code), Value::Null)
 }
 
-/// Checks a key: missing or malformed → 802; `bad000…0NNN` → code NNN (a test knob).
-fn check_key(key: Option<&str>) -> Result<String, i64> {
+/// Checks a key: missing or malformed → 802; `bad000…0NNN` → code NNN (a test knob); with a
+/// key `required` ([`SimConfig::require_key`]), any other key → 802.
+fn check_key(key: Option<&str>, required: Option<&str>) -> Result<String, i64> {
     let key = key.unwrap_or("").trim();
     if key.len() != 32 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(802);
+    }
+    if required.is_some_and(|required| required != key) {
         return Err(802);
     }
     if let Some(code) = key
@@ -309,7 +318,8 @@ fn check_key(key: Option<&str>) -> Result<String, i64> {
 fn redact(mut body: Value) -> Value {
     if let Some(map) = body.as_object_mut() {
         for name in ["apiKey", "apikey"] {
-            if map.contains_key(name) {
+            // An empty key is no secret: it shows as it came, so tests can see one was sent.
+            if map.get(name).is_some_and(|k| k.as_str() != Some("")) {
                 map.insert(name.into(), json!("***"));
             }
         }
@@ -383,7 +393,11 @@ async fn task_request(
     if let Entry::Answer(response) = enter(sim, method, uri, body.clone()).await {
         return Err(response);
     }
-    check_key(body.get("apiKey").and_then(Value::as_str)).map_err(coded)?;
+    check_key(
+        body.get("apiKey").and_then(Value::as_str),
+        sim.required_key(),
+    )
+    .map_err(coded)?;
     body.get("taskId")
         .and_then(text_of)
         .ok_or_else(|| coded(301))
@@ -439,7 +453,10 @@ async fn run(State(sim): State<Shared>, method: Method, uri: Uri, body: Bytes) -
         Entry::Go { drop_answer } => drop_answer,
         Entry::Answer(response) => return response,
     };
-    let key = match check_key(body.get("apiKey").and_then(Value::as_str)) {
+    let key = match check_key(
+        body.get("apiKey").and_then(Value::as_str),
+        sim.required_key(),
+    ) {
         Ok(key) => key,
         Err(code) => return coded(code),
     };
@@ -676,7 +693,7 @@ async fn upload(
             Err(_) => return coded(809),
         }
     }
-    if let Err(code) = check_key(key.as_deref()) {
+    if let Err(code) = check_key(key.as_deref(), sim.required_key()) {
         return coded(code);
     }
     let Some((name, bytes)) = file else {
@@ -713,7 +730,7 @@ async fn account(State(sim): State<Shared>, method: Method, uri: Uri, body: Byte
         // This endpoint spells the field `apikey`; `apiKey` is reported to fail.
         return coded(301);
     }
-    let key = match check_key(lower) {
+    let key = match check_key(lower, sim.required_key()) {
         Ok(key) => key,
         Err(code) => return coded(code),
     };
@@ -735,8 +752,8 @@ async fn account(State(sim): State<Shared>, method: Method, uri: Uri, body: Byte
     )
 }
 
-fn app_demo(key: Option<&str>, webapp: Option<&str>) -> Response {
-    if let Err(code) = check_key(key) {
+fn app_demo(sim: &Sim, key: Option<&str>, webapp: Option<&str>) -> Response {
+    if let Err(code) = check_key(key, sim.required_key()) {
         return coded(code);
     }
     match webapp.unwrap_or("") {
@@ -782,6 +799,7 @@ async fn app_demo_get(
         return response;
     }
     app_demo(
+        &sim,
         query.get("apiKey").map(String::as_str),
         query.get("webappId").map(String::as_str),
     )
@@ -801,6 +819,7 @@ async fn app_demo_post(
     }
     let webapp = body.get("webappId").and_then(text_of);
     app_demo(
+        &sim,
         body.get("apiKey").and_then(Value::as_str),
         webapp.as_deref(),
     )

@@ -59,7 +59,7 @@ async fn info_and_static_files() {
         json!({
             "server": "su-render", "version": env!("CARGO_PKG_VERSION"), "mode": "simulator",
             "upstream": null, "sites": null, "fileProxy": "/__su/file",
-            "pollFirstMs": 200, "pollSteadyMs": 300,
+            "pollFirstMs": 200, "pollSteadyMs": 300, "keyRequired": false,
         })
     );
     let page = get(&sim.base, "/").await;
@@ -709,6 +709,86 @@ async fn the_log_masks_keys() {
     assert!(log[0]["at"].is_u64());
     let text = Value::Array(log).to_string();
     assert!(!text.contains(KEY), "a key in the log: {text}");
+}
+
+/// With `require_key`, the simulator takes one key only, on every API path and in every
+/// spelling of the field, and says so at `/__su/info` (the page then asks for the key).
+#[tokio::test]
+async fn a_required_key_is_the_only_one_accepted() {
+    let other = "fedcba9876543210fedcba9876543210";
+    let sim = start(
+        su_render_server::Mode::Simulator,
+        su_render_server::SimConfig {
+            queue_ms: 0,
+            run_ms: 0,
+            require_key: Some(KEY.to_owned()),
+            ..su_render_server::SimConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        get(&sim.base, "/__su/info").await.json()["keyRequired"],
+        true
+    );
+    let run = |key: &'static str| {
+        let base = sim.base.clone();
+        async move {
+            post(
+                &base,
+                RUN,
+                &json!({"apiKey": key, "webappId": SU_APP, "nodeInfoList": []}),
+            )
+            .await
+        }
+    };
+    for key in [other, "", "short"] {
+        assert_eq!(run(key).await.code(), 802, "run with {key:?}");
+    }
+    assert_eq!(stats(&sim.base).await["runs"], 0, "no task for a wrong key");
+    let task = run(KEY).await.data()["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let with = |key: &str| json!({"apiKey": key, "taskId": task});
+    for path in [OUTPUTS, STATUS, CANCEL] {
+        assert_eq!(
+            post(&sim.base, path, &with(other)).await.code(),
+            802,
+            "{path}"
+        );
+    }
+    assert_eq!(post(&sim.base, OUTPUTS, &with(KEY)).await.code(), 0);
+    assert_eq!(
+        post(&sim.base, ACCOUNT, &json!({"apikey": other}))
+            .await
+            .code(),
+        802
+    );
+    assert_eq!(
+        post(&sim.base, ACCOUNT, &json!({"apikey": KEY}))
+            .await
+            .code(),
+        0
+    );
+    let png = su_render_server::png::rendering(16, 10, 1);
+    assert_eq!(
+        upload(&sim.base, other, "a.png", png.clone()).await.code(),
+        802
+    );
+    assert_eq!(upload(&sim.base, KEY, "a.png", png).await.code(), 0);
+    let demo = |key: &str| json!({"apiKey": key, "webappId": SU_APP});
+    assert_eq!(post(&sim.base, APP_DEMO, &demo(other)).await.code(), 802);
+    assert_eq!(post(&sim.base, APP_DEMO, &demo(KEY)).await.code(), 0);
+    // The log masks keys, but shows an empty one as it came.
+    let log = sim_log(&sim.base).await;
+    let keys: Vec<&Value> = entries(&log, RUN)
+        .iter()
+        .map(|e| &e["body"]["apiKey"])
+        .collect();
+    assert_eq!(
+        keys,
+        [&json!("***"), &json!(""), &json!("***"), &json!("***")]
+    );
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use crate::i18n::fill;
 use crate::lifecycle::share::SharedForm;
 use crate::lifecycle::Phase;
 use crate::picture;
-use crate::state::{scoped_ui, txt, use_ui, HistoryVersion, Refill};
+use crate::state::{scoped_ui, txt, use_ui, Connection, HistoryVersion, Refill};
 use crate::storage::journal::{self, JobRecord};
 
 /// Which app a render used: the SketchUp app by name, others by id.
@@ -42,25 +42,82 @@ pub fn HistoryPanel(
     on_resume: Callback<JobRecord>,
 ) -> impl IntoView {
     let history = expect_context::<HistoryVersion>();
-    let limit = RwSignal::new(PAGE);
-    // Only the shown records are read in full and held (see `journal::recent_of`).
-    let recent = LocalResource::new(move || {
+    // How many records the list shows: a page, and a page more for each "Show more".
+    let limit = StoredValue::new(PAGE);
+    // What is shown. `None` until the first read, so an empty note does not flash before the
+    // list. Only the shown records are read, through a cursor on the journal's date index.
+    let recent = RwSignal::new(None::<journal::Recent>);
+    // Not a resource: "Show more" continues from the last record shown instead of reading the
+    // list again, and a journal change reads the newest `limit` again. Reads are counted, so a
+    // read that another has overtaken is dropped (see `reload` and `show_more`).
+    let reads = StoredValue::new(0u32);
+    let again = Trigger::new();
+    // How many renders the journal holds, for "12 of 40": counted after a page is shown (the
+    // database counts every row), so the first picture does not wait for it.
+    let total = RwSignal::new(None::<usize>);
+    let count = move || {
+        spawn_local(async move {
+            let n = journal::count().await;
+            total.try_set(Some(n));
+        })
+    };
+    let reload = move || {
+        let n = reads.get_value().wrapping_add(1);
+        reads.set_value(n);
+        let want = limit.get_value();
+        spawn_local(async move {
+            let page = journal::page(None, want).await;
+            if reads.try_get_value() != Some(n) {
+                return;
+            }
+            if limit.try_get_value() == Some(want) {
+                recent.try_set(Some(page));
+                count();
+            } else {
+                // "Show more" was pressed meanwhile: read the longer list.
+                again.notify();
+            }
+        });
+    };
+    Effect::new(move |_| {
         history.0.track();
-        journal::load_recent(limit.get())
+        again.track();
+        reload();
     });
-    // `None` until the first load, so an empty note does not flash before the list.
-    let total = Memo::new(move |_| recent.with(|r| r.as_ref().map(|r| r.total)));
+    let show_more = move |_| {
+        let n = reads.get_value();
+        limit.update_value(|l| *l += PAGE);
+        let last = recent.with_untracked(|r| r.as_ref().and_then(|r| r.records.last().cloned()));
+        spawn_local(async move {
+            let page = journal::page(last.as_ref(), PAGE).await;
+            // A reload started since reads the longer list itself.
+            if reads.try_get_value() == Some(n) {
+                recent.try_update(|r| {
+                    if let Some(r) = r {
+                        r.more = page.more;
+                        journal::append_page(&mut r.records, page.records);
+                    }
+                });
+                count();
+            }
+        });
+    };
     let records = Memo::new(move |_| {
         recent.with(|r| r.as_ref().map(|r| r.records.clone()).unwrap_or_default())
     });
     let shown = move || records.with(Vec::len);
+    let any = move || records.with(|r| !r.is_empty());
+    let more = move || recent.with(|r| r.as_ref().is_some_and(|r| r.more));
+    // Not before the first read, so the note does not flash before the list.
+    let empty =
+        move || recent.with(|r| r.as_ref().is_some_and(|r| r.records.is_empty() && !r.more));
     let bump = move || history.0.update(|v| *v += 1);
     let ui = use_ui();
     let clear = move |_| {
         if browser::confirm(ui.t().clear_confirm) {
             spawn_local(async move {
                 let _ = journal::clear_all().await;
-                limit.try_set(PAGE);
+                limit.try_set_value(PAGE);
                 bump();
             });
         }
@@ -79,14 +136,14 @@ pub fn HistoryPanel(
                     <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
                     <span>{txt(|t| t.auto_keep)}</span>
                 </label>
-                <Show when=move || total.get().is_some_and(|t| t > 0)>
+                <Show when=any>
                     <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
                 </Show>
             </div>
-            <Show when=move || total.get() == Some(0)>
+            <Show when=empty>
                 <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p>
             </Show>
-            <Show when=move || total.get().is_some_and(|t| t > 0)>
+            <Show when=any>
                 <ul id="history" class="history-list">
                     // One row per record, kept while the record is shown: Leptos' `For` keeps a
                     // little bookkeeping for every row it ever made, so rows are made per record
@@ -103,12 +160,12 @@ pub fn HistoryPanel(
                     </For>
                 </ul>
             </Show>
-            <Show when=move || total.get().is_some_and(|t| t > shown())>
+            <Show when=more>
                 <div class="history-more">
                     <p id="history-count" class="hint">
-                        {move || fill(ui.t().history_count, &[&shown().to_string(), &total.get().unwrap_or_default().to_string()])}
+                        {move || total.get().map(|total| fill(ui.t().history_count, &[&shown().to_string(), &total.to_string()]))}
                     </p>
-                    <button id="history-more" type="button" class="secondary" on:click=move |_| limit.update(|l| *l += PAGE)>
+                    <button id="history-more" type="button" class="secondary" on:click=show_more>
                         {txt(|t| t.show_more)}
                     </button>
                 </div>
@@ -286,6 +343,13 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
     let phase = phase_of(&r.phase);
     let all_kept = !images.is_empty() && images.iter().all(|u| r.kept.contains(u));
     let can_resume = r.unfinished() && r.task_id.is_some();
+    // Where the key has to come from the user (a real site, a relay, a simulator that wants
+    // one) and none is at hand, the row says what it waits for.
+    let needs_key = {
+        let conn = expect_context::<Connection>();
+        let base = r.base.clone();
+        move || can_resume && conn.target_for(&base).is_err()
+    };
     let when = r.created_ms;
     let app = r.webapp_id.clone();
     let meta = [
@@ -317,6 +381,9 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 <p class="hint">
                     {move || meta.iter().flatten().map(|(v, coins)| if *coins { fill(ui.t().cost_coins, &[v]) } else { fill(ui.t().cost_time, &[v]) }).collect::<Vec<_>>().join(" · ")}
                 </p>
+                <Show when=needs_key>
+                    <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>
+                </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {
                         <button type="button" class="secondary resume" on:click=move |_| on_resume.run(record.get_value())>{txt(|t| t.resume)}</button>

@@ -37,6 +37,10 @@ pub fn ImageInput(
     /// Takes several pictures at once (a batch); without it only the first one is used.
     #[prop(default = None)]
     on_many: Option<Callback<Vec<File>>>,
+    /// Offers "Try a sample": a built-in SketchUp-style picture, taken as if picked. Shown on
+    /// the simulator only (a real site would bill the render).
+    #[prop(optional)]
+    sample: bool,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -167,6 +171,13 @@ pub fn ImageInput(
     });
     on_cleanup(move || paste.remove());
 
+    let take_sample = move |_| {
+        spawn_local(async move {
+            if let Some(file) = picture::sample_screenshot().await {
+                take_file(file);
+            }
+        });
+    };
     let take_paste = move || paste_target.set(own_id.get_value());
     // Several pictures at once make a batch (when this input takes batches).
     let take_files = move |list: Option<web_sys::FileList>| {
@@ -248,6 +259,11 @@ pub fn ImageInput(
                         <label class="button secondary" for=file_id.clone()>{txt(|t| t.choose_file)}</label>
                         <input id=file_id.clone() class="visually-hidden" type="file" multiple=on_many.is_some()
                             accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp" on:change=on_pick />
+                        // For a first try without a picture: gone once one is there.
+                        <Show when=move || sample && conn.is_simulator() && preview.with(Option::is_none)>
+                            <button id=format!("{}-sample", own_id.get_value()) type="button" class="secondary sample"
+                                on:click=take_sample>{txt(|t| t.try_sample)}</button>
+                        </Show>
                         <Show when=move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_)))>
                             <button type="button" class="secondary" on:click=remove>{txt(|t| t.remove_file)}</button>
                         </Show>

@@ -30,6 +30,10 @@ pub fn JobView(
     /// A row of a batch: no comparison or share button, smaller outputs.
     #[prop(optional)]
     compact: bool,
+    /// A task from the journal that waits for the user's key: shown as journaled (state,
+    /// elapsed time, task id) and nothing is sent. The page makes a new view once a key is there.
+    #[prop(optional)]
+    hold: bool,
 ) -> impl IntoView {
     let first_step = if record.task_id.is_some() {
         Step::Poll(0)
@@ -87,7 +91,9 @@ pub fn JobView(
             ));
         }
     };
-    drive(first_step);
+    if !hold {
+        drive(first_step);
+    }
 
     let keep_waiting = {
         let drive = drive.clone();
@@ -202,6 +208,15 @@ pub fn JobView(
                 </p>
             </div>
             {move || phase_detail(ui.t(), phase()).map(|d| view! { <p class="detail">{d}</p> })}
+            {hold.then(|| view! {
+                <div class="banner info needs-key">
+                    <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
+                    // The key field may be a long way up (on a phone the form comes first).
+                    {(!compact).then(|| view! {
+                        <button id="go-to-key" type="button" class="secondary" on:click=move |_| focus_key()>{txt(|t| t.go_to_key)}</button>
+                    })}
+                </div>
+            })}
             <Show when=move || error_text.with(Option::is_some)>
                 <p id=(!compact).then_some("api-error") class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
             </Show>
@@ -209,7 +224,7 @@ pub fn JobView(
                 <Show when=move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some())>
                     <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
                 </Show>
-                <Show when=can_cancel>
+                <Show when=move || !hold && can_cancel()>
                     <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
@@ -231,6 +246,17 @@ pub fn JobView(
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// Puts the cursor in the API key field (the browser scrolls it into view).
+fn focus_key() {
+    use wasm_bindgen::JsCast;
+    if let Some(field) = document()
+        .get_element_by_id("api-key")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = field.focus();
     }
 }
 

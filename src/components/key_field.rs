@@ -40,7 +40,7 @@ pub fn KeyField() -> impl IntoView {
                     type=move || if shown.get() { "text" } else { "password" }
                     bind:value=conn.key
                     autocomplete="off" spellcheck="false" autocapitalize="off"
-                    placeholder=move || if conn.is_simulator() { ui.t().key_placeholder_sim } else { ui.t().key_placeholder }
+                    placeholder=move || if conn.demo_key_ok() { ui.t().key_placeholder_sim } else { ui.t().key_placeholder }
                     aria-invalid=move || invalid().then_some("true")
                     aria-describedby="api-key-help" />
                 <button id="key-toggle" type="button" class="secondary"

@@ -515,7 +515,7 @@ pub fn RenderForm(
                 <div class="slot">
                     {(!su).then(|| view! { <p class="slot-label">{move || label.get()}</p> })}
                     <ImageInput id label=static_label hint value=slot.value upload=slot.upload picked=slot.picked
-                        shrink=shrink_setting paste_target error=missing on_many=many />
+                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot />
                 </div>
             }
             .into_any()

@@ -33,6 +33,18 @@ pub fn SitePicker() -> impl IntoView {
         conn.server
             .with(|s| s.as_ref().is_some_and(|s| s.simulator))
     };
+    // The simulator says whether it takes any key or only one (as a real site would).
+    let local_label = move || {
+        let t = ui.t();
+        if conn
+            .server
+            .with(|s| s.as_ref().is_some_and(|s| s.key_required))
+        {
+            t.site_local_sim_key
+        } else {
+            t.site_local_sim
+        }
+    };
     let runninghub = move || matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai);
     // The relay the two RunningHub sites go through: this page's own server, or one the user
     // chose (which can be dropped here).
@@ -61,7 +73,7 @@ pub fn SitePicker() -> impl IntoView {
                 <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{txt(|t| t.site_cn)}</option>
                 <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{txt(|t| t.site_ai)}</option>
                 <Show when=simulator_here>
-                    <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{txt(|t| t.site_local_sim)}</option>
+                    <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{local_label}</option>
                 </Show>
                 <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{txt(|t| t.site_custom)}</option>
             </select>

@@ -22,6 +22,8 @@ pub struct ServerInfo {
     /// The path of the server's result-file proxy (`/__su/file`), for result hosts that send
     /// no CORS headers.
     pub file_proxy: Option<String>,
+    /// The simulator takes one key only (as a real site would): the demo key won't do.
+    pub key_required: bool,
 }
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
@@ -51,6 +53,7 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
             .and_then(Value::as_str)
             .filter(|p| p.starts_with('/') && !p.starts_with("//"))
             .map(str::to_owned),
+        key_required: value.get("keyRequired").and_then(Value::as_bool) == Some(true),
     })
 }
 
@@ -82,6 +85,11 @@ mod tests {
         )
         .expect("ours");
         assert_eq!(elsewhere.file_proxy, None);
+        assert!(!sim.key_required && !relay.key_required);
+        let strict =
+            parse_server_info(r#"{"server":"su-render","mode":"simulator","keyRequired":true}"#)
+                .expect("ours");
+        assert!(strict.simulator && strict.key_required);
         assert_eq!(parse_server_info("<html>404</html>"), None);
         assert_eq!(parse_server_info(r#"{"server":"other"}"#), None);
     }

@@ -81,6 +81,13 @@ impl JobRecord {
         )
     }
 
+    /// True while a reload has to look at the record: a task that may still be going on and is
+    /// followed without being asked (a timed-out one waits for "Check again"). The journal's
+    /// `live` index holds these records only, so the start-up reads them and nothing else.
+    pub fn live(&self) -> bool {
+        is_live_phase(&self.phase)
+    }
+
     /// What a reload makes of an unfinished record: with a task id, poll it again; without one
     /// the run answer never came, so the outcome is unknown and nothing is sent again.
     pub fn after_reload(&mut self) -> Option<Phase> {
@@ -132,41 +139,69 @@ impl JobRecord {
     }
 }
 
-/// The newest records of the journal, newest first, and how many readable records it holds.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Recent {
-    /// Every readable record, shown or not.
-    pub total: usize,
-    /// The newest `limit` of them.
-    pub records: Vec<JobRecord>,
+/// See [`JobRecord::live`].
+fn is_live_phase(phase: &str) -> bool {
+    matches!(
+        phase,
+        "submitting" | "waiting" | "queued" | "running" | "reconnecting"
+    )
 }
 
-/// The newest `limit` of `len` stored JSON texts, which `text_at` hands out one at a time.
-/// Each text is read for its version and date only (serde skips the rest without building it)
-/// and dropped at once; only the `limit` kept are read again and parsed in full. So reading the
-/// history costs memory for the records shown, not for the journal: handing all texts over at
-/// once used to raise the wasm memory's high-water mark by the journal's whole size (about a
-/// kilobyte more for every render ever made), and wasm memory never shrinks.
-pub fn recent_of(len: usize, text_at: impl Fn(usize) -> Option<String>, limit: usize) -> Recent {
-    #[derive(Deserialize)]
-    struct Head {
-        v: u32,
-        created_ms: f64,
+/// What a stored row carries beside its JSON text, for the database's indexes: when the render
+/// was made (the history's order) and whether a reload has to look at it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowKeys {
+    pub created_ms: f64,
+    pub live: bool,
+}
+
+impl RowKeys {
+    pub fn of(record: &JobRecord) -> RowKeys {
+        RowKeys {
+            created_ms: record.created_ms,
+            live: record.live(),
+        }
     }
-    let mut dated: Vec<(f64, usize)> = (0..len)
-        .filter_map(|i| {
-            let head: Head = serde_json::from_str(&text_at(i)?).ok()?;
-            (head.v <= RECORD_VERSION).then_some((head.created_ms, i))
-        })
-        .collect();
-    dated.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Recent {
-        total: dated.len(),
-        records: dated
-            .into_iter()
-            .take(limit)
-            .filter_map(|(_, i)| JobRecord::from_json(&text_at(i)?))
-            .collect(),
+
+    /// The migration to the indexed journal (database version 2): the keys of a row stored
+    /// without them, read from its JSON text (only its date, version and phase). A damaged text
+    /// sorts as the oldest and is never live; one from a newer release is never live either
+    /// (this release can't follow it), as the reload skipped both before.
+    pub fn of_json(json: &str) -> RowKeys {
+        #[derive(Deserialize)]
+        struct Head {
+            v: u32,
+            created_ms: f64,
+            phase: String,
+        }
+        match serde_json::from_str::<Head>(json) {
+            Ok(head) => RowKeys {
+                created_ms: head.created_ms,
+                live: head.v <= RECORD_VERSION && is_live_phase(&head.phase),
+            },
+            Err(_) => RowKeys {
+                created_ms: 0.0,
+                live: false,
+            },
+        }
+    }
+}
+
+/// Records of the journal as the history shows them, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recent {
+    pub records: Vec<JobRecord>,
+    /// Older rows follow the last of these.
+    pub more: bool,
+}
+
+/// Adds a page of older records after those shown; a record already shown (the journal moved
+/// on between the reads) is not shown twice.
+pub fn append_page(shown: &mut Vec<JobRecord>, page: Vec<JobRecord>) {
+    for record in page {
+        if !shown.iter().any(|r| r.id == record.id) {
+            shown.push(record);
+        }
     }
 }
 
@@ -176,39 +211,61 @@ mod tests {
     use crate::lifecycle::PollPlan;
 
     #[test]
-    fn recent_keeps_the_newest_and_counts_all() {
-        let texts: Vec<String> = [3.0, 1.0, 5.0, 2.0, 4.0]
-            .iter()
-            .map(|ms| {
-                let mut r = record();
-                r.id = format!("j{ms}");
-                r.created_ms = *ms;
-                r.to_json()
-            })
-            .chain([
-                "not json".to_owned(),
-                record().to_json().replacen("\"v\":1", "\"v\":9", 1),
-            ])
-            .collect();
-        let reads = std::cell::Cell::new(0);
-        let text_at = |i: usize| {
-            reads.set(reads.get() + 1);
-            texts.get(i).cloned()
+    fn row_keys_of_records_and_of_old_rows() {
+        let mut r = record();
+        r.created_ms = 42.0;
+        for (phase, live) in [
+            ("submitting", true),
+            ("queued", true),
+            ("running", true),
+            ("reconnecting", true),
+            ("waiting", true),
+            ("timed-out", false),
+            ("unknown", false),
+            ("succeeded", false),
+            ("failed", false),
+        ] {
+            r.phase = phase.into();
+            let keys = RowKeys {
+                created_ms: 42.0,
+                live,
+            };
+            assert_eq!(RowKeys::of(&r), keys, "{phase}");
+            assert_eq!(
+                RowKeys::of_json(&r.to_json()),
+                keys,
+                "migrating a {phase} row"
+            );
+        }
+        r.phase = "running".into();
+        let newer = r.to_json().replacen("\"v\":1", "\"v\":2", 1);
+        assert_eq!(
+            RowKeys::of_json(&newer),
+            RowKeys {
+                created_ms: 42.0,
+                live: false
+            },
+            "a newer release's record is not followed"
+        );
+        assert_eq!(
+            RowKeys::of_json("not json"),
+            RowKeys {
+                created_ms: 0.0,
+                live: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_page_appends_without_repeats() {
+        let with_id = |id: &str| JobRecord {
+            id: id.into(),
+            ..record()
         };
-        let recent = recent_of(texts.len(), text_at, 2);
-        assert_eq!(
-            recent.total, 5,
-            "damaged and newer-version records are not counted"
-        );
-        let ids: Vec<&str> = recent.records.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids, ["j5", "j4"], "newest first, no more than asked");
-        assert_eq!(
-            reads.get(),
-            texts.len() + 2,
-            "only the kept texts are read twice"
-        );
-        assert_eq!(recent_of(texts.len(), text_at, 10).records.len(), 5);
-        assert_eq!(recent_of(texts.len(), text_at, 0).records, Vec::new());
+        let mut shown = vec![with_id("c"), with_id("b")];
+        append_page(&mut shown, vec![with_id("b"), with_id("a")]);
+        let ids: Vec<&str> = shown.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a"]);
     }
 
     fn record() -> JobRecord {
@@ -289,21 +346,26 @@ mod tests {
 mod idb {
     use wasm_bindgen::{JsCast, JsValue};
 
-    use super::JobRecord;
-    use crate::storage::db::{Db, FILES, JOBS};
+    use super::{JobRecord, Recent, RowKeys};
+    use crate::storage::db::{Db, FILES, JOBS, JOBS_BY_DATE, LIVE_JOBS};
 
-    /// Writes or replaces a record.
+    /// Writes or replaces a record: `{id, json, created, live}`, where `created` and `live`
+    /// (present only while the record is live) feed the indexes (see [`crate::storage::db`]).
     pub async fn save(record: &JobRecord) -> Result<(), String> {
-        Db::open()
-            .await?
-            .put(
-                JOBS,
-                "id",
-                &record.id,
-                "json",
-                &JsValue::from_str(&record.to_json()),
-            )
-            .await
+        let row = js_sys::Object::new();
+        let keys = RowKeys::of(record);
+        let mut fields = vec![
+            ("id", JsValue::from_str(&record.id)),
+            ("json", JsValue::from_str(&record.to_json())),
+            ("created", JsValue::from_f64(keys.created_ms)),
+        ];
+        if keys.live {
+            fields.push(("live", JsValue::from_f64(1.0)));
+        }
+        for (field, value) in fields {
+            js_sys::Reflect::set(&row, &field.into(), &value).map_err(|e| format!("{e:?}"))?;
+        }
+        Db::open().await?.put_row(JOBS, &row).await
     }
 
     /// One record.
@@ -312,13 +374,14 @@ mod idb {
         JobRecord::from_json(&json.as_string()?)
     }
 
-    /// Every readable record, newest first.
-    pub async fn load_all() -> Vec<JobRecord> {
+    /// The records a reload has to look at ([`JobRecord::live`]), newest first: read through
+    /// the `live` index, so what this costs does not grow with the history.
+    pub async fn load_live() -> Vec<JobRecord> {
         let Ok(db) = Db::open().await else {
             return Vec::new();
         };
         let mut records: Vec<JobRecord> = db
-            .all(JOBS, "json")
+            .all_in(JOBS, LIVE_JOBS, "json")
             .await
             .unwrap_or_default()
             .into_iter()
@@ -329,15 +392,44 @@ mod idb {
         records
     }
 
-    /// The newest `limit` records, newest first, and how many there are in all (see
-    /// [`super::recent_of`]: the others are not kept).
-    pub async fn load_recent(limit: usize) -> super::Recent {
+    /// A page of the history: up to `limit` records, newest first, older than `after` (the last
+    /// record shown) when given. A cursor on the date index reads these rows and no others.
+    pub async fn page(after: Option<&JobRecord>, limit: usize) -> Recent {
         let Ok(db) = Db::open().await else {
-            return super::Recent::default();
+            return Recent::default();
         };
-        // JS strings: each becomes a Rust one only while it is read.
-        let texts = db.all(JOBS, "json").await.unwrap_or_default();
-        super::recent_of(texts.len(), |i| texts.get(i)?.as_string(), limit)
+        let below = after.map(|r| {
+            js_sys::Array::of2(&JsValue::from_f64(r.created_ms), &JsValue::from_str(&r.id)).into()
+        });
+        // One row more than asked for tells whether older ones follow.
+        let mut texts = db
+            .newest(JOBS, JOBS_BY_DATE, below.as_ref(), limit + 1, "json")
+            .await
+            .unwrap_or_default();
+        let more = texts.len() > limit;
+        texts.truncate(limit);
+        Recent {
+            records: texts
+                .into_iter()
+                .filter_map(|v| v.as_string())
+                .filter_map(|json| JobRecord::from_json(&json))
+                .collect(),
+            more,
+        }
+    }
+
+    /// The newest `limit` records (the first page of [`page`]).
+    pub async fn load_recent(limit: usize) -> Recent {
+        page(None, limit).await
+    }
+
+    /// How many rows the journal holds. Nothing is read for it, but the database still counts
+    /// every row: the history asks once its page is shown, not before.
+    pub async fn count() -> usize {
+        match Db::open().await {
+            Ok(db) => db.count(JOBS).await.unwrap_or(0),
+            Err(_) => 0,
+        }
     }
 
     /// Deletes a record and the files kept for it.
@@ -405,5 +497,6 @@ mod idb {
 }
 
 pub use idb::{
-    clear_all, delete, keep_file, keep_outputs, kept_file, load, load_all, load_recent, save,
+    clear_all, count, delete, keep_file, keep_outputs, kept_file, load, load_live, load_recent,
+    page, save,
 };

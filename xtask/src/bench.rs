@@ -2,7 +2,7 @@
 //! brotli 11), the byte budget, the browser measurements of the `su-render-bench` crate, and what
 //! the wasm is made of; printed and written to `BENCHMARKS.md` with the machine and tool
 //! versions. `--only` runs just the named browser measurements (`paint`, `throttled`, `polling`,
-//! `latency`, `upload`, `memory`) and replaces only their sections of `BENCHMARKS.md`.
+//! `latency`, `upload`, `memory`, `history`) and replaces only their sections of `BENCHMARKS.md`.
 
 use std::fmt::Write as _;
 use std::path::Path;

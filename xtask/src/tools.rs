@@ -18,6 +18,9 @@ const BINARYEN_NPM: &str = "binaryen@132.0.0";
 const WASM_OPT_VERSION: &str = "version 132";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's `fonts-noto-cjk`: without a CJK font Chromium draws the Chinese page (and the
+/// language button's "中文") as empty boxes in the test screenshots.
+const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 /// Where npm tools go: `$SU_RENDER_TOOLS`, else `~/.cache/su-render/tools`.
 pub fn tools_dir() -> PathBuf {
@@ -287,17 +290,21 @@ fn ensure_npm() -> Result<(), String> {
 
 fn ensure_browser() -> Result<(), String> {
     let started = Instant::now();
-    let present = || Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file();
+    let present = || {
+        [CHROMIUM, CHROMEDRIVER, CJK_FONT]
+            .iter()
+            .all(|f| Path::new(f).is_file())
+    };
     let outcome = if present() {
         "found"
     } else {
         apt_install(
-            &["chromium", "chromium-driver"],
-            &format!("browser tests need {CHROMIUM} and {CHROMEDRIVER}"),
+            &["chromium", "chromium-driver", "fonts-noto-cjk"],
+            &format!("browser tests need {CHROMIUM}, {CHROMEDRIVER} and a CJK font"),
         )?;
         if !present() {
             return Err(format!(
-                "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is still missing"
+                "apt-get finished but {CHROMIUM}, {CHROMEDRIVER} or {CJK_FONT} is still missing"
             ));
         }
         "installed with apt-get"
@@ -305,7 +312,7 @@ fn ensure_browser() -> Result<(), String> {
     let driver =
         version_of(CHROMEDRIVER).unwrap_or_else(|| "chromedriver (version unknown)".into());
     report(
-        "chromium + chromedriver",
+        "chromium + chromedriver + CJK font",
         &format!("{outcome}: {driver}"),
         started,
     );
