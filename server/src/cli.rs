@@ -78,6 +78,11 @@ pub struct Cli {
     /// to pages on other origins.
     #[arg(long)]
     pub no_cors: bool,
+
+    /// Simulator: take this one API key only (802 for any other), as a real site does, so the
+    /// page must ask for it.
+    #[arg(long, value_name = "KEY")]
+    pub require_key: Option<String>,
 }
 
 fn parse_upstream(text: &str) -> Result<String, String> {
@@ -130,6 +135,7 @@ impl Cli {
                 run_ms: self.run_ms,
                 poll_first_ms,
                 poll_steady_ms,
+                require_key: self.require_key.clone(),
             },
             allow_origins: built_in_origins(option_env!("SU_RENDER_ALLOW_ORIGIN"))
                 .into_iter()
