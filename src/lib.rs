@@ -85,6 +85,8 @@ pub fn App() -> impl IntoView {
     let batch = RwSignal::new(None::<(u64, Arc<state::BatchRequest>)>);
     let progress = state::BatchProgress(RwSignal::new(None));
     provide_context(progress);
+    let live = state::LiveProgress(RwSignal::new(None));
+    provide_context(live);
 
     // Polls an unfinished task from the journal again (never runs it again). Needs a key.
     let resumed = move |record: JobRecord, phase: lifecycle::Phase| -> Option<Current> {
@@ -99,7 +101,7 @@ pub fn App() -> impl IntoView {
         let job = Job::resumed(task_id, phase, record.created_ms, browser::now_ms(), &plan);
         let request = RenderRequest {
             target: state::Target {
-                api: protocol::client::Api::new(&record.base),
+                api: protocol::client::Api::new(&record.base).v1_only(target.api.is_v1_only()),
                 key: target.key,
                 plan,
             },
@@ -108,6 +110,8 @@ pub fn App() -> impl IntoView {
             nodes: record.nodes.clone(),
             webhook_url: None,
             instance_type: record.instance_type.clone(),
+            upload_api: None,
+            node_names: Vec::new(),
         };
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
         Some(Current {
@@ -192,8 +196,11 @@ pub fn App() -> impl IntoView {
             ),
             (None, phase) => match phase {
                 Some(p) if !p.is_final() || p == lifecycle::Phase::Succeeded => {
+                    // The socket's progress, while the render runs: "42% · Rendering".
+                    let percent = live.0.get().map(|pct| format!("{pct}% · "));
                     format!(
-                        "{} · SU Render",
+                        "{}{} · SU Render",
+                        percent.unwrap_or_default(),
                         components::job_view::phase_name(lang.texts(), p)
                     )
                 }

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
 use crate::lifecycle::form::RawOverride;
-use crate::state::txt;
+use crate::state::{txt, Connection};
+use crate::storage::{ApiChoice, Settings};
 
 /// Raw `nodeId / fieldName / fieldValue` overrides and the machine type, for apps and fields the
-/// form doesn't know.
+/// form doesn't know; and which API generation uploads and polls use.
 #[component]
 pub fn AdvancedEditor(
     /// The rows; each row's cells are signals so typing doesn't rebuild the list.
@@ -18,9 +19,32 @@ pub fn AdvancedEditor(
         next_id.set_value(id + 1);
         rows.update(|r| r.push((id, RwSignal::new(RawOverride::default()))));
     };
+    let api_choice = use_context::<Connection>().map(|c| c.api_choice);
+    let on_api = move |ev| {
+        let choice = if event_target_value(&ev) == "v1" {
+            ApiChoice::V1
+        } else {
+            ApiChoice::Auto
+        };
+        if let Some(api_choice) = api_choice {
+            api_choice.set(choice);
+        }
+        let mut saved = Settings::load();
+        saved.api_version = choice;
+        saved.save();
+    };
+    let current = move || api_choice.map(|c| c.get()).unwrap_or_default();
     view! {
         <details class="more" id="advanced">
             <summary>{txt(|t| t.advanced_title)}</summary>
+            <div class="field">
+                <label for="api-version">{txt(|t| t.api_version_label)}</label>
+                <select id="api-version" on:change=on_api prop:value=move || current().slug()>
+                    <option value="auto" selected=move || current() == ApiChoice::Auto>{txt(|t| t.api_version_auto)}</option>
+                    <option value="v1" selected=move || current() == ApiChoice::V1>{txt(|t| t.api_version_v1)}</option>
+                </select>
+                <p class="hint">{txt(|t| t.api_version_hint)}</p>
+            </div>
             <div class="field">
                 <label for="instance-type">{txt(|t| t.instance_label)}</label>
                 <select id="instance-type"
