@@ -554,7 +554,9 @@ async fn drive(
                     break;
                 };
                 // v2 never names the progress socket: a running task's v1 answer may.
-                let want_socket = job.try_update(Job::take_socket_lookup).unwrap_or(false);
+                let want_socket = job
+                    .try_update(|j| j.take_socket_lookup(now_ms()))
+                    .unwrap_or(false);
                 let answer = within(
                     POLL_TIMEOUT_MS,
                     target

@@ -135,12 +135,17 @@ pub struct Job {
     pub api: Option<ApiVersion>,
     /// The task's live-progress socket, once an answer named one (a secret: see [`SocketUrl`]).
     pub socket: Option<SocketUrl>,
-    /// Polls made through v1 `outputs` to learn the socket (v2 never names it).
+    /// Polls made through v1 `outputs` to learn the socket (v2 never names it), and when the
+    /// last one was.
     socket_lookups: u32,
+    last_lookup_ms: f64,
 }
 
 /// How many polls of a running task may go to v1 `outputs` to learn its progress socket.
 pub const SOCKET_LOOKUPS: u32 = 3;
+/// The least time between two of them, in ms (a task that has just started may not have its
+/// socket yet).
+pub const SOCKET_LOOKUP_GAP_MS: f64 = 1_000.0;
 
 impl Job {
     /// A job whose run request is about to be sent.
@@ -165,6 +170,7 @@ impl Job {
             api: None,
             socket: None,
             socket_lookups: 0,
+            last_lookup_ms: f64::NEG_INFINITY,
         }
     }
 
@@ -311,15 +317,17 @@ impl Job {
         self.on_outputs(answer, now_ms, plan, jitter)
     }
 
-    /// True when the next poll should go to v1 `outputs` to learn the progress socket: the task
-    /// runs, no answer named its socket yet, and the few lookups allowed are not used up.
-    /// Counts the lookup.
-    pub fn take_socket_lookup(&mut self) -> bool {
+    /// True when the poll at `now_ms` should go to v1 `outputs` to learn the progress socket:
+    /// the task runs, no answer named its socket yet, the few lookups allowed are not used up,
+    /// and the last was a while ago. Counts the lookup.
+    pub fn take_socket_lookup(&mut self, now_ms: f64) -> bool {
         let wanted = self.phase == Phase::Running
             && self.socket.is_none()
-            && self.socket_lookups < SOCKET_LOOKUPS;
+            && self.socket_lookups < SOCKET_LOOKUPS
+            && now_ms - self.last_lookup_ms >= SOCKET_LOOKUP_GAP_MS;
         if wanted {
             self.socket_lookups += 1;
+            self.last_lookup_ms = now_ms;
         }
         wanted
     }
@@ -792,17 +800,20 @@ mod tests {
     #[test]
     fn the_socket_comes_from_the_run_or_a_running_v1_answer_and_is_looked_up_a_few_times() {
         let (mut job, _) = started();
-        assert!(!job.take_socket_lookup(), "not while queued");
+        assert!(!job.take_socket_lookup(1_000.0), "not while queued");
         job.on_poll(
             Ok(polled(OutputsAnswer::Running, ApiVersion::V2)),
             2_000.0,
             &PLAN,
             0.5,
         );
+        let mut at = 2_000.0;
         for _ in 0..SOCKET_LOOKUPS {
-            assert!(job.take_socket_lookup());
+            assert!(job.take_socket_lookup(at));
+            assert!(!job.take_socket_lookup(at + 500.0), "spaced out");
+            at += SOCKET_LOOKUP_GAP_MS;
         }
-        assert!(!job.take_socket_lookup(), "bounded");
+        assert!(!job.take_socket_lookup(at + 60_000.0), "bounded");
         let running = r#"{"code":804,"msg":"APIKEY_TASK_IS_RUNNING","data":{"netWssUrl":"wss://www.runninghub.cn:443/ws/c_instance?clientId=ab&Rh-Comfy-Auth=eyJ0"}}"#;
         job.on_poll(crate::protocol::parse_poll_v1(running), 3_000.0, &PLAN, 0.5);
         let socket = job.socket.clone().expect("socket from the 804 answer");

@@ -144,8 +144,9 @@ pub async fn outputs(
             failed_reason("Task cancelled"),
         ),
         TaskState::Queued => coded(813),
-        // The first running moment answers code 0 with null data, as the real service sometimes does.
-        TaskState::Running if ms < task.queue_ms + task.run_ms / 4 => {
+        // The first running moment (a quarter of the run, at most half a second) answers code
+        // 0 with null data, as the real service sometimes does.
+        TaskState::Running if ms < task.queue_ms + (task.run_ms / 4).min(500) => {
             envelope(0, "success", Value::Null)
         }
         // A running task's answer names its progress socket, as RunningHub's does.
