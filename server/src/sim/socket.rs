@@ -215,20 +215,21 @@ fn timeline(task: &Task) -> Vec<(u64, Frame)> {
             ));
         }
         SocketKind::Normal | SocketKind::Drop | SocketKind::None => {
-            frames.push((start, status(0)));
+            // A client that opens the socket as soon as the run answer names it hears the start.
+            frames.push((at(0.04), status(0)));
             frames.push((
-                at(0.01),
+                at(0.05),
                 message("execution_start", json!({"prompt_id": prompt})),
             ));
             frames.push((
-                at(0.02),
+                at(0.06),
                 message(
                     "execution_cached",
-                    json!({"nodes": ["4", "158"], "prompt_id": prompt}),
+                    json!({"nodes": ["4", "7"], "prompt_id": prompt}),
                 ),
             ));
-            frames.push((at(0.03), executing(json!("112"))));
-            frames.push((at(0.06), executing(json!("4"))));
+            frames.push((at(0.07), executing(json!("112"))));
+            frames.push((at(0.1), executing(json!("10"))));
             // The sampler's steps: after the model is loaded, a good part into the run.
             frames.push((at(0.28), executing(json!("3"))));
             for step in 1..=STEPS {

@@ -48,7 +48,13 @@ fn app_nodes(webapp: &str) -> Option<&'static [(&'static str, &'static str)]> {
     }
 }
 
-pub async fn run(State(sim): State<Shared>, method: Method, uri: Uri, body: Bytes) -> Response {
+pub async fn run(
+    State(sim): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let body = parse_body(&body);
     let drop_answer = match enter(&sim, &method, &uri, body.clone()).await {
         Entry::Go { drop_answer } => drop_answer,
@@ -94,18 +100,27 @@ pub async fn run(State(sim): State<Shared>, method: Method, uri: Uri, body: Byte
         )
             .into_response();
     }
-    let client_id = sim.task(&task_id).map(|t| t.client_id).unwrap_or_default();
-    let (status, tips) = if outcome == Outcome::NodeErrors {
-        ("FAILED", prompt_tips_node_errors())
+    let Some(task) = sim.task(&task_id) else {
+        return coded(500);
+    };
+    // A task that waits for a machine has no socket yet (as in the seed's answer: QUEUED, null;
+    // a running task's `outputs` answer names it); one that starts at once answers RUNNING with
+    // its socket, as in RunningHub's docs.
+    let (status, tips, socket) = if outcome == Outcome::NodeErrors {
+        ("FAILED", prompt_tips_node_errors(), None)
+    } else if task.state(Instant::now()) != TaskState::Queued {
+        (
+            "RUNNING",
+            prompt_tips_ok(),
+            task.socket_url(&host_of(&headers)),
+        )
     } else {
-        ("QUEUED", prompt_tips_ok())
+        ("QUEUED", prompt_tips_ok(), None)
     };
     Json(json!({
         "code": 0, "msg": "success", "errorMessages": null,
         "data": {
-            // Like RunningHub's for a task that waits for a machine: no socket yet (a running
-            // task's `outputs` answer names it).
-            "netWssUrl": null, "taskId": task_id, "clientId": client_id,
+            "netWssUrl": socket, "taskId": task_id, "clientId": task.client_id,
             "taskStatus": status, "promptTips": tips,
         }
     }))
