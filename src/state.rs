@@ -108,8 +108,8 @@ pub struct Connection {
     /// The base URL a free check found blocked (the browser refused the call, or nothing
     /// answered): the page then shows how to get round it. Cleared when a call gets through.
     pub blocked: RwSignal<Option<String>>,
-    /// "API version": automatic (v2 where available) or v1 only.
-    pub api_choice: RwSignal<settings::ApiChoice>,
+    /// "API version: v1 only"; otherwise v2 where the base has it.
+    pub v1_only: RwSignal<bool>,
 }
 
 /// Why a request can't be sent yet.
@@ -156,7 +156,7 @@ impl Connection {
             server: RwSignal::new(None),
             relay: RwSignal::new(saved.relay.clone()),
             blocked: RwSignal::new(None),
-            api_choice: RwSignal::new(saved.api_version),
+            v1_only: RwSignal::new(saved.api_v1_only),
         };
         if let Some(link_base) = browser::query_param("api") {
             connection.apply_link_base(&link_base);
@@ -310,7 +310,7 @@ impl Connection {
             ) => PollPlan::with_intervals(first, steady),
             _ => PollPlan::default(),
         };
-        let v1_only = self.api_choice.get() == settings::ApiChoice::V1;
+        let v1_only = self.v1_only.get();
         Ok(Target {
             api: Api::new(&base).v1_only(v1_only),
             key,

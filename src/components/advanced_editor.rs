@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::lifecycle::form::RawOverride;
 use crate::state::{txt, Connection};
-use crate::storage::{ApiChoice, Settings};
+use crate::storage::Settings;
 
 /// Raw `nodeId / fieldName / fieldValue` overrides and the machine type, for apps and fields the
 /// form doesn't know; and which API generation uploads and polls use.
@@ -19,29 +19,25 @@ pub fn AdvancedEditor(
         next_id.set_value(id + 1);
         rows.update(|r| r.push((id, RwSignal::new(RawOverride::default()))));
     };
-    let api_choice = use_context::<Connection>().map(|c| c.api_choice);
+    let v1_only = use_context::<Connection>().map(|c| c.v1_only);
     let on_api = move |ev| {
-        let choice = if event_target_value(&ev) == "v1" {
-            ApiChoice::V1
-        } else {
-            ApiChoice::Auto
-        };
-        if let Some(api_choice) = api_choice {
-            api_choice.set(choice);
+        let only = event_target_value(&ev) == "v1";
+        if let Some(v1_only) = v1_only {
+            v1_only.set(only);
         }
         let mut saved = Settings::load();
-        saved.api_version = choice;
+        saved.api_v1_only = only;
         saved.save();
     };
-    let current = move || api_choice.map(|c| c.get()).unwrap_or_default();
+    let current = move || v1_only.is_some_and(|c| c.get());
     view! {
         <details class="more" id="advanced">
             <summary>{txt(|t| t.advanced_title)}</summary>
             <div class="field">
                 <label for="api-version">{txt(|t| t.api_version_label)}</label>
-                <select id="api-version" on:change=on_api prop:value=move || current().slug()>
-                    <option value="auto" selected=move || current() == ApiChoice::Auto>{txt(|t| t.api_version_auto)}</option>
-                    <option value="v1" selected=move || current() == ApiChoice::V1>{txt(|t| t.api_version_v1)}</option>
+                <select id="api-version" on:change=on_api prop:value=move || if current() { "v1" } else { "auto" }>
+                    <option value="auto" selected=move || !current()>{txt(|t| t.api_version_auto)}</option>
+                    <option value="v1" selected=current>{txt(|t| t.api_version_v1)}</option>
                 </select>
                 <p class="hint">{txt(|t| t.api_version_hint)}</p>
             </div>

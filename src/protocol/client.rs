@@ -86,33 +86,40 @@ impl Api {
         want_socket: bool,
         signal: Option<&AbortSignal>,
     ) -> Result<Polled, ApiError> {
-        if want_socket || self.version() == ApiVersion::V1 {
-            return self.outputs(api_key, task_id, signal).await;
-        }
-        let v2 = self.query(api_key, task_id, signal).await;
-        let polled = match self.after_v2(v2) {
-            Next::Done(result) => result?,
-            Next::V1 => return self.outputs(api_key, task_id, signal).await,
-            Next::V1IfAccepted => {
-                let v1 = self.outputs(api_key, task_id, signal).await;
-                self.accepted_by_v1(&v1);
-                return v1;
-            }
-        };
-        let finished = matches!(
-            polled.answer,
-            OutputsAnswer::Done(_) | OutputsAnswer::Empty | OutputsAnswer::Failed(_)
-        );
-        if finished && polled.usage.consume_coins.is_none() {
-            // As the most complete public client does: v1 `outputs` still tells the cost.
-            if let Ok(v1) = self.outputs(api_key, task_id, signal).await {
-                return Ok(Polled {
-                    usage: polled.usage.or(v1.usage),
-                    ..polled
-                });
+        // What v2 said, when v1 is asked only for the cost; whether v1 must show it takes the key.
+        let mut v2_answer = None;
+        let mut check_key = false;
+        if !want_socket && self.version() == ApiVersion::V2 {
+            match self.after_v2(self.query(api_key, task_id, signal).await) {
+                Next::Done(Ok(polled)) => {
+                    let finished = matches!(
+                        polled.answer,
+                        OutputsAnswer::Done(_) | OutputsAnswer::Empty | OutputsAnswer::Failed(_)
+                    );
+                    if !finished || polled.usage.consume_coins.is_some() {
+                        return Ok(polled);
+                    }
+                    // As the most complete public client does: v1 `outputs` still tells the cost.
+                    v2_answer = Some(polled);
+                }
+                Next::Done(Err(error)) => return Err(error),
+                Next::V1 => {}
+                Next::V1IfAccepted => check_key = true,
             }
         }
-        Ok(polled)
+        // One call site: each `.await` of the same future is compiled (and shipped) again.
+        let v1 = self.outputs(api_key, task_id, signal).await;
+        if check_key {
+            self.accepted_by_v1(&v1);
+        }
+        match (v2_answer, v1) {
+            (Some(polled), Ok(v1)) => Ok(Polled {
+                usage: polled.usage.or(v1.usage),
+                ..polled
+            }),
+            (Some(polled), Err(_)) => Ok(polled),
+            (None, v1) => v1,
+        }
     }
 
     /// v1 `outputs`.
@@ -236,19 +243,19 @@ impl Api {
         // A multipart v1 POST needs no preflight: a browser that blocks this base would still
         // send the file and only hide the answer. The check needs one, and stops it first.
         self.ensure_reachable(api_key).await?;
+        let mut check_key = false;
         if self.version() == ApiVersion::V2 {
-            let v2 = self.upload_v2(api_key, file, file_name).await;
-            match self.after_v2(v2) {
+            match self.after_v2(self.upload_v2(api_key, file, file_name).await) {
                 Next::Done(result) => return result,
                 Next::V1 => {}
-                Next::V1IfAccepted => {
-                    let v1 = self.upload_v1(api_key, file, file_name).await;
-                    self.accepted_by_v1(&v1);
-                    return v1;
-                }
+                Next::V1IfAccepted => check_key = true,
             }
         }
-        self.upload_v1(api_key, file, file_name).await
+        let v1 = self.upload_v1(api_key, file, file_name).await;
+        if check_key {
+            self.accepted_by_v1(&v1);
+        }
+        v1
     }
 
     async fn upload_v2(

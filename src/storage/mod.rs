@@ -6,4 +6,4 @@ pub mod journal;
 pub mod settings;
 pub mod zip;
 
-pub use settings::{ApiChoice, Settings, SiteChoice};
+pub use settings::{Settings, SiteChoice};
