@@ -52,6 +52,10 @@ async fn watch(page: &AppPage<'_>, limit: Duration) -> Result<Seen> {
         let phase = sample[0].as_str().unwrap_or_default().to_owned();
         if let Some(value) = sample[1].as_str().and_then(|v| v.parse::<u32>().ok()) {
             if seen.values.last() != Some(&value) {
+                // What the bar looks like half-way, for the artifacts.
+                if value >= 40 && seen.values.last().is_none_or(|v| *v < 40) {
+                    page.screenshot(&format!("{}-running", page.name)).await?;
+                }
                 seen.values.push(value);
             }
         }

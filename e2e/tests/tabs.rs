@@ -14,7 +14,7 @@ async fn polls_in_this_tab(h: &Harness) -> Result<u64> {
     let count = h
         .client
         .execute(
-            "return performance.getEntriesByType('resource').filter(e => arguments.some(p => e.name.endsWith(p))).length;",
+            "const paths = [...arguments]; return performance.getEntriesByType('resource').filter(e => paths.some(p => e.name.endsWith(p))).length;",
             vec![json!(QUERY), json!(OUTPUTS)],
         )
         .await?;
