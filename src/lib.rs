@@ -87,6 +87,8 @@ pub fn App() -> impl IntoView {
     let batch = RwSignal::new(None::<(u64, Arc<state::BatchRequest>)>);
     let progress = state::BatchProgress(RwSignal::new(None));
     provide_context(progress);
+    let live = state::LiveProgress(RwSignal::new(None));
+    provide_context(live);
 
     // Polls an unfinished task from the journal again (never runs it again). Without a key at
     // hand it is shown as journaled and waits (`hold`) until one is typed.
@@ -107,12 +109,18 @@ pub fn App() -> impl IntoView {
             &target.plan,
         );
         let request = RenderRequest {
-            target,
+            target: state::Target {
+                // The user's "v1 only" holds for a resumed render too.
+                api: target.api.v1_only(conn.v1_only.get_untracked()),
+                ..target
+            },
             source: None,
             webapp_id: record.webapp_id.clone(),
             nodes: record.nodes.clone(),
             webhook_url: None,
             instance_type: record.instance_type.clone(),
+            upload_api: None,
+            node_names: Vec::new(),
         };
         let id = current.with_untracked(|c| c.as_ref().map_or(0, |c| c.id + 1));
         Some(Current {
@@ -240,8 +248,11 @@ pub fn App() -> impl IntoView {
             ),
             (None, phase) => match phase {
                 Some(p) if !p.is_final() || p == lifecycle::Phase::Succeeded => {
+                    // The socket's progress, while the render runs: "42% · Rendering".
+                    let percent = live.0.get().map(|pct| format!("{pct}% · "));
                     format!(
-                        "{} · SU Render",
+                        "{}{} · SU Render",
+                        percent.unwrap_or_default(),
                         components::job_view::phase_name(lang.texts(), p)
                     )
                 }

@@ -109,6 +109,8 @@ pub struct Connection {
     /// The base URL a free check found blocked (the browser refused the call, or nothing
     /// answered): the page then shows how to get round it. Cleared when a call gets through.
     pub blocked: RwSignal<Option<String>>,
+    /// "API version: v1 only"; otherwise v2 where the base has it.
+    pub v1_only: RwSignal<bool>,
 }
 
 /// Why a request can't be sent yet.
@@ -155,6 +157,7 @@ impl Connection {
             server: RwSignal::new(None),
             relay: RwSignal::new(saved.relay.clone()),
             blocked: RwSignal::new(None),
+            v1_only: RwSignal::new(saved.api_v1_only),
         };
         if let Some(link_base) = browser::query_param("api") {
             connection.apply_link_base(&link_base);
@@ -317,8 +320,9 @@ impl Connection {
             ) => PollPlan::with_intervals(first, steady),
             _ => PollPlan::default(),
         };
+        let v1_only = self.v1_only.get();
         Ok(Target {
-            api: Api::new(&base),
+            api: Api::new(&base).v1_only(v1_only),
             key,
             plan,
         })
@@ -356,6 +360,10 @@ pub struct RenderRequest {
     pub nodes: Vec<NodeInfo>,
     pub webhook_url: Option<String>,
     pub instance_type: Option<String>,
+    /// Which API uploaded this render's pictures, when the page uploaded them.
+    pub upload_api: Option<crate::protocol::ApiVersion>,
+    /// Names of the app's nodes the form knows (`(node id, class name)`), for the progress view.
+    pub node_names: Vec<(String, String)>,
 }
 
 impl RenderRequest {
@@ -376,6 +384,11 @@ impl RenderRequest {
             outputs: Vec::new(),
             cost_time: None,
             coins: None,
+            money: None,
+            third_party_money: None,
+            currency: self.target.api.currency(),
+            upload_api: self.upload_api.map(|a| a.slug().to_owned()),
+            poll_api: None,
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
@@ -404,8 +417,8 @@ pub enum UploadState {
     /// Picked and ready, but there is no usable key or site yet.
     WaitingForKey,
     Uploading,
-    /// Uploaded; the node's value holds the returned file name.
-    Done,
+    /// Uploaded (with this API); the node's value holds the returned file name.
+    Done(crate::protocol::ApiVersion),
     /// The file was refused before anything was sent.
     Refused(crate::lifecycle::prepare::FileProblem),
     Failed(crate::protocol::ApiError),
@@ -418,10 +431,14 @@ impl UploadState {
             UploadState::Preparing => "preparing",
             UploadState::WaitingForKey => "waiting",
             UploadState::Uploading => "uploading",
-            UploadState::Done => "done",
+            UploadState::Done(_) => "done",
             UploadState::Refused(_) => "refused",
             UploadState::Failed(_) => "failed",
         }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, UploadState::Done(_))
     }
 
     /// Why a render can't start while the picture is in this state.
@@ -493,6 +510,10 @@ pub struct BatchRequest {
     /// Shrink settings for the uploads.
     pub shrink: (bool, u32),
 }
+
+/// The running render's progress in percent, for the tab title (set by the job in view).
+#[derive(Debug, Clone, Copy)]
+pub struct LiveProgress(pub RwSignal<Option<u8>>);
 
 /// Batch progress for the tab title: (finished, total).
 #[derive(Debug, Clone, Copy)]

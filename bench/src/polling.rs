@@ -19,6 +19,7 @@ pub const RENDER_MS: u64 = 10 * 60 * 1_000;
 pub const SCALE: u64 = 20;
 
 const OUTPUTS: &str = "/task/openapi/outputs";
+const QUERY: &str = "/openapi/v2/query";
 const RUN: &str = "/task/openapi/ai-app/run";
 
 /// Polls the plan makes for a task that takes `render_ms`: every poll that finds it unfinished,
@@ -37,7 +38,7 @@ pub fn model_polls(render_ms: u64, first_ms: u64, fast_polls: u64, steady_ms: u6
 }
 
 pub struct Requests {
-    /// `/task/openapi/outputs` requests from the run to the result.
+    /// Polls (v2 `query` or v1 `outputs`) from the run to the result.
     pub polls: u64,
     /// Every API request the simulator saw for the render, the run included.
     pub all: u64,
@@ -74,7 +75,10 @@ pub async fn requests_per_render(driver: &Driver, dist: &Path) -> Result<Request
         .skip_while(|p| *p != RUN)
         .collect();
     Ok(Requests {
-        polls: render.iter().filter(|p| **p == OUTPUTS).count() as u64,
+        polls: render
+            .iter()
+            .filter(|p| **p == OUTPUTS || **p == QUERY)
+            .count() as u64,
         all: render.len() as u64,
     })
 }

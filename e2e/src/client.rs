@@ -19,9 +19,45 @@ use crate::{poll, DEFAULT_WAIT};
 pub const SETTLED_UPLOAD_STATES: [&str; 3] = ["done", "refused", "failed"];
 
 pub const RUN: &str = "/task/openapi/ai-app/run";
+/// v1's upload (the fall-back where v2 is not there).
 pub const UPLOAD: &str = "/task/openapi/upload";
 pub const CANCEL: &str = "/task/openapi/cancel";
+/// v1's poll (the fall-back, and how the page learns a running task's progress socket).
 pub const OUTPUTS: &str = "/task/openapi/outputs";
+/// v2's upload: what the page uses where the base has v2.
+pub const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
+/// v2's poll.
+pub const QUERY: &str = "/openapi/v2/query";
+/// A task's progress socket on the simulator.
+pub const SOCKET: &str = "/ws/c_instance";
+
+/// The log's uploads, by either API.
+pub fn upload_entries(log: &[Value]) -> Vec<&Value> {
+    log.iter()
+        .filter(|e| {
+            let path = crate::entry_path(e);
+            path == UPLOAD || path == UPLOAD_V2
+        })
+        .collect()
+}
+
+/// The log's polls, by either API.
+pub fn poll_entries(log: &[Value]) -> Vec<&Value> {
+    log.iter()
+        .filter(|e| {
+            let path = crate::entry_path(e);
+            path == QUERY || path == OUTPUTS
+        })
+        .collect()
+}
+
+/// A name an upload gave (v2: `openapi/<hash>.<ext>`, v1: `api/<hash>.<ext>`) as the simulator
+/// stores it (under `/sim-files/uploads/`).
+pub fn stored_name(name: &str) -> &str {
+    name.strip_prefix("openapi/")
+        .or_else(|| name.strip_prefix("api/"))
+        .unwrap_or(name)
+}
 
 /// A harness whose server is a relay to `upstream` (e.g. a simulator [`Server`]'s base URL).
 pub async fn start_relay(opts: Options, upstream: &str) -> Result<Harness> {

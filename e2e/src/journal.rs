@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-pub use crate::client::{OUTPUTS, RUN};
+pub use crate::client::{OUTPUTS, QUERY, RUN};
 use crate::page::Browser;
 use crate::{entry_body, id_text, log_entries_for, poll, AppPage, Harness, Result};
 
@@ -461,10 +461,10 @@ impl<'a> Journal<'a> {
         Ok(log_entries_for(&log, RUN).len())
     }
 
-    /// The `taskId`s of every outputs request the simulator received, oldest first.
+    /// The `taskId`s of every poll (v2 query or v1 outputs) the simulator received, oldest first.
     pub async fn polled_task_ids(&self) -> Result<Vec<String>> {
         let log = self.h.sim_log().await?;
-        Ok(log_entries_for(&log, OUTPUTS)
+        Ok(crate::client::poll_entries(&log)
             .into_iter()
             .map(|e| id_text(&entry_body(e)["taskId"]))
             .collect())

@@ -489,6 +489,16 @@ impl Browser {
             .to_string())
     }
 
+    /// The tab's title.
+    pub async fn title(&self) -> Result<String> {
+        Ok(self
+            .js("return document.title;", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
     /// Waits until the image matching `css` has loaded; returns its natural width.
     pub async fn wait_image_loaded(&self, css: &str) -> Result<u64> {
         let width = self
@@ -503,7 +513,8 @@ impl Browser {
     }
 
     /// Every URL the page asked for: its address, the navigation, each resource (Resource
-    /// Timing) and the network events of chromedriver's performance log since the last call.
+    /// Timing) and the network events of chromedriver's performance log since the last call,
+    /// WebSockets included.
     pub async fn request_urls(&self) -> Result<Vec<String>> {
         let script = "return [location.href]
             .concat(performance.getEntriesByType('navigation').map(e => e.name))
@@ -522,6 +533,11 @@ impl Browser {
             let Ok(event) = serde_json::from_str::<Value>(message) else {
                 continue;
             };
+            if event["message"]["method"] == "Network.webSocketCreated" {
+                if let Some(url) = event["message"]["params"]["url"].as_str() {
+                    urls.push(url.to_string());
+                }
+            }
             if event["message"]["method"] == "Network.requestWillBeSent" {
                 if let Some(url) = event["message"]["params"]["request"]["url"].as_str() {
                     // The browser's own pages (the new-tab page before the first `goto`) are

@@ -53,10 +53,7 @@ async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result 
         runs, 7,
         "five renders plus the two answered 421 and sent again"
     );
-    let uploads = log
-        .iter()
-        .filter(|e| e["path"] == "/task/openapi/upload")
-        .count();
+    let uploads = su_render_e2e::client::upload_entries(&log).len();
     assert_eq!(uploads, 5, "each screenshot uploaded once");
     h.screenshot("batch-done").await?;
     Ok(())

@@ -10,7 +10,11 @@ use su_render_e2e::client::ClientPage;
 use su_render_e2e::{Harness, Result};
 
 const RUN: &str = "/task/openapi/ai-app/run";
-const UPLOAD: &str = "/task/openapi/upload";
+/// Uploads go to v2's path, or to v1's where v2 is not there.
+const UPLOADS: [&str; 2] = [
+    su_render_e2e::client::UPLOAD_V2,
+    su_render_e2e::client::UPLOAD,
+];
 
 /// What the simulator reports as `consumeCoins` for every finished render (server/src/sim.rs).
 const SIM_COINS_PER_RENDER: u64 = 12;
@@ -33,11 +37,11 @@ async fn item_names(h: &Harness) -> Result<Vec<String>> {
 }
 
 /// How many requests the simulator received for `path`.
-async fn requests_to(h: &Harness, path: &str) -> Result<usize> {
+async fn requests_to(h: &Harness, paths: &[&str]) -> Result<usize> {
     Ok(h.sim_log()
         .await?
         .iter()
-        .filter(|e| e["path"] == path)
+        .filter(|e| paths.iter().any(|p| e["path"] == *p))
         .count())
 }
 
@@ -54,7 +58,7 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
     page.set_screenshot("api/screenshot.png").await?;
     page.click_render().await?;
     page.wait_status("succeeded").await?;
-    assert_eq!(requests_to(&h, RUN).await?, 1, "the one single render");
+    assert_eq!(requests_to(&h, &[RUN]).await?, 1, "the one single render");
 
     let names: Vec<String> = (0..5).map(|i| format!("room-{i}.png")).collect();
     page.drop_pngs("node-112", &names, 11).await?;
@@ -127,9 +131,13 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
         after_batch["runs"], 3,
         "no task beyond the budget: {after_batch}"
     );
-    assert_eq!(requests_to(&h, RUN).await?, 3, "three run requests in all");
     assert_eq!(
-        requests_to(&h, UPLOAD).await?,
+        requests_to(&h, &[RUN]).await?,
+        3,
+        "three run requests in all"
+    );
+    assert_eq!(
+        requests_to(&h, &UPLOADS).await?,
         2,
         "only the pictures that rendered were uploaded"
     );
@@ -156,7 +164,11 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
     );
     let stats = h.sim_stats().await?;
     assert_eq!(stats["runs"], 3, "still no task beyond the budget: {stats}");
-    assert_eq!(requests_to(&h, UPLOAD).await?, 2, "nothing uploaded later");
+    assert_eq!(
+        requests_to(&h, &UPLOADS).await?,
+        2,
+        "nothing uploaded later"
+    );
     h.screenshot("batch-budget-done").await?;
     Ok(())
 }
@@ -206,7 +218,7 @@ async fn a_coin_budget_holds_before_the_cost_of_a_render_is_known() -> Result {
         "one at a time until the cost was known, then only what the budget allowed: {stats}"
     );
     assert_eq!(
-        requests_to(&h, UPLOAD).await?,
+        requests_to(&h, &UPLOADS).await?,
         2,
         "only two pictures uploaded"
     );

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use su_render_e2e::client::{
     get_bytes, jpeg_dimensions, last_run_body, node_entries, node_value, noisy_png, png_lookalike,
-    small_png, start_relay, ClientPage, CutUpstream, CANCEL, OUTPUTS, RUN, UPLOAD,
+    poll_entries, small_png, start_relay, stored_name, upload_entries, ClientPage, CutUpstream,
+    CANCEL, RUN, UPLOAD_V2,
 };
 use su_render_e2e::page::TempDir;
 use su_render_e2e::{log_entries_for, AppPage, Harness, Options, Result, Server, SimConfig};
@@ -23,10 +24,11 @@ async fn open_with_key(page: &AppPage<'_>) -> Result {
     Ok(())
 }
 
-/// The text of `#<input>` must be a name the simulator gave to an upload.
+/// The text of `#<input>` must be a name the simulator gave to an upload (v2 names them
+/// `openapi/…`, v1 `api/…`).
 fn assert_uploaded_name(name: &str) {
     assert!(
-        name.starts_with("api/") && name.len() > "api/".len(),
+        (name.starts_with("openapi/") || name.starts_with("api/")) && stored_name(name) != name,
         "the node should hold the uploaded file's name, got {name:?}"
     );
 }
@@ -49,16 +51,12 @@ async fn upload_by_picker_then_render() -> Result {
         "a preview is shown"
     );
     // A small PNG goes up as it is.
-    let stored = name.trim_start_matches("api/");
+    let stored = stored_name(&name);
     let (status, bytes) = get_bytes(&format!("{}/sim-files/uploads/{stored}", h.base_url)).await?;
     assert_eq!(status, 200);
     assert!(bytes == png, "the small PNG should be uploaded unchanged");
     let log = h.sim_log().await?;
-    assert_eq!(
-        log_entries_for(&log, UPLOAD).len(),
-        1,
-        "one upload: {log:?}"
-    );
+    assert_eq!(upload_entries(&log).len(), 1, "one upload: {log:?}");
 
     page.click_render().await?;
     page.wait_status("succeeded").await?;
@@ -155,7 +153,7 @@ async fn a_31_mb_file_is_refused_before_upload() -> Result {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let log = h.sim_log().await?;
     assert!(
-        log_entries_for(&log, UPLOAD).is_empty(),
+        upload_entries(&log).is_empty(),
         "nothing may be uploaded: {log:?}"
     );
     h.screenshot("client-31mb").await?;
@@ -182,7 +180,7 @@ async fn a_text_file_named_png_is_refused() -> Result {
     );
     assert_eq!(page.value_of("#node-112").await?, "api/typed.png");
     let log = h.sim_log().await?;
-    assert!(log_entries_for(&log, UPLOAD).is_empty(), "{log:?}");
+    assert!(upload_entries(&log).is_empty(), "{log:?}");
     Ok(())
 }
 
@@ -223,7 +221,7 @@ async fn a_large_png_is_shrunk_before_upload() -> Result {
     let (status, stored) = get_bytes(&format!(
         "{}/sim-files/uploads/{}",
         h.base_url,
-        name.trim_start_matches("api/")
+        stored_name(&name)
     ))
     .await?;
     assert_eq!(status, 200);
@@ -433,15 +431,17 @@ async fn relay_to_the_simulator() -> Result {
 
     // Everything reached the simulator, through the relay: the page only knows the relay.
     let log = sim.sim_log().await?;
-    assert_eq!(log_entries_for(&log, UPLOAD).len(), 1, "{log:?}");
+    assert_eq!(upload_entries(&log).len(), 1, "{log:?}");
     assert_eq!(log_entries_for(&log, RUN).len(), 1, "{log:?}");
-    assert!(!log_entries_for(&log, OUTPUTS).is_empty(), "{log:?}");
+    assert!(!poll_entries(&log).is_empty(), "{log:?}");
     let body = last_run_body(&log)?;
     assert_eq!(node_value(&body, "112", "image"), Some(json!(name)));
     let urls = h.resource_urls().await?;
     let api_calls: Vec<&String> = urls
         .iter()
-        .filter(|u| u.contains("/task/openapi/") || u.contains("/uc/openapi/"))
+        .filter(|u| {
+            u.contains("/task/openapi/") || u.contains("/uc/openapi/") || u.contains("/openapi/v2/")
+        })
         .collect();
     assert!(!api_calls.is_empty(), "{urls:?}");
     for url in api_calls {
@@ -486,7 +486,7 @@ async fn relay_turns_a_cut_answer_into_one_failed_request() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn render_waits_for_a_running_upload() -> Result {
     let h = Harness::start(Options::new("client-upload-busy")).await?;
-    h.sim_fault(json!({"path": UPLOAD, "kind": "stall", "stallMs": 4000}))
+    h.sim_fault(json!({"path": UPLOAD_V2, "kind": "stall", "stallMs": 4000}))
         .await?;
     let files = TempDir::new("busy")?;
     let path = files.write("slow.png", &small_png(320, 240, 4))?;
@@ -520,7 +520,7 @@ async fn render_waits_for_a_running_upload() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_upload_says_why_and_can_be_redone() -> Result {
     let h = Harness::start(Options::new("client-upload-failed")).await?;
-    h.sim_fault(json!({"path": UPLOAD, "kind": "code808"}))
+    h.sim_fault(json!({"path": UPLOAD_V2, "kind": "code808"}))
         .await?;
     let files = TempDir::new("failed")?;
     let path = files.write("shot.png", &small_png(320, 240, 6))?;
@@ -545,7 +545,7 @@ async fn a_failed_upload_says_why_and_can_be_redone() -> Result {
     page.click_render().await?;
     page.wait_status("succeeded").await?;
     let log = h.sim_log().await?;
-    assert_eq!(log_entries_for(&log, UPLOAD).len(), 2, "{log:?}");
+    assert_eq!(upload_entries(&log).len(), 2, "{log:?}");
     Ok(())
 }
 

@@ -83,6 +83,14 @@ async fn history_exports_pictures_and_recipe_as_zip() -> Result {
             .is_some_and(|n| !n.is_empty()),
         "{recipe}"
     );
+    // What it cost, and which API uploaded and polled.
+    assert_eq!(recipe["coins"], "12", "{recipe}");
+    assert!(recipe["taskCostTime"].is_string(), "{recipe}");
+    assert_eq!(
+        (recipe["uploadApi"].clone(), recipe["pollApi"].clone()),
+        (json!("v2"), json!("v2")),
+        "{recipe}"
+    );
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains(KEY), "the key must never be exported");
     Ok(())

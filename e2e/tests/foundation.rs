@@ -12,7 +12,7 @@ const BAD_KEY: &str = "bad00000000000000000000000000802";
 const SCREENSHOT: &str = "api/screenshot.png";
 const REFERENCE: &str = "api/reference.png";
 const RUN: &str = "/task/openapi/ai-app/run";
-const OUTPUTS: &str = "/task/openapi/outputs";
+const QUERY: &str = "/openapi/v2/query";
 
 /// Opens the app and fills the form the way a user does; the site stays at its default.
 async fn fill_form(page: &AppPage<'_>, key: &str, reference: &str) -> Result {
@@ -182,7 +182,7 @@ async fn key_is_never_in_a_url() -> Result {
 
     let urls = h.resource_urls().await?;
     // The list must include the API calls themselves, or this test would prove nothing.
-    for path in [RUN, OUTPUTS] {
+    for path in [RUN, QUERY] {
         assert!(
             urls.iter().any(|u| u.ends_with(path)),
             "the requests seen should include {path}: {urls:?}"
@@ -198,19 +198,25 @@ async fn key_is_never_in_a_url() -> Result {
             "the key appears in a request target: {entry}"
         );
     }
-    let calls: Vec<_> = log_entries_for(&log, RUN)
-        .into_iter()
-        .chain(log_entries_for(&log, OUTPUTS))
-        .collect();
     assert!(
-        !log_entries_for(&log, RUN).is_empty() && !log_entries_for(&log, OUTPUTS).is_empty(),
-        "expected run and outputs requests in the log: {log:?}"
+        !log_entries_for(&log, RUN).is_empty() && !log_entries_for(&log, QUERY).is_empty(),
+        "expected run and query requests in the log: {log:?}"
     );
-    for entry in calls {
+    for entry in log_entries_for(&log, RUN) {
         assert_eq!(
             entry_body(entry)["apiKey"],
             "***",
-            "the key travels in the body (the simulator masks it): {entry}"
+            "v1 takes the key in the body (the simulator masks it): {entry}"
+        );
+    }
+    for entry in log_entries_for(&log, QUERY) {
+        assert_eq!(
+            (
+                entry["bearer"].clone(),
+                entry_body(entry).get("apiKey").cloned()
+            ),
+            (json!(true), None),
+            "v2 takes the key in the Authorization header only: {entry}"
         );
     }
 

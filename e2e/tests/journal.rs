@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use su_render_e2e::journal::{
-    announce, is_final, wait_for_scenarios, wait_until, Journal, Scenario, OUTPUTS, RUN,
+    announce, is_final, wait_for_scenarios, wait_until, Journal, Scenario, OUTPUTS, QUERY, RUN,
 };
 use su_render_e2e::{AppPage, Harness, Options, Result, SimConfig};
 
@@ -162,14 +162,18 @@ async fn errors_and_garbage_answers_only_delay_the_result() -> Result {
         },
     )
     .await?;
+    // v2's query fails three times with a 500 (a fault: no fall-back), then answers something
+    // that is not JSON: v2 counts as unavailable here and the polls go to v1's outputs, which
+    // then fail six times more with garbage.
     let faults = [
-        ("http500", 3),
-        ("notjson", 3),
-        ("html", 2),
-        ("truncated", 2),
+        (QUERY, "http500", 3),
+        (QUERY, "notjson", 1),
+        (OUTPUTS, "notjson", 2),
+        (OUTPUTS, "html", 2),
+        (OUTPUTS, "truncated", 2),
     ];
-    for (kind, count) in faults {
-        h.sim_fault(json!({ "path": OUTPUTS, "kind": kind, "count": count }))
+    for (path, kind, count) in faults {
+        h.sim_fault(json!({ "path": path, "kind": kind, "count": count }))
             .await?;
     }
     let j = Journal::new(&h);
@@ -217,7 +221,7 @@ async fn a_stalled_poll_says_reconnecting() -> Result {
     let scenario = Scenario::register(name);
     let h = start(name, sim(500, 2000)).await?;
     // One poll that gets no answer for 45 s (the issue asks to survive 30-second stalls).
-    h.sim_fault(json!({ "path": OUTPUTS, "kind": "stall", "count": 1, "stallMs": 45_000 }))
+    h.sim_fault(json!({ "path": QUERY, "kind": "stall", "count": 1, "stallMs": 45_000 }))
         .await?;
     let j = Journal::new(&h);
     let page = j.page();

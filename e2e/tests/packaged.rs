@@ -21,8 +21,9 @@ use su_render_e2e::{dist_dir, entry_body, entry_path, log_entries_for, Result, S
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const RUN: &str = "/task/openapi/ai-app/run";
-const UPLOAD: &str = "/task/openapi/upload";
 const OUTPUTS: &str = "/task/openapi/outputs";
+const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
+const QUERY: &str = "/openapi/v2/query";
 /// How long the binary may take to print its address.
 const START: Duration = Duration::from_secs(15);
 /// How long it may take to stop after Ctrl-C or SIGTERM.
@@ -217,11 +218,11 @@ async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
     println!("phases: {seen:?}");
 
     // Every call went to the app's own origin under /cn/, and the app relayed it.
-    for path in [UPLOAD, RUN, OUTPUTS] {
+    for path in [UPLOAD_V2, RUN, QUERY] {
         sim_saw(&sim, path).await?;
     }
     let urls = browser.request_urls().await?;
-    for path in [UPLOAD, RUN, OUTPUTS] {
+    for path in [UPLOAD_V2, RUN, QUERY] {
         let through_app = format!("{base}/cn{path}");
         assert!(
             urls.iter().any(|u| u.starts_with(&through_app)),

@@ -27,11 +27,15 @@ const REFERENCE: &str = "api/reference.png";
 const RUN: &str = "/task/openapi/ai-app/run";
 const UPLOAD: &str = "/task/openapi/upload";
 const OUTPUTS: &str = "/task/openapi/outputs";
+const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
+const QUERY: &str = "/openapi/v2/query";
 /// Every RunningHub path the app may call.
-const API_PATHS: [&str; 6] = [
+const API_PATHS: [&str; 8] = [
     RUN,
     UPLOAD,
     OUTPUTS,
+    UPLOAD_V2,
+    QUERY,
     "/task/openapi/status",
     "/task/openapi/cancel",
     "/uc/openapi/accountStatus",
@@ -961,7 +965,7 @@ async fn a_full_render_asks_no_third_party_host() -> Result {
 
     let urls = b.request_urls().await?;
     // The log must hold the API calls, or it proves nothing.
-    for path in [UPLOAD, RUN, OUTPUTS, "/__su/info"] {
+    for path in [UPLOAD_V2, RUN, QUERY, "/__su/info"] {
         assert!(
             urls.iter()
                 .any(|u| u.split('?').next().is_some_and(|p| p.ends_with(path))),

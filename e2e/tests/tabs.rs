@@ -6,15 +6,16 @@ use std::time::Duration;
 use serde_json::json;
 use su_render_e2e::{poll, Harness, Result};
 
-const OUTPUTS: &str = "/task/openapi/outputs";
+use su_render_e2e::client::{OUTPUTS, QUERY};
 
-/// How many outputs polls this tab has made so far (from its own resource timing entries).
+/// How many polls (v2 query or v1 outputs) this tab has made so far (from its own resource
+/// timing entries).
 async fn polls_in_this_tab(h: &Harness) -> Result<u64> {
     let count = h
         .client
         .execute(
-            "return performance.getEntriesByType('resource').filter(e => e.name.endsWith(arguments[0])).length;",
-            vec![json!(OUTPUTS)],
+            "const paths = [...arguments]; return performance.getEntriesByType('resource').filter(e => paths.some(p => e.name.endsWith(p))).length;",
+            vec![json!(QUERY), json!(OUTPUTS)],
         )
         .await?;
     Ok(count.as_u64().unwrap_or(0))

@@ -108,9 +108,12 @@ async fn run_answers_with_the_real_shape() {
         "{task}"
     );
     assert!(task.parse::<u64>().expect("digits") > 1 << 53, "above 2^53");
-    assert_eq!(data["taskStatus"], "QUEUED");
+    // A machine was free (queueMs 0): running at once, with its progress socket.
+    assert_eq!(data["taskStatus"], "RUNNING");
     assert!(data["clientId"].is_string());
-    assert!(data["netWssUrl"].is_null());
+    assert!(data["netWssUrl"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("ws://") && u.contains("/ws/c_instance?")));
     let tips: Value =
         serde_json::from_str(data["promptTips"].as_str().expect("promptTips is a string"))
             .expect("promptTips holds JSON");
@@ -128,6 +131,11 @@ async fn run_answers_with_the_real_shape() {
     assert_eq!(again.code(), 0, "{}", again.text());
     assert_ne!(again.data()["taskId"], data["taskId"]);
     assert_eq!(stats(&sim.base).await["runs"], 2);
+    // A task that waits for a machine: queued, no socket yet (the seed's answer).
+    control(&sim.base, json!({"queueMs": 500})).await;
+    let queued = post(&sim.base, RUN, &json!({"apiKey": KEY, "webappId": SU_APP})).await;
+    assert_eq!(queued.data()["taskStatus"], "QUEUED");
+    assert!(queued.data()["netWssUrl"].is_null());
 }
 
 #[tokio::test]

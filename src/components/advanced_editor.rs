@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 
 use crate::lifecycle::form::RawOverride;
-use crate::state::txt;
+use crate::state::{txt, Connection};
+use crate::storage::Settings;
 
 /// Raw `nodeId / fieldName / fieldValue` overrides and the machine type, for apps and fields the
-/// form doesn't know.
+/// form doesn't know; and which API generation uploads and polls use.
 #[component]
 pub fn AdvancedEditor(
     /// The rows; each row's cells are signals so typing doesn't rebuild the list.
@@ -18,9 +19,28 @@ pub fn AdvancedEditor(
         next_id.set_value(id + 1);
         rows.update(|r| r.push((id, RwSignal::new(RawOverride::default()))));
     };
+    let v1_only = use_context::<Connection>().map(|c| c.v1_only);
+    let on_api = move |ev| {
+        let only = event_target_value(&ev) == "v1";
+        if let Some(v1_only) = v1_only {
+            v1_only.set(only);
+        }
+        let mut saved = Settings::load();
+        saved.api_v1_only = only;
+        saved.save();
+    };
+    let current = move || v1_only.is_some_and(|c| c.get());
     view! {
         <details class="more" id="advanced">
             <summary>{txt(|t| t.advanced_title)}</summary>
+            <div class="field">
+                <label for="api-version">{txt(|t| t.api_version_label)}</label>
+                <select id="api-version" on:change=on_api prop:value=move || if current() { "v1" } else { "auto" }>
+                    <option value="auto" selected=move || !current()>{txt(|t| t.api_version_auto)}</option>
+                    <option value="v1" selected=current>{txt(|t| t.api_version_v1)}</option>
+                </select>
+                <p class="hint">{txt(|t| t.api_version_hint)}</p>
+            </div>
             <div class="field">
                 <label for="instance-type">{txt(|t| t.instance_label)}</label>
                 <select id="instance-type"

@@ -4,10 +4,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::image_input::problem_text;
-use super::job_view::cancel_job;
+use super::job_view::{cancel_job, cost_text};
 use super::JobView;
 use crate::browser;
 use crate::i18n::{error_message, fill};
+use crate::lifecycle::cost::Total;
 use crate::lifecycle::{Job, Phase};
 use crate::picture;
 use crate::protocol::NodeInfo;
@@ -147,6 +148,7 @@ pub fn BatchView(
                     0,
                     NodeInfo::text(&batch.node.0, &batch.node.1, &uploaded.file_name),
                 );
+                request.upload_api = Some(uploaded.api);
                 request.source = Some(SourcePicture {
                     name: item.name.clone(),
                     blob: send_wrapper::SendWrapper::new(ready.blob.clone()),
@@ -173,6 +175,8 @@ pub fn BatchView(
     let per_render = batch.per_render;
     let concurrency = batch.concurrency.max(1);
     let progress = use_context::<BatchProgress>();
+    // The per-render cost the budget counts with, and where it came from (true: this batch).
+    let guard = RwSignal::new(per_render.map(|cost| (cost, false)));
     Effect::new(move |_| {
         let list = items.get_value();
         for item in &list {
@@ -210,7 +214,18 @@ pub fn BatchView(
         // batch's renders has cost so far. A budget used to do nothing unless the history knew a
         // cost when the batch started: on the first batch, or on any batch before a reload after
         // the first render, every picture was rendered whatever the budget said.
-        let cost = per_render.or_else(|| costs.iter().copied().reduce(f64::max));
+        // Once renders of this batch have told their cost, they are the latest of this app:
+        // the dearest of them counts from then on.
+        let measured = costs.iter().copied().reduce(f64::max);
+        let cost = measured.or(per_render);
+        let source = match (measured, per_render) {
+            (Some(cost), _) => Some((cost, true)),
+            (None, Some(cost)) => Some((cost, false)),
+            _ => None,
+        };
+        if guard.get_untracked() != source {
+            guard.set(source);
+        }
         let mut active = list
             .iter()
             .filter(|i| i.status.with(Status::active))
@@ -266,6 +281,35 @@ pub fn BatchView(
     };
     let done =
         move || items.with_value(|l| l.iter().filter(|i| i.status.with(Status::finished)).count());
+    // What the batch's renders cost so far, summed.
+    let currency = StoredValue::new(batch.template.target.api.currency());
+    let spent = move || {
+        let mut total = Total::default();
+        items.with_value(|l| {
+            for item in l {
+                item.run.with(|r| {
+                    if let Some((job, ..)) = r {
+                        job.with(|j| total.add(&j.cost()));
+                    }
+                });
+            }
+        });
+        currency.with_value(|c| cost_text(ui.t(), &total, c.as_deref()))
+    };
+    let guard_text = move || {
+        let (cost, from_batch) = guard.get()?;
+        budget?;
+        let t = ui.t();
+        let source = if from_batch {
+            t.guard_from_batch
+        } else {
+            t.guard_from_history
+        };
+        Some(fill(
+            t.guard_per_render,
+            &[&crate::lifecycle::decimal::fixed(cost, 0), source],
+        ))
+    };
 
     view! {
         <section id="batch" class="card batch" aria-labelledby="batch-title">
@@ -278,6 +322,10 @@ pub fn BatchView(
             <p id="batch-progress" class="hint" role="status" aria-live="polite">
                 {move || fill(ui.t().batch_progress, &[&done().to_string(), &total.to_string()])}
             </p>
+            {move || spent().map(|spent| view! {
+                <p id="batch-cost" class="cost">{move || fill(ui.t().batch_total, &[&spent])}</p>
+            })}
+            {move || guard_text().map(|text| view! { <p id="batch-guard" class="hint">{text}</p> })}
             <ol class="batch-list">
                 {items.get_value().into_iter().map(|item| {
                     let status = item.status;

@@ -1,10 +1,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::job_view::phase_name;
+use super::job_view::{cost_text, phase_name};
 use super::Viewer;
 use crate::browser;
 use crate::i18n::fill;
+use crate::lifecycle::cost::Total;
 use crate::lifecycle::share::SharedForm;
 use crate::lifecycle::Phase;
 use crate::picture;
@@ -111,6 +112,27 @@ pub fn HistoryPanel(
     // Not before the first read, so the note does not flash before the list.
     let empty =
         move || recent.with(|r| r.as_ref().is_some_and(|r| r.records.is_empty() && !r.more));
+    // What the renders shown cost, summed (each in the currency its site's account told; when
+    // they differ, the money is left out of the sum).
+    let spent = Memo::new(move |_| {
+        records.with(|list| {
+            let mut total = Total::default();
+            let mut measured = 0;
+            for r in list {
+                let cost = Total::of(&r.usage());
+                if !cost.is_empty() {
+                    measured += 1;
+                    total.add(&r.usage());
+                }
+            }
+            let currencies: Vec<&str> = list.iter().filter_map(|r| r.currency.as_deref()).collect();
+            let currency = currencies
+                .first()
+                .filter(|c| currencies.iter().all(|o| o == *c))
+                .map(|c| c.to_string());
+            (measured > 0).then_some((measured, total, currency))
+        })
+    });
     let bump = move || history.0.update(|v| *v += 1);
     let ui = use_ui();
     let clear = move |_| {
@@ -160,6 +182,11 @@ pub fn HistoryPanel(
                     </For>
                 </ul>
             </Show>
+            {move || spent.get().and_then(|(count, sum, currency)| {
+                cost_text(ui.t(), &sum, currency.as_deref()).map(|text| view! {
+                    <p id="history-total" class="cost">{fill(ui.t().history_total, &[&count.to_string(), &text])}</p>
+                })
+            })}
             <Show when=more>
                 <div class="history-more">
                     <p id="history-count" class="hint">
@@ -294,6 +321,8 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     "app": r.webapp_id, "site": r.base, "taskId": r.task_id, "state": r.phase,
                     "created": browser::local_date_time(r.created_ms, "en"), "createdMs": r.created_ms,
                     "endedMs": r.ended_ms, "taskCostTime": r.cost_time, "coins": r.coins,
+                    "money": r.money, "thirdPartyMoney": r.third_party_money, "currency": r.currency,
+                    "uploadApi": r.upload_api, "pollApi": r.poll_api,
                     "instanceType": r.instance_type, "nodeInfoList": r.nodes, "source": r.source_name,
                     "outputs": r.outputs.iter().map(|o| &o.url).collect::<Vec<_>>(),
                     "notIncluded": missing,
@@ -352,10 +381,8 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
     };
     let when = r.created_ms;
     let app = r.webapp_id.clone();
-    let meta = [
-        r.coins.clone().map(|c| (c, true)),
-        r.cost_time.clone().map(|s| (s, false)),
-    ];
+    let cost = Total::of(&r.usage());
+    let currency = r.currency.clone();
     view! {
         <li class="history-item" data-id=r.id.clone() data-phase=phase.slug()>
             <div class="thumbs">
@@ -378,8 +405,8 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     {move || browser::local_date_time(when, ui.lang.get().tag())}
                     {r.source_name.clone().map(|n| format!(" · {n}"))}
                 </p>
-                <p class="hint">
-                    {move || meta.iter().flatten().map(|(v, coins)| if *coins { fill(ui.t().cost_coins, &[v]) } else { fill(ui.t().cost_time, &[v]) }).collect::<Vec<_>>().join(" · ")}
+                <p class="hint history-cost">
+                    {move || cost_text(ui.t(), &cost, currency.as_deref())}
                 </p>
                 <Show when=needs_key>
                     <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>

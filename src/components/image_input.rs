@@ -94,7 +94,7 @@ pub fn ImageInput(
                 Ok(done) => {
                     value.set(done.file_name);
                     uploaded_to.set(Some(target.api.base().to_owned()));
-                    upload.set(UploadState::Done);
+                    upload.set(UploadState::Done(done.api));
                 }
                 Err(error) => upload.set(UploadState::Failed(error)),
             }
@@ -106,11 +106,10 @@ pub fn ImageInput(
         let target = conn.target();
         let state = upload.get();
         let base = target.as_ref().ok().map(|t| t.api.base().to_owned());
-        let moved =
-            state == UploadState::Done && base.is_some() && base != uploaded_to.get_untracked();
+        let moved = state.is_done() && base.is_some() && base != uploaded_to.get_untracked();
         if (state == UploadState::WaitingForKey && target.is_ok()) || moved {
             start_upload();
-        } else if state == UploadState::Done && target.is_err() {
+        } else if state.is_done() && target.is_err() {
             // Nothing to do until the key is fixed; the uploaded name stays.
         }
     });
@@ -223,7 +222,7 @@ pub fn ImageInput(
             UploadState::Preparing => Some(t.preparing.to_owned()),
             UploadState::WaitingForKey => Some(t.waiting_for_key.to_owned()),
             UploadState::Uploading => Some(t.uploading.to_owned()),
-            UploadState::Done => Some(fill(t.uploaded, &[&value.get()])),
+            UploadState::Done(_) => Some(fill(t.uploaded, &[&value.get()])),
             UploadState::Refused(problem) => Some(problem_text(t, &problem, &name)),
             UploadState::Failed(error) => {
                 let base = conn.base().unwrap_or_default();

@@ -8,12 +8,15 @@ use send_wrapper::SendWrapper;
 
 use crate::browser::{self, now_ms, random, sleep};
 use crate::i18n::{error_message, fill, Texts};
+use crate::lifecycle::cost::Total;
+use crate::lifecycle::progress::{self, Progress, SocketPlan};
 use crate::lifecycle::{Job, Phase, Step};
+use crate::protocol::socket::ProgressSocket;
 use crate::protocol::ApiError;
-use crate::state::{scoped_ui, txt, Connection, HistoryVersion, RenderRequest};
+use crate::state::{scoped_ui, txt, Connection, HistoryVersion, LiveProgress, RenderRequest};
 use crate::storage::journal::{self, JobRecord};
 
-use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ShareButton};
+use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ProgressBar, ShareButton};
 use crate::lifecycle::share::{Shared, SharedResult};
 
 /// One render: sends the run request, polls until the task ends, and shows status, elapsed
@@ -76,6 +79,29 @@ pub fn JobView(
         });
     }
 
+    // Live progress from the task's socket: shown, never trusted for the outcome.
+    let live = Live {
+        progress: RwSignal::new(Progress::default()),
+        last_frame_ms: StoredValue::new(0.0),
+        state: RwSignal::new(SocketState::None),
+    };
+    spawn_local(watch_socket(job, live, alive.clone()));
+    if !compact {
+        if let Some(LiveProgress(title)) = use_context::<LiveProgress>() {
+            Effect::new(move |_| {
+                let running = job.with(|j| j.phase == Phase::Running);
+                title.set(
+                    running
+                        .then(|| live.progress.with(Progress::percent))
+                        .flatten(),
+                );
+            });
+            on_cleanup(move || {
+                title.try_set(None);
+            });
+        }
+    }
+
     let drive = {
         let request = request.clone();
         let alive = alive.clone();
@@ -86,8 +112,11 @@ pub fn JobView(
                 first,
                 record,
                 page,
-                alive.clone(),
-                signal.clone(),
+                ViewLife {
+                    alive: alive.clone(),
+                    signal: signal.clone(),
+                    last_frame_ms: live.last_frame_ms,
+                },
             ));
         }
     };
@@ -186,6 +215,11 @@ pub fn JobView(
         })
     });
     let elapsed = move || job.with(|j| format_elapsed(j.elapsed_ms(now.get())));
+    let currency = StoredValue::new(request.target.api.currency());
+    let cost_line = move || {
+        let total = job.with(|j| Total::of(&j.cost()));
+        currency.with_value(|c| cost_text(ui.t(), &total, c.as_deref()))
+    };
     let can_cancel = move || {
         matches!(
             phase(),
@@ -233,13 +267,17 @@ pub fn JobView(
             {move || job.with(|j| (!j.node_errors.is_empty() || j.prompt_error.is_some() && j.phase == Phase::Failed)
                 .then(|| view! { <NodeErrorList summary=j.prompt_error.clone() errors=j.node_errors.clone() /> }))}
             {move || job.with(|j| j.failure.clone().filter(|_| j.phase == Phase::Failed).map(|reason| view! { <FailureDetails reason /> }))}
+            <Show when=move || phase() == Phase::Running && live.state.get() != SocketState::None>
+                <ProgressBar progress=live.progress lost=Signal::derive(move || live.state.get() == SocketState::Lost)
+                    names=request.node_names.clone() compact />
+            </Show>
+            <Show when=move || phase() != Phase::Succeeded && phase().is_final() && cost_line().is_some()>
+                <p class="cost">{cost_line}</p>
+            </Show>
             <Show when=move || phase() == Phase::Succeeded>
                 <div class="result">
                     <h3>{txt(|t| t.results_title)}</h3>
-                    <p class="cost">
-                        {move || job.with(|j| j.cost_time()).map(|s| fill(ui.t().cost_time, &[&s]))}
-                        {move || job.with(|j| j.coins()).map(|c| format!(" · {}", fill(ui.t().cost_coins, &[&c])))}
-                    </p>
+                    <p class="cost" id=(!compact).then_some("cost")>{cost_line}</p>
                     {move || before_url.get_value().filter(|_| !compact).zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
                     <OutputList outputs=Signal::derive(move || job.with(|j| j.outputs.clone())) source_name=source_name.get_value() />
                     {(!compact).then(|| view! { <ShareButton id="share-result" label=|t| t.share_result make=share_result /> })}
@@ -286,6 +324,111 @@ pub async fn cancel_job(job: RwSignal<Job>, request: &RenderRequest) {
     });
 }
 
+/// What a job's loop needs of its view: whether it is still there, the signal that aborts its
+/// requests when it goes, and when its progress socket last spoke.
+struct ViewLife {
+    alive: Arc<AtomicBool>,
+    signal: Option<web_sys::AbortSignal>,
+    last_frame_ms: StoredValue<f64>,
+}
+
+/// A socket that sent a frame this recently is telling progress (polling may slow down).
+const SOCKET_LIVE_MS: f64 = 10_000.0;
+
+/// Where the task's progress socket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SocketState {
+    /// No socket (none named yet, or none at all): no bar.
+    None,
+    /// Open or opening.
+    Open,
+    /// Closed for good (reconnects used up, or refused): the bar says so; polling goes on.
+    Lost,
+}
+
+/// The live-progress state of one job view.
+#[derive(Clone, Copy)]
+struct Live {
+    progress: RwSignal<Progress>,
+    /// When the last frame came (ms since the epoch), for the poll schedule.
+    last_frame_ms: StoredValue<f64>,
+    state: RwSignal<SocketState>,
+}
+
+/// Opens the task's progress socket once an answer names it, feeds the bar from its frames, and
+/// closes it when the task ends, the view goes, or the tab stays hidden for long (it opens again
+/// when the tab is back). A socket that fails is reopened a bounded number of times. It never
+/// touches the job: only polls decide how the task ends.
+async fn watch_socket(job: RwSignal<Job>, live: Live, alive: Arc<AtomicBool>) {
+    let plan = SocketPlan::default();
+    let mut reconnects = 0;
+    let running = || {
+        alive.load(Ordering::Relaxed)
+            && job
+                .try_with_untracked(|j| !j.phase.is_final())
+                .unwrap_or(false)
+    };
+    let hidden = || {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .is_some_and(|d| d.hidden())
+    };
+    'task: while running() {
+        let Some(url) = job.try_with_untracked(|j| j.socket.clone()).flatten() else {
+            sleep(TICK_MS).await;
+            continue;
+        };
+        let opened = ProgressSocket::open(&url, move |frame| {
+            if let Some(message) = progress::parse_message(frame) {
+                live.last_frame_ms.try_set_value(now_ms());
+                live.progress.try_update(|p| p.apply(message));
+            }
+        });
+        drop(url);
+        let Some(socket) = opened else {
+            live.state.try_set(SocketState::Lost);
+            return;
+        };
+        live.state.try_set(SocketState::Open);
+        let mut hidden_since = None;
+        loop {
+            sleep(TICK_MS).await;
+            if !running() {
+                break 'task;
+            }
+            if socket.ended() {
+                break;
+            }
+            match (hidden(), hidden_since) {
+                (false, _) => hidden_since = None,
+                (true, None) => hidden_since = Some(now_ms()),
+                (true, Some(since)) if now_ms() - since > f64::from(plan.hidden_close_ms) => {
+                    // Nobody watches the bar: close it until the tab is back.
+                    drop(socket);
+                    while hidden() && running() {
+                        sleep(TICK_MS).await;
+                    }
+                    continue 'task;
+                }
+                _ => {}
+            }
+        }
+        drop(socket);
+        reconnects += 1;
+        match plan.reconnect_delay(reconnects) {
+            Some(ms) => sleep(ms).await,
+            None => {
+                live.state.try_set(SocketState::Lost);
+                return;
+            }
+        }
+    }
+    live.state.try_set(SocketState::None);
+}
+
+/// How often the socket's watcher looks at the job, the socket and the tab.
+const TICK_MS: u32 = 250;
+
 /// How long one poll may go unanswered before it counts as a network fault (reconnecting).
 const POLL_TIMEOUT_MS: u32 = 30_000;
 /// How long the run request may take.
@@ -326,8 +469,11 @@ async fn drive(
         history,
         connection,
     }: PageContext,
-    alive: Arc<AtomicBool>,
-    signal: Option<web_sys::AbortSignal>,
+    ViewLife {
+        alive,
+        signal,
+        last_frame_ms,
+    }: ViewLife,
 ) {
     let target = &request.target;
     // Writes the job's state to the journal (awaited, so a run never leaves unrecorded).
@@ -419,20 +565,35 @@ async fn drive(
                     .unwrap_or(Step::Stop)
             }
             Step::Poll(ms) => {
-                sleep(ms).await;
+                // While the socket shows progress, the poll only has to catch the outcome.
+                let live = last_frame_ms
+                    .try_get_value()
+                    .is_some_and(|at| now_ms() - at < SOCKET_LIVE_MS);
+                sleep(progress::poll_delay_with_socket(
+                    ms,
+                    target.plan.steady_ms,
+                    live,
+                ))
+                .await;
                 let task_id = job.try_with_untracked(|j| j.task_id.clone()).flatten();
                 let Some(task_id) = task_id.filter(|_| still_wanted()) else {
                     break;
                 };
+                // v2 never names the progress socket: a running task's v1 answer may.
+                let want_socket = job
+                    .try_update(|j| j.take_socket_lookup(now_ms()))
+                    .unwrap_or(false);
                 let answer = within(
                     POLL_TIMEOUT_MS,
-                    target.api.outputs(&target.key, &task_id, signal.as_ref()),
+                    target
+                        .api
+                        .poll(&target.key, &task_id, want_socket, signal.as_ref()),
                 )
                 .await;
                 if !alive.load(Ordering::Relaxed) {
                     break;
                 }
-                job.try_update(|j| j.on_outputs(answer, now_ms(), &target.plan, random()))
+                job.try_update(|j| j.on_poll(answer, now_ms(), &target.plan, random()))
                     .unwrap_or(Step::Stop)
             }
         };
@@ -487,6 +648,30 @@ fn phase_detail(t: &'static Texts, phase: Phase) -> Option<&'static str> {
         Phase::NotSent => Some(t.detail_not_sent),
         _ => None,
     }
+}
+
+/// What a render (or several) cost, for people: coins, money with its currency (when any was
+/// charged), run time. `None` when nothing is known.
+pub fn cost_text(t: &'static Texts, total: &Total, currency: Option<&str>) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(coins) = total.coins.text() {
+        parts.push(fill(t.cost_coins, &[&coins]));
+    }
+    if let Some(money) = total
+        .money
+        .text()
+        .filter(|_| total.money.value() > Some(0.0))
+    {
+        let money = match currency {
+            Some(currency) => format!("{money} {currency}"),
+            None => money,
+        };
+        parts.push(fill(t.cost_money, &[&money]));
+    }
+    if let Some(seconds) = total.seconds.text() {
+        parts.push(fill(t.cost_time, &[&seconds]));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// `m:ss`, or `h:mm:ss` past an hour.

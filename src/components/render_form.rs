@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::i18n::{error_message, fill, Lang, Texts};
+use crate::lifecycle::cost::Estimate;
 use crate::lifecycle::decimal::fixed;
 use crate::lifecycle::form::{
     build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
@@ -314,6 +315,12 @@ pub fn RenderForm(
         webhook_error()
     };
 
+    let known_names = move || {
+        slots.with_untracked(|s| {
+            let specs: Vec<FieldSpec> = s.iter().map(|s| s.spec.clone()).collect();
+            crate::lifecycle::form::node_names(&specs)
+        })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         tried.set(true);
@@ -333,6 +340,13 @@ pub fn RenderForm(
             nodes,
             webhook_url: (!hook.trim().is_empty()).then(|| hook.trim().to_owned()),
             instance_type: instance_type.get_untracked(),
+            upload_api: slots.with_untracked(|s| {
+                s.iter().find_map(|s| match s.upload.get_untracked() {
+                    UploadState::Done(api) => Some(api),
+                    _ => None,
+                })
+            }),
+            node_names: known_names(),
         });
     };
 
@@ -342,9 +356,10 @@ pub fn RenderForm(
     let batch_node = RwSignal::new((String::new(), String::new()));
     let concurrency = RwSignal::new("1".to_owned());
     let budget = RwSignal::new(String::new());
-    // What one render of this app cost last time, for the batch estimate and budget. Follows the
-    // journal, so a render made since the page opened counts; reads only the newest records
-    // (whole-journal reads raise wasm memory's high-water mark for good).
+    // What one render of this app costs, measured on its last renders (see `cost::estimate`),
+    // for the batch estimate and budget. Follows the journal, so a render made since the page
+    // opened counts; reads only the newest records (whole-journal reads raise wasm memory's
+    // high-water mark for good).
     let history = use_context::<crate::state::HistoryVersion>();
     let per_render = LocalResource::new(move || {
         let app = webapp_id.get();
@@ -352,12 +367,14 @@ pub fn RenderForm(
             history.0.track();
         }
         async move {
-            crate::storage::journal::load_recent(COST_LOOKBACK)
+            let measured: Vec<f64> = crate::storage::journal::load_recent(COST_LOOKBACK)
                 .await
                 .records
                 .into_iter()
                 .filter(|r| r.webapp_id.trim() == app.trim())
-                .find_map(|r| r.coins.and_then(|c| c.parse::<f64>().ok()))
+                .filter_map(|r| r.coins.and_then(|c| c.trim().parse::<f64>().ok()))
+                .collect();
+            crate::lifecycle::cost::estimate(&measured)
         }
     });
     let batch_nodes = move || {
@@ -420,6 +437,8 @@ pub fn RenderForm(
                 nodes,
                 webhook_url: (!hook.trim().is_empty()).then(|| hook.trim().to_owned()),
                 instance_type: instance_type.get_untracked(),
+                upload_api: None,
+                node_names: known_names(),
             },
             node: batch_node.get_untracked(),
             files: batch_files.get_untracked(),
@@ -430,7 +449,7 @@ pub fn RenderForm(
             budget: budget
                 .with_untracked(|b| b.trim().parse::<f64>().ok())
                 .filter(|b| *b > 0.0),
-            per_render: per_render.get_untracked().flatten(),
+            per_render: per_render.get_untracked().flatten().map(|e| e.per_render),
             shrink: shrink_setting.get_untracked(),
         });
         batch_files.set(Vec::new());
@@ -439,9 +458,24 @@ pub fn RenderForm(
         let n = batch_files.with(Vec::len);
         let t = ui.t();
         match per_render.get().flatten() {
-            Some(cost) => fill(
+            Some(Estimate {
+                per_render: cost,
+                from: 1,
+            }) => fill(
                 t.expected_cost,
                 &[&n.to_string(), &fixed(cost * n as f64, 0), &fixed(cost, 0)],
+            ),
+            Some(Estimate {
+                per_render: cost,
+                from,
+            }) => fill(
+                t.expected_cost_recent,
+                &[
+                    &n.to_string(),
+                    &fixed(cost * n as f64, 0),
+                    &from.to_string(),
+                    &fixed(cost, 0),
+                ],
             ),
             None => fill(t.expected_unknown, &[&n.to_string()]),
         }

@@ -44,6 +44,8 @@ pub struct FieldSpec {
     pub description_en: Option<String>,
     /// A picture the user must give (the app's default is only an example).
     pub required: bool,
+    /// The node's class as the app names it (`LoadImage`), for the progress view.
+    pub node_name: Option<String>,
 }
 
 impl FieldSpec {
@@ -67,6 +69,7 @@ impl FieldSpec {
                 && !is_su_reference
                 && !optional_words(&field.description)
                 && !optional_words(&field.description_en),
+            node_name: field.node_name.clone(),
         }
     }
 
@@ -92,11 +95,25 @@ pub fn su_preset() -> Vec<FieldSpec> {
         description: None,
         description_en: None,
         required,
+        node_name: Some("LoadImage".to_owned()),
     };
     vec![
         image(SU_SCREENSHOT_NODE, true),
         image(SU_REFERENCE_NODE, false),
     ]
+}
+
+/// Node names the form knows (`(node id, class name)`), once per node, for the progress view.
+pub fn node_names(specs: &[FieldSpec]) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for spec in specs {
+        if let Some(name) = spec.node_name.as_ref().filter(|n| !n.is_empty()) {
+            if !names.iter().any(|(id, _)| *id == spec.node_id) {
+                names.push((spec.node_id.clone(), name.clone()));
+            }
+        }
+    }
+    names
 }
 
 /// True for the SketchUp app, whose nodes get friendly labels.

@@ -2,7 +2,8 @@
 //! next [`Step`]. It never decides to submit twice when a run answer was lost.
 
 use crate::protocol::{
-    ApiError, Code, FailedReason, NodeError, OutputFile, OutputsAnswer, RunData,
+    ApiError, ApiVersion, Code, FailedReason, NodeError, OutputFile, OutputsAnswer, Polled,
+    RunData, SocketUrl, Usage,
 };
 
 use super::schedule::PollPlan;
@@ -128,7 +129,23 @@ pub struct Job {
     pub cancel_requested: bool,
     /// The phase before a timeout, to go back to on "keep waiting".
     live_phase: Phase,
+    /// What the task cost, as the last poll that told it said.
+    pub usage: Usage,
+    /// Which API the last answered poll used.
+    pub api: Option<ApiVersion>,
+    /// The task's live-progress socket, once an answer named one (a secret: see [`SocketUrl`]).
+    pub socket: Option<SocketUrl>,
+    /// Polls made through v1 `outputs` to learn the socket (v2 never names it), and when the
+    /// last one was.
+    socket_lookups: u32,
+    last_lookup_ms: f64,
 }
+
+/// How many polls of a running task may go to v1 `outputs` to learn its progress socket.
+pub const SOCKET_LOOKUPS: u32 = 3;
+/// The least time between two of them, in ms (a task that has just started may not have its
+/// socket yet).
+pub const SOCKET_LOOKUP_GAP_MS: f64 = 1_000.0;
 
 impl Job {
     /// A job whose run request is about to be sent.
@@ -149,6 +166,11 @@ impl Job {
             submit_attempts: 1,
             cancel_requested: false,
             live_phase: Phase::Submitting,
+            usage: Usage::default(),
+            api: None,
+            socket: None,
+            socket_lookups: 0,
+            last_lookup_ms: f64::NEG_INFINITY,
         }
     }
 
@@ -216,6 +238,7 @@ impl Job {
         match answer {
             Ok(run) => {
                 self.task_id = Some(run.task_id);
+                self.socket = run.socket;
                 self.error = None;
                 self.error_streak = 0;
                 if let Some(tips) = run.prompt_tips {
@@ -269,6 +292,44 @@ impl Job {
                 }
             }
         }
+    }
+
+    /// The answer to one poll (v2 `query` or v1 `outputs`): what it says of the cost, the API
+    /// and the socket is kept, then the answer goes on as in [`Job::on_outputs`].
+    pub fn on_poll(
+        &mut self,
+        answer: Result<Polled, ApiError>,
+        now_ms: f64,
+        plan: &PollPlan,
+        jitter: f64,
+    ) -> Step {
+        if self.phase.is_final() {
+            return Step::Stop;
+        }
+        let answer = answer.map(|polled| {
+            self.usage = polled.usage.or(std::mem::take(&mut self.usage));
+            self.api = Some(polled.api);
+            if polled.socket.is_some() {
+                self.socket = polled.socket;
+            }
+            polled.answer
+        });
+        self.on_outputs(answer, now_ms, plan, jitter)
+    }
+
+    /// True when the poll at `now_ms` should go to v1 `outputs` to learn the progress socket:
+    /// the task runs, no answer named its socket yet, the few lookups allowed are not used up,
+    /// and the last was a while ago. Counts the lookup.
+    pub fn take_socket_lookup(&mut self, now_ms: f64) -> bool {
+        let wanted = self.phase == Phase::Running
+            && self.socket.is_none()
+            && self.socket_lookups < SOCKET_LOOKUPS
+            && now_ms - self.last_lookup_ms >= SOCKET_LOOKUP_GAP_MS;
+        if wanted {
+            self.socket_lookups += 1;
+            self.last_lookup_ms = now_ms;
+        }
+        wanted
     }
 
     /// The answer to one `outputs` poll.
@@ -371,14 +432,19 @@ impl Job {
         self.finish(Phase::Cancelled, now_ms)
     }
 
-    /// Total coins the outputs report, when they do.
+    /// What the task cost as far as RunningHub told: the polls' figures, else the files'.
+    pub fn cost(&self) -> Usage {
+        self.usage.clone().or(Usage::from_files(&self.outputs))
+    }
+
+    /// Coins the task cost, when known.
     pub fn coins(&self) -> Option<String> {
-        self.outputs.iter().find_map(|o| o.consume_coins.clone())
+        self.cost().consume_coins
     }
 
     /// Seconds the service reports for the task, when it does.
     pub fn cost_time(&self) -> Option<String> {
-        self.outputs.iter().find_map(|o| o.task_cost_time.clone())
+        self.cost().task_cost_time
     }
 }
 
@@ -704,6 +770,77 @@ mod tests {
             Step::Stop
         );
         assert_eq!(job.phase, Phase::NoOutput);
+    }
+
+    fn polled(answer: OutputsAnswer, api: ApiVersion) -> Polled {
+        Polled {
+            answer,
+            usage: Usage::default(),
+            api,
+            socket: None,
+        }
+    }
+
+    #[test]
+    fn a_v2_poll_carries_the_cost_and_the_api() {
+        let (mut job, _) = started();
+        let body = r#"{"taskId":"1983070826507472898","status":"SUCCESS","results":[{"url":"https://x/a.png","outputType":"png"}],
+            "usage":{"consumeCoins":"12","consumeMoney":"0.35","thirdPartyConsumeMoney":null,"taskCostTime":"33"}}"#;
+        assert_eq!(
+            job.on_poll(crate::protocol::v2::parse_query(body), 2_000.0, &PLAN, 0.5),
+            Step::Stop
+        );
+        assert_eq!(job.phase, Phase::Succeeded);
+        assert_eq!(job.api, Some(ApiVersion::V2));
+        assert_eq!(job.coins().as_deref(), Some("12"));
+        assert_eq!(job.cost().consume_money.as_deref(), Some("0.35"));
+        assert_eq!(job.cost_time().as_deref(), Some("33"));
+    }
+
+    #[test]
+    fn the_socket_comes_from_the_run_or_a_running_v1_answer_and_is_looked_up_a_few_times() {
+        let (mut job, _) = started();
+        assert!(!job.take_socket_lookup(1_000.0), "not while queued");
+        job.on_poll(
+            Ok(polled(OutputsAnswer::Running, ApiVersion::V2)),
+            2_000.0,
+            &PLAN,
+            0.5,
+        );
+        let mut at = 2_000.0;
+        for _ in 0..SOCKET_LOOKUPS {
+            assert!(job.take_socket_lookup(at));
+            assert!(!job.take_socket_lookup(at + 500.0), "spaced out");
+            at += SOCKET_LOOKUP_GAP_MS;
+        }
+        assert!(!job.take_socket_lookup(at + 60_000.0), "bounded");
+        let running = r#"{"code":804,"msg":"APIKEY_TASK_IS_RUNNING","data":{"netWssUrl":"wss://www.runninghub.cn:443/ws/c_instance?clientId=ab&Rh-Comfy-Auth=eyJ0"}}"#;
+        job.on_poll(crate::protocol::parse_poll_v1(running), 3_000.0, &PLAN, 0.5);
+        let socket = job.socket.clone().expect("socket from the 804 answer");
+        assert!(socket.expose().starts_with("wss://www.runninghub.cn"));
+        // The URL carries a signed token: it never shows in debug output.
+        assert!(!format!("{job:?}").contains("Rh-Comfy-Auth"));
+        // A later answer without one keeps it.
+        job.on_poll(
+            Ok(polled(OutputsAnswer::Running, ApiVersion::V2)),
+            4_000.0,
+            &PLAN,
+            0.5,
+        );
+        assert!(job.socket.is_some());
+        // The run answer may name it too.
+        let mut other = Job::new(0.0, &PLAN);
+        let run = RunData {
+            task_id: "1".into(),
+            socket: crate::protocol::SocketUrl::parse(
+                "ws://127.0.0.1:8080/ws/c_instance?clientId=c",
+            ),
+            ..RunData::default()
+        };
+        other.on_run(Ok(run), 1.0, &PLAN, 0.5);
+        assert!(other.socket.is_some());
+        assert!(crate::protocol::SocketUrl::parse("https://x").is_none());
+        assert!(crate::protocol::SocketUrl::parse("").is_none());
     }
 
     #[test]

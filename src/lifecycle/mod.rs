@@ -2,10 +2,12 @@
 //! Plain Rust over the protocol types, with time passed in, so every transition is tested natively.
 
 pub mod app_download;
+pub mod cost;
 pub mod decimal;
 pub mod form;
 pub mod job;
 pub mod prepare;
+pub mod progress;
 pub mod schedule;
 pub mod share;
 

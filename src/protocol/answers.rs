@@ -31,7 +31,12 @@ impl Envelope {
                 _ => None,
             })
             .ok_or(ApiError::NotJson)?;
-        let msg = map.get("msg").and_then(text).unwrap_or_default();
+        // v1 says `msg`; v2's upload says `message`.
+        let msg = map
+            .get("msg")
+            .or_else(|| map.get("message"))
+            .and_then(text)
+            .unwrap_or_default();
         let data = map.remove("data").unwrap_or(Value::Null);
         Ok(Envelope { code, msg, data })
     }
@@ -64,7 +69,7 @@ pub(crate) fn text(value: &Value) -> Option<String> {
     }
 }
 
-fn field(map: &Map<String, Value>, name: &str) -> Option<String> {
+pub(crate) fn field(map: &Map<String, Value>, name: &str) -> Option<String> {
     map.get(name).and_then(text).filter(|s| !s.is_empty())
 }
 
@@ -80,7 +85,15 @@ pub fn parse_run(body: &str) -> Result<RunData, ApiError> {
         task_status: field(&map, "taskStatus"),
         client_id: field(&map, "clientId"),
         prompt_tips: map.get("promptTips").and_then(parse_prompt_tips),
+        socket: socket_of(&map),
     })
+}
+
+/// `netWssUrl` of an answer's data, when it holds a usable one.
+pub(crate) fn socket_of(map: &Map<String, Value>) -> Option<SocketUrl> {
+    map.get("netWssUrl")
+        .and_then(Value::as_str)
+        .and_then(SocketUrl::parse)
 }
 
 /// `promptTips` is a JSON document inside a string; older answers may send the object itself.
@@ -146,7 +159,28 @@ fn parse_node_error(node_id: &str, detail: &Value) -> NodeError {
 
 /// Parses the answer to `/task/openapi/outputs`, following the table in the field guide.
 pub fn parse_outputs(body: &str) -> Result<OutputsAnswer, ApiError> {
+    parse_poll_v1(body).map(|polled| polled.answer)
+}
+
+/// The answer to `/task/openapi/outputs` as a poll: the state, the cost the files report, and
+/// the progress socket a running task's answer (804) carries.
+pub fn parse_poll_v1(body: &str) -> Result<Polled, ApiError> {
     let envelope = Envelope::parse(body)?;
+    let socket = envelope.data.as_object().and_then(socket_of);
+    let answer = outputs_answer(envelope)?;
+    let usage = match &answer {
+        OutputsAnswer::Done(files) => Usage::from_files(files),
+        _ => Usage::default(),
+    };
+    Ok(Polled {
+        answer,
+        usage,
+        api: ApiVersion::V1,
+        socket,
+    })
+}
+
+fn outputs_answer(envelope: Envelope) -> Result<OutputsAnswer, ApiError> {
     match Code::from_i64(envelope.code) {
         Some(Code::Success) => match envelope.data {
             Value::Null => Ok(OutputsAnswer::Running),
@@ -182,10 +216,11 @@ fn parse_output_file(item: &Value) -> Option<OutputFile> {
         node_id: field(map, "nodeId"),
         consume_coins: field(map, "consumeCoins"),
         consume_money: field(map, "consumeMoney"),
+        third_party_consume_money: field(map, "thirdPartyConsumeMoney"),
     })
 }
 
-fn parse_failed_reason(value: &Value) -> FailedReason {
+pub(crate) fn parse_failed_reason(value: &Value) -> FailedReason {
     let Some(map) = value.as_object() else {
         return FailedReason {
             exception_message: text(value).filter(|s| !s.is_empty()),
@@ -243,6 +278,7 @@ pub fn parse_upload(body: &str) -> Result<Uploaded, ApiError> {
         file_name: field(map, "fileName")
             .ok_or_else(|| ApiError::Shape("upload: no fileName".into()))?,
         file_type: field(map, "fileType"),
+        api: ApiVersion::V1,
     })
 }
 

@@ -1,14 +1,16 @@
-//! The HTTP calls, made from the browser with gloo-net. The key travels only in request bodies.
+//! The HTTP calls, made from the browser with gloo-net. The key travels only in request bodies
+//! (v1) or in the `Authorization` header (v2), never in a URL we make.
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use web_sys::AbortSignal;
 
 use super::answers::{
-    parse_account, parse_app_demo, parse_outputs, parse_run, parse_upload, Envelope,
+    parse_account, parse_app_demo, parse_poll_v1, parse_run, parse_upload, Envelope,
 };
 use super::error::ApiError;
 use super::types::*;
+use super::v2::{self, Fallback};
 
 /// Paths of the v1 OpenAPI, relative to the base URL.
 pub mod paths {
@@ -25,6 +27,8 @@ pub mod paths {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
     base: String,
+    /// Never try v2 here (the "API version: v1 only" setting, for relays that pass only v1).
+    v1_only: bool,
 }
 
 impl Api {
@@ -33,11 +37,33 @@ impl Api {
     pub fn new(base: &str) -> Self {
         Api {
             base: base.trim().trim_end_matches('/').to_owned(),
+            v1_only: false,
         }
+    }
+
+    /// The same base, speaking v1 only when `v1_only`.
+    pub fn v1_only(mut self, v1_only: bool) -> Self {
+        self.v1_only = v1_only;
+        self
     }
 
     pub fn base(&self) -> &str {
         &self.base
+    }
+
+    /// True when the "v1 only" setting holds for this API.
+    pub fn is_v1_only(&self) -> bool {
+        self.v1_only
+    }
+
+    /// The API generation upload and query use here now: v2 unless the setting says v1 or v2
+    /// was found unavailable at this base since the page opened.
+    pub fn version(&self) -> ApiVersion {
+        if self.v1_only || versions::v1_here(&self.base) {
+            ApiVersion::V1
+        } else {
+            ApiVersion::V2
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -49,15 +75,105 @@ impl Api {
         parse_run(&self.post_json(paths::RUN, req, None).await?)
     }
 
-    /// One poll of a task's results.
+    /// One poll of a task: v2 `query`, or v1 `outputs` where v2 is unavailable, or when
+    /// `want_socket` (v2 never names the progress socket; a running task's v1 answer does).
+    /// Falls back to v1 as [`v2::fallback`] says, and remembers it for this base. A finished
+    /// task whose v2 answer tells no cost gets one v1 `outputs` call for it.
+    pub async fn poll(
+        &self,
+        api_key: &str,
+        task_id: &str,
+        want_socket: bool,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Polled, ApiError> {
+        // What v2 said, when v1 is asked only for the cost; whether v1 must show it takes the key.
+        let mut v2_answer = None;
+        let mut check_key = false;
+        if !want_socket && self.version() == ApiVersion::V2 {
+            match self.after_v2(self.query(api_key, task_id, signal).await) {
+                Next::Done(Ok(polled)) => {
+                    let finished = matches!(
+                        polled.answer,
+                        OutputsAnswer::Done(_) | OutputsAnswer::Empty | OutputsAnswer::Failed(_)
+                    );
+                    if !finished || polled.usage.consume_coins.is_some() {
+                        return Ok(polled);
+                    }
+                    // As the most complete public client does: v1 `outputs` still tells the cost.
+                    v2_answer = Some(polled);
+                }
+                Next::Done(Err(error)) => return Err(error),
+                Next::V1 => {}
+                Next::V1IfAccepted => check_key = true,
+            }
+        }
+        // One call site: each `.await` of the same future is compiled (and shipped) again.
+        let v1 = self.outputs(api_key, task_id, signal).await;
+        if check_key {
+            self.accepted_by_v1(&v1);
+        }
+        match (v2_answer, v1) {
+            (Some(polled), Ok(v1)) => Ok(Polled {
+                usage: polled.usage.or(v1.usage),
+                ..polled
+            }),
+            (Some(polled), Err(_)) => Ok(polled),
+            (None, v1) => v1,
+        }
+    }
+
+    /// v1 `outputs`.
     pub async fn outputs(
         &self,
         api_key: &str,
         task_id: &str,
         signal: Option<&AbortSignal>,
-    ) -> Result<OutputsAnswer, ApiError> {
+    ) -> Result<Polled, ApiError> {
         let body = TaskRequest { api_key, task_id };
-        parse_outputs(&self.post_json(paths::OUTPUTS, &body, signal).await?)
+        parse_poll_v1(&self.post_json(paths::OUTPUTS, &body, signal).await?)
+    }
+
+    /// v2 `query` (key in the `Authorization` header only).
+    pub async fn query(
+        &self,
+        api_key: &str,
+        task_id: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Polled, ApiError> {
+        let request = Request::post(&self.url(v2::paths::QUERY))
+            .abort_signal(signal)
+            .header("Authorization", &bearer(api_key))
+            .json(&serde_json::json!({ "taskId": task_id }))
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        v2::parse_query(&send(request).await?)
+    }
+
+    /// What a failed v2 call means for this base (see [`v2::fallback`]).
+    fn after_v2<T>(&self, answer: Result<T, ApiError>) -> Next<T> {
+        match answer {
+            Ok(value) => Next::Done(Ok(value)),
+            Err(error) => match v2::fallback(&error) {
+                Fallback::No => Next::Done(Err(error)),
+                Fallback::V1 => {
+                    versions::use_v1(&self.base);
+                    Next::V1
+                }
+                Fallback::V1IfAccepted => Next::V1IfAccepted,
+            },
+        }
+    }
+
+    /// After v2 refused the token: v1 is used from now on if it took the key.
+    fn accepted_by_v1<T>(&self, v1: &Result<T, ApiError>) {
+        // Took it: an answer, or a refusal of something other than the key.
+        let took = match v1 {
+            Ok(_) => true,
+            Err(error @ ApiError::Service { .. }) => !v2::is_auth_refusal(error),
+            Err(_) => false,
+        };
+        if took {
+            versions::use_v1(&self.base);
+        }
     }
 
     /// Asks RunningHub to cancel a task; the task then ends as failed ("cancelled") in `outputs`.
@@ -82,7 +198,19 @@ impl Api {
             Ok(text) => parse_account(&text),
             Err(error) => Err(error),
         };
+        if let Ok(AccountStatus {
+            currency: Some(currency),
+            ..
+        }) = &answer
+        {
+            versions::note_currency(&self.base, currency);
+        }
         reach::note(&self.base, answer)
+    }
+
+    /// The wallet's currency at this base, when an account check has told it.
+    pub fn currency(&self) -> Option<String> {
+        versions::currency(&self.base)
     }
 
     /// Makes sure a paid call (run, upload) to this base can be sent, before it is: a free
@@ -103,16 +231,56 @@ impl Api {
         }
     }
 
-    /// Uploads a picture for an image node (multipart: `apiKey`, `file`, `fileType=input`).
+    /// Uploads a picture for an image node: v2 `media/upload/binary` (multipart field `file`,
+    /// the key in `Authorization`), or v1 `upload` (multipart `apiKey`, `file`, `fileType=input`)
+    /// where v2 is unavailable (see [`Api::poll`] for when).
     pub async fn upload(
         &self,
         api_key: &str,
         file: &web_sys::Blob,
         file_name: &str,
     ) -> Result<Uploaded, ApiError> {
-        // A multipart POST needs no preflight: a browser that blocks this base would still
+        // A multipart v1 POST needs no preflight: a browser that blocks this base would still
         // send the file and only hide the answer. The check needs one, and stops it first.
         self.ensure_reachable(api_key).await?;
+        let mut check_key = false;
+        if self.version() == ApiVersion::V2 {
+            match self.after_v2(self.upload_v2(api_key, file, file_name).await) {
+                Next::Done(result) => return result,
+                Next::V1 => {}
+                Next::V1IfAccepted => check_key = true,
+            }
+        }
+        let v1 = self.upload_v1(api_key, file, file_name).await;
+        if check_key {
+            self.accepted_by_v1(&v1);
+        }
+        v1
+    }
+
+    async fn upload_v2(
+        &self,
+        api_key: &str,
+        file: &web_sys::Blob,
+        file_name: &str,
+    ) -> Result<Uploaded, ApiError> {
+        let form = web_sys::FormData::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        form.append_with_blob_and_filename("file", file, file_name)
+            .map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        let request = self
+            .post(v2::paths::UPLOAD)
+            .header("Authorization", &bearer(api_key))
+            .body(form)
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        v2::parse_upload(&send(request).await?)
+    }
+
+    async fn upload_v1(
+        &self,
+        api_key: &str,
+        file: &web_sys::Blob,
+        file_name: &str,
+    ) -> Result<Uploaded, ApiError> {
         let form = web_sys::FormData::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
         let appended = form
             .append_with_str("apiKey", api_key)
@@ -194,6 +362,62 @@ pub async fn send(request: Request) -> Result<String, ApiError> {
         Err(ApiError::RelayUnreachable)
     } else {
         Err(ApiError::Http(status))
+    }
+}
+
+/// What to do after a v2 call.
+enum Next<T> {
+    /// This is the answer.
+    Done(Result<T, ApiError>),
+    /// v2 is unavailable here: ask v1 (remembered already).
+    V1,
+    /// v2 refused the token: ask v1, and remember v1 if it takes the key.
+    V1IfAccepted,
+}
+
+/// `Authorization` for v2.
+fn bearer(api_key: &str) -> String {
+    format!("Bearer {api_key}")
+}
+
+/// Bases where v2 was found unavailable since the page opened (upload and query go to v1
+/// there), and the wallet currency each base's account check told.
+mod versions {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static V1: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+        static CURRENCY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn note_currency(base: &str, currency: &str) {
+        CURRENCY.with(|c| {
+            let mut c = c.borrow_mut();
+            c.retain(|(b, _)| b != base);
+            c.push((base.to_owned(), currency.to_owned()));
+        });
+    }
+
+    pub fn currency(base: &str) -> Option<String> {
+        CURRENCY.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|(b, _)| b == base)
+                .map(|(_, cur)| cur.clone())
+        })
+    }
+
+    pub fn v1_here(base: &str) -> bool {
+        V1.with(|v| v.borrow().iter().any(|b| b == base))
+    }
+
+    pub fn use_v1(base: &str) {
+        V1.with(|v| {
+            let mut v = v.borrow_mut();
+            if !v.iter().any(|b| b == base) {
+                v.push(base.to_owned());
+            }
+        });
     }
 }
 

@@ -1,9 +1,10 @@
-//! The RunningHub v1 OpenAPI as this app speaks it: request and answer types, the code table,
+//! The RunningHub OpenAPI (v1, and v2's upload and query) as this app speaks it: request and answer types, the code table,
 //! tolerant parsing and the HTTP calls. Nothing here knows about Leptos, so all of it is tested
 //! natively on fixtures (including the seed document's examples, verbatim).
 //!
-//! Every endpoint answers `{"code", "msg", "data"}` and `data` changes type with `code`, so answers
-//! are parsed in two steps: the envelope first, then `data` as the code says.
+//! Every v1 endpoint answers `{"code", "msg", "data"}` and `data` changes type with `code`, so
+//! answers are parsed in two steps: the envelope first, then `data` as the code says. v2 answers
+//! flat; [`v2`] maps it onto the same types.
 
 pub mod answers;
 pub mod client;
@@ -11,9 +12,13 @@ pub mod codes;
 pub mod error;
 pub mod local_server;
 pub mod sites;
+pub mod socket;
 pub mod types;
+pub mod v2;
 
-pub use answers::{parse_account, parse_app_demo, parse_outputs, parse_run, parse_upload};
+pub use answers::{
+    parse_account, parse_app_demo, parse_outputs, parse_poll_v1, parse_run, parse_upload,
+};
 pub use codes::Code;
 pub use error::ApiError;
 pub use types::*;

@@ -63,6 +63,110 @@ pub struct RunData {
     pub task_status: Option<String>,
     pub client_id: Option<String>,
     pub prompt_tips: Option<PromptTips>,
+    /// The task's live-progress WebSocket, when the answer names one.
+    pub socket: Option<SocketUrl>,
+}
+
+/// Which generation of RunningHub's API answered a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiVersion {
+    /// `/task/openapi/*`: key in the body, `{code, msg, data}` answers.
+    V1,
+    /// `/openapi/v2/*`: key in `Authorization: Bearer`, flat answers.
+    V2,
+}
+
+impl ApiVersion {
+    /// `v1` or `v2`, as the journal stores it.
+    pub fn slug(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1",
+            ApiVersion::V2 => "v2",
+        }
+    }
+}
+
+/// A task's `netWssUrl`: the WebSocket that carries ComfyUI's progress messages. RunningHub's
+/// carries a signed token (`Rh-Comfy-Auth`) in its query string, so it is a secret: it is never
+/// logged (`Debug` hides it), journaled or shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SocketUrl(String);
+
+impl SocketUrl {
+    /// A `ws:` or `wss:` URL; anything else (null, empty, another scheme) is no socket.
+    pub fn parse(text: &str) -> Option<SocketUrl> {
+        let text = text.trim();
+        let lower = text.get(..6).unwrap_or(text).to_ascii_lowercase();
+        let usable = (lower.starts_with("ws://") || lower.starts_with("wss://"))
+            && text.len() > 6
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+        usable.then(|| SocketUrl(text.to_owned()))
+    }
+
+    /// The URL, for opening the socket and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SocketUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SocketUrl(***)")
+    }
+}
+
+/// What a task cost, as RunningHub reports it: v2's `usage`, or v1's per-file fields. Every
+/// value is kept as sent (a decimal string); absent or null is `None`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Usage {
+    /// RH coins.
+    pub consume_coins: Option<String>,
+    /// Money for the run time (wallet accounts).
+    pub consume_money: Option<String>,
+    /// Money for third-party APIs the workflow called.
+    pub third_party_consume_money: Option<String>,
+    /// Seconds the workflow ran.
+    pub task_cost_time: Option<String>,
+}
+
+impl Usage {
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self == &Usage::default()
+    }
+
+    /// Fills what this one lacks from `other`.
+    pub fn or(self, other: Usage) -> Usage {
+        Usage {
+            consume_coins: self.consume_coins.or(other.consume_coins),
+            consume_money: self.consume_money.or(other.consume_money),
+            third_party_consume_money: self
+                .third_party_consume_money
+                .or(other.third_party_consume_money),
+            task_cost_time: self.task_cost_time.or(other.task_cost_time),
+        }
+    }
+
+    /// What v1's result files say (every file of a task repeats the task's figures).
+    pub fn from_files(files: &[OutputFile]) -> Usage {
+        let first = |f: fn(&OutputFile) -> &Option<String>| files.iter().find_map(|o| f(o).clone());
+        Usage {
+            consume_coins: first(|o| &o.consume_coins),
+            consume_money: first(|o| &o.consume_money),
+            third_party_consume_money: first(|o| &o.third_party_consume_money),
+            task_cost_time: first(|o| &o.task_cost_time),
+        }
+    }
+}
+
+/// One poll of a task, whichever API answered: the one [`OutputsAnswer`] model, what the task
+/// cost so far, and the progress socket when the answer named one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polled {
+    pub answer: OutputsAnswer,
+    pub usage: Usage,
+    pub api: ApiVersion,
+    pub socket: Option<SocketUrl>,
 }
 
 /// ComfyUI's validation report, sent as a JSON document inside the `promptTips` string.
@@ -94,6 +198,7 @@ pub struct OutputFile {
     pub node_id: Option<String>,
     pub consume_coins: Option<String>,
     pub consume_money: Option<String>,
+    pub third_party_consume_money: Option<String>,
 }
 
 impl OutputFile {
@@ -154,10 +259,12 @@ pub struct AccountStatus {
 }
 
 /// What `upload` answers: the name to put in an image node.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Uploaded {
     pub file_name: String,
     pub file_type: Option<String>,
+    /// Which upload answered (v2 `media/upload/binary` or v1 `task/openapi/upload`).
+    pub api: ApiVersion,
 }
 
 /// One input of an AI app, from `apiCallDemo`.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{Job, Phase};
-use crate::protocol::{NodeInfo, OutputFile};
+use crate::protocol::{NodeInfo, OutputFile, Usage};
 
 /// Bumped when the record's shape changes incompatibly; readers skip newer versions.
 pub const RECORD_VERSION: u32 = 1;
@@ -40,6 +40,20 @@ pub struct JobRecord {
     pub cost_time: Option<String>,
     #[serde(default)]
     pub coins: Option<String>,
+    /// Money for the run time, and for third-party APIs, as RunningHub reported them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party_money: Option<String>,
+    /// The wallet's currency (from the account check), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Which API the pictures were uploaded with (`v1`/`v2`), when the page uploaded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_api: Option<String>,
+    /// Which API the last poll used (`v1`/`v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll_api: Option<String>,
     #[serde(default)]
     pub ended_ms: Option<f64>,
     /// URLs whose bytes are kept in the database.
@@ -68,9 +82,25 @@ impl JobRecord {
                 file_type: o.file_type.clone(),
             })
             .collect();
-        self.cost_time = job.cost_time();
-        self.coins = job.coins();
+        let cost = job.cost();
+        self.cost_time = cost.task_cost_time;
+        self.coins = cost.consume_coins;
+        self.money = cost.consume_money;
+        self.third_party_money = cost.third_party_consume_money;
+        if let Some(api) = job.api {
+            self.poll_api = Some(api.slug().to_owned());
+        }
         self.ended_ms = job.ended_ms;
+    }
+
+    /// What the render cost, as recorded.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            consume_coins: self.coins.clone(),
+            consume_money: self.money.clone(),
+            third_party_consume_money: self.third_party_money.clone(),
+            task_cost_time: self.cost_time.clone(),
+        }
     }
 
     /// True while the task may still be going on (it should be polled again after a reload).
@@ -283,10 +313,42 @@ mod tests {
             outputs: Vec::new(),
             cost_time: None,
             coins: None,
+            money: None,
+            third_party_money: None,
+            currency: None,
+            upload_api: None,
+            poll_api: None,
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
         }
+    }
+
+    #[test]
+    fn cost_and_api_are_recorded_and_old_records_still_read() {
+        let mut r = record();
+        let mut job = Job::new(0.0, &PollPlan::default());
+        job.task_id = Some("7".into());
+        job.phase = Phase::Succeeded;
+        job.api = Some(crate::protocol::ApiVersion::V2);
+        job.usage = Usage {
+            consume_coins: Some("12".into()),
+            consume_money: Some("0.35".into()),
+            third_party_consume_money: None,
+            task_cost_time: Some("33".into()),
+        };
+        r.update_from(&job);
+        assert_eq!(r.usage(), job.usage);
+        assert_eq!(r.poll_api.as_deref(), Some("v2"));
+        let json = r.to_json();
+        assert!(json.contains("\"money\":\"0.35\""), "{json}");
+        // A record written before these fields existed.
+        let old = record().to_json();
+        assert!(!old.contains("money") && !old.contains("poll_api"), "{old}");
+        assert_eq!(
+            JobRecord::from_json(&old).map(|r| r.usage()),
+            Some(Usage::default())
+        );
     }
 
     #[test]

@@ -64,6 +64,10 @@ pub struct Settings {
     /// or a team's), as a base URL; empty for direct calls. Not a secret, but the key goes
     /// there, so it is only used after the user trusted it.
     pub relay: String,
+    /// "API version: v1 only" (for relays that pass only v1's paths); otherwise automatic: v2
+    /// where the base answers it, v1 where it doesn't (found out per base, per visit). A bool,
+    /// not an enum: serde's enum reader costs a kilobyte of wasm.
+    pub api_v1_only: bool,
 }
 
 impl Default for Settings {
@@ -78,6 +82,7 @@ impl Default for Settings {
             max_side: crate::lifecycle::prepare::DEFAULT_MAX_SIDE,
             auto_keep: false,
             relay: String::new(),
+            api_v1_only: false,
         }
     }
 }
@@ -139,6 +144,7 @@ mod tests {
             max_side: 2048,
             auto_keep: true,
             relay: "http://127.0.0.1:8080".into(),
+            api_v1_only: true,
         };
         let json = serde_json::to_string(&settings).expect("serialises");
         assert!(
@@ -153,6 +159,7 @@ mod tests {
         assert_eq!(read.webapp_id, crate::protocol::SU_WEBAPP_ID);
         assert!(read.shrink);
         assert_eq!(read.max_side, 2560);
+        assert!(!read.api_v1_only);
         assert_eq!(Settings::from_json("not json"), None);
     }
 
