@@ -961,7 +961,15 @@ mod tests {
         assert!(
             text.contains("https://www.runninghub.cn")
                 && text.contains("CORS")
-                && text.contains("relay")
+                && text.contains("SU Render app"),
+            "{text}"
         );
+        // Neither of these reached RunningHub, and both say so in both languages.
+        for error in [ApiError::Blocked, ApiError::RelayUnreachable] {
+            let en = error_message(&error, Lang::En, "https://www.runninghub.cn");
+            assert!(en.contains("nothing was billed"), "{en}");
+            let zh = error_message(&error, Lang::Zh, "https://www.runninghub.cn");
+            assert!(zh.contains("没有扣费"), "{zh}");
+        }
     }
 }
