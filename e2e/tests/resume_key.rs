@@ -7,11 +7,19 @@ use std::time::Duration;
 
 use serde_json::Value;
 use su_render_e2e::client::ClientPage;
-use su_render_e2e::journal::{Journal, OUTPUTS};
+use su_render_e2e::client::{OUTPUTS, QUERY, SOCKET};
+use su_render_e2e::journal::Journal;
 use su_render_e2e::page::{DESKTOP_WIDTH, PHONE_WIDTH};
 use su_render_e2e::{entry_body, entry_path, fast_sim, AppPage, Harness, Options, Result};
 
 /// The one key this simulator accepts.
+
+/// A request that follows a task already started: a poll on either API (v2 query, v1 outputs,
+/// which also looks up the progress socket) or the progress socket itself. Never a run.
+fn following(entry: &Value) -> bool {
+    [OUTPUTS, QUERY, SOCKET].contains(&entry_path(entry))
+}
+
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const SCREENSHOT: &str = "api/screenshot.png";
 const REFERENCE: &str = "api/reference.png";
@@ -171,7 +179,7 @@ async fn a_reload_without_the_key_asks_for_it_then_follows_the_render() -> Resul
     assert_eq!(j.run_requests().await?, 1, "exactly one run request");
     let after = log_since(&h, from).await?;
     assert!(
-        !after.is_empty() && after.iter().all(|e| entry_path(e) == OUTPUTS),
+        !after.is_empty() && after.iter().all(following),
         "after the key only polls: {after:?}"
     );
     assert!(
@@ -236,7 +244,7 @@ async fn two_unfinished_renders_both_finish_once_the_key_is_typed() -> Result {
     );
     let after = log_since(&h, from).await?;
     assert!(
-        after.iter().all(|e| entry_path(e) == OUTPUTS),
+        after.iter().all(following),
         "after the key only polls: {after:?}"
     );
     let polled: std::collections::BTreeSet<String> =

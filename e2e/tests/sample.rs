@@ -3,7 +3,7 @@
 //! picked one (two clicks to a rendering). On a real site the button is absent: it would bill.
 
 use serde_json::Value;
-use su_render_e2e::client::{node_value, png_dimensions, ClientPage, RUN, UPLOAD};
+use su_render_e2e::client::{node_value, png_dimensions, upload_entries, ClientPage, RUN};
 use su_render_e2e::raw_http::get_bytes;
 use su_render_e2e::{log_entries_for, Harness, Options, Result};
 
@@ -23,9 +23,9 @@ async fn the_sample_renders_end_to_end_in_two_clicks() -> Result {
 
     let log = h.sim_log().await?;
     assert_eq!(
-        log_entries_for(&log, UPLOAD).len(),
+        upload_entries(&log).len(),
         1,
-        "the sample is uploaded once"
+        "the sample is uploaded once (on either API)"
     );
     let runs = log_entries_for(&log, RUN);
     assert_eq!(runs.len(), 1, "one render");
@@ -33,8 +33,10 @@ async fn the_sample_renders_end_to_end_in_two_clicks() -> Result {
     let name = node_value(&body, "112", "image")
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
+    // v2 names its uploads `openapi/…`, v1 `api/…`.
     let stored = name
-        .strip_prefix("api/")
+        .strip_prefix("openapi/")
+        .or_else(|| name.strip_prefix("api/"))
         .ok_or_else(|| format!("node 112 holds the uploaded name, not {name:?}"))?;
     let (status, bytes) = get_bytes(&format!("{}/sim-files/uploads/{stored}", h.base_url)).await?;
     assert_eq!(status, 200, "the simulator has the upload");
