@@ -12,14 +12,13 @@ use su_render_e2e::journal::Journal;
 use su_render_e2e::page::{DESKTOP_WIDTH, PHONE_WIDTH};
 use su_render_e2e::{entry_body, entry_path, fast_sim, AppPage, Harness, Options, Result};
 
-/// The one key this simulator accepts.
-
 /// A request that follows a task already started: a poll on either API (v2 query, v1 outputs,
 /// which also looks up the progress socket) or the progress socket itself. Never a run.
 fn following(entry: &Value) -> bool {
     [OUTPUTS, QUERY, SOCKET].contains(&entry_path(entry))
 }
 
+/// The one key this simulator accepts.
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const SCREENSHOT: &str = "api/screenshot.png";
 const REFERENCE: &str = "api/reference.png";
