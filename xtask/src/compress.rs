@@ -71,8 +71,11 @@ pub struct Written {
 /// Every file below `dir`, in subfolders too (also [`crate::sizes`]' list of `dist/`).
 pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // The entry's own type, not its target's: a symlink is listed, never followed. A wine
+        // prefix holds `dosdevices/z: -> /`, and following it walked the whole machine.
+        if entry.file_type()?.is_dir() {
             files_under(&path, out)?;
         } else {
             out.push(path);

@@ -40,7 +40,7 @@ fn size_of_tree(dir: &Path) -> u64 {
     }
     files
         .iter()
-        .filter_map(|file| std::fs::metadata(file).ok())
+        .filter_map(|file| std::fs::symlink_metadata(file).ok())
         .map(|meta| meta.len())
         .sum()
 }
@@ -106,6 +106,21 @@ impl Lean {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_to_a_folder_is_not_followed() {
+        let root = std::env::temp_dir().join(format!("su-render-size-{}", std::process::id()));
+        let inner = root.join("prefix/dosdevices");
+        std::fs::create_dir_all(&inner).expect("temp folder");
+        std::fs::write(root.join("prefix/file"), b"12345").expect("a file");
+        // As in a wine prefix: a drive letter pointing at the root of the machine.
+        std::os::unix::fs::symlink("/", inner.join("z:")).expect("symlink");
+        let bytes = size_of_tree(&root.join("prefix"));
+        assert!(bytes < 4096, "only the prefix itself is counted: {bytes}");
+        std::fs::remove_dir_all(&root).expect("cleaned up");
+        assert!(Path::new("/usr").exists(), "nothing outside was touched");
+    }
 
     #[test]
     fn free_space_is_read_from_df() {
