@@ -59,12 +59,24 @@ fn next_stylesheet(html: &str) -> Option<(&str, &str, &str)> {
     None
 }
 
-/// The value of a double-quoted attribute of one tag.
+/// The value of one attribute of a tag: double-quoted, single-quoted, or bare (Trunk's minifier
+/// drops the quotes where HTML allows it: `href=./main-1.css rel=stylesheet`).
 fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let key = format!(" {name}=\"");
+    let key = format!(" {name}=");
     let start = tag.find(&key)? + key.len();
-    let len = tag[start..].find('"')?;
-    Some(&tag[start..start + len])
+    let value = &tag[start..];
+    match value.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let len = value[1..].find(quote)?;
+            Some(&value[1..1 + len])
+        }
+        _ => {
+            let len = value
+                .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                .unwrap_or(value.len());
+            Some(value[..len].trim_end_matches('/'))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -104,5 +116,21 @@ mod tests {
         .expect("html");
         assert!(apply(&dir).is_err());
         std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn reads_quoted_and_bare_attributes() {
+        let tag = "<link href=./main-1.css integrity=sha384-x rel=stylesheet>";
+        assert_eq!(attr(tag, "href"), Some("./main-1.css"));
+        assert_eq!(attr(tag, "rel"), Some("stylesheet"));
+        assert_eq!(
+            attr("<link rel='stylesheet' href=\"./a.css\"/>", "rel"),
+            Some("stylesheet")
+        );
+        assert_eq!(
+            attr("<link rel=stylesheet href=./a.css/>", "href"),
+            Some("./a.css")
+        );
+        assert_eq!(attr("<link rel=stylesheet>", "href"), None);
     }
 }

@@ -36,6 +36,9 @@ usage: cargo xtask <command>
   bench [--runs 7]    release build, then bytes, first paint, polling, upload prep and memory;
                       prints the tables and writes BENCHMARKS.md
   budget              check the last build (dist/) against size-budget.toml, without building
+  by-crate <wasm> [--save DESCRIPTION]
+                      an un-optimised wasm's bytes by crate (twiggy); --save keeps it as the
+                      before-figures the bench compares with
   package [--windows|--all] [--target TRIPLE] [--use-dist]
                       release build, then the server with dist/ embedded, as one file per
                       system in target/package/ with SHA256SUMS: Linux (static musl) by
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&root, &args[1..]),
         Some("test") => test(&root, &args[1..]),
         Some("bench") => bench::bench(&root, &args[1..]),
+        Some("by-crate") => bench::by_crate_command(&root, &args[1..]),
         Some("budget") => budget::check(&root),
         Some("package") => package::command(&root, &args[1..]),
         Some("test-windows") => test_windows(&root, &args[1..]),
