@@ -677,7 +677,7 @@ mod platform {
 
     pub fn float_text(value: f64) -> String {
         js_sys::Number::from(value)
-            .to_string(10)
+            .to_string_with_radix(10)
             .map(String::from)
             .unwrap_or_default()
     }
@@ -958,5 +958,96 @@ mod tests {
         }
         assert_eq!(Number::from_f64(1.0).map(|n| n.0), Some("1.0".into()));
         assert_eq!(Number::from_f64(f64::INFINITY), None);
+    }
+
+    /// Ours as serde_json's tree, numbers read by serde_json from our text.
+    fn to_serde(value: &Value) -> serde_json::Value {
+        match value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::from_str(n.as_str()).expect("serde reads our number"),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Array(items) => serde_json::Value::Array(items.iter().map(to_serde).collect()),
+            Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.to_owned(), to_serde(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Texts the page meets: RunningHub's answers, ComfyUI's frames, stored records, and
+    /// some awkward ones.
+    const FIXTURES: &[&str] = &[
+        r#"{"code": 0, "msg": "success", "errorMessages": null, "data": {"netWssUrl": null, "taskId": "1983070826507472898", "clientId": "4c8a885af070060139abecdbffc97978", "taskStatus": "QUEUED", "promptTips": "{\"result\": true, \"error\": null, \"outputs_to_execute\": [\"160\"], \"node_errors\": {}}"}}"#,
+        "{\n  \"code\": 0,\n  \"msg\": \"success\",\n  \"data\": [\n    {\n      \"fileUrl\": \"https://rh-images.xiaoyaoyou.com/x/output/ComfyUI_00033_hpgko_1742822929.png\",\n      \"fileType\": \"png\",\n      \"taskCostTime\": 0,\n      \"nodeId\": \"9\"\n    }\n  ]\n}",
+        r#"{"code":805,"msg":"APIKEY_TASK_STATUS_ERROR","data":{"failedReason":{"node_name":"KSampler","traceback":"[\"Traceback (most recent call last):\\n\", \"  File \\\"execution.py\\\"\\n\"]"}}}"#,
+        r#"{"taskId":"2013508786110730241","status":"SUCCESS","errorCode":"","failedReason":{},"usage":{"consumeMoney":null,"consumeCoins":12,"taskCostTime":"33.5","thirdPartyConsumeMoney":0.35},"results":[{"url":"https://x/a.png","outputType":"png","text":null}]}"#,
+        r#"{"code":401,"message":"ApiKey verification failed: API Key不存在","data":null}"#,
+        r#"{"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 1}}, "sid": "4c8a885a"}}"#,
+        r#"{"type": "progress", "data": {"value": 1, "max": 4, "prompt_id": "p1", "node": "3"}}"#,
+        r#"{"server":"su-render","version":"0.2.0","mode":"relay","upstream":null,"sites":{"cn":"/cn","ai":"/ai"},"fileProxy":"/__su/file","pollFirstMs":200}"#,
+        r#"{"s":"\u0000\u001f\"\\\/\b\f\n\r\t\u00e9\u4e2d\ud83d\ude00 é中😀","n":[0,-0,-1.5,1e10,1E-10,2.5e+3,12345678901234567890,0.000001],"e":[[],{},[[{}]]],"t":[true,false,null]}"#,
+        "  [1 , 2\t,\n3\r]  ",
+        "\"top-level string\"",
+        "-12.5e-3",
+        "null",
+    ];
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        for text in FIXTURES {
+            let ours = parse(text).unwrap_or_else(|| panic!("ours reads {text}"));
+            let theirs: serde_json::Value = serde_json::from_str(text).expect("serde reads");
+            assert_eq!(to_serde(&ours), theirs, "{text}");
+            // And what we write, serde reads as the same.
+            let written: serde_json::Value =
+                serde_json::from_str(&ours.to_json()).expect("serde reads ours");
+            assert_eq!(written, theirs, "{text}");
+            let pretty: serde_json::Value =
+                serde_json::from_str(&ours.to_pretty()).expect("serde reads ours");
+            assert_eq!(pretty, theirs, "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_serde_json_refuses() {
+        for text in [
+            "",
+            "<html>502</html>",
+            "{\"code\":0,\"msg\":\"succ",
+            "{\"a\":1,}",
+            "[1,]",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "\"\\ud83d\"",
+            "\"\\x\"",
+            "\"a\u{1}b\"",
+            "{\"a\":1} x",
+            "nan",
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text:?}"
+            );
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut all_controls: String = (0u8..0x20).map(char::from).collect();
+        all_controls.push_str("\u{7f}\u{80}\u{2028}\"\\/é中😀");
+        for text in [all_controls.as_str(), "", "plain", "客厅 \"quoted\""] {
+            let ours = Value::from(text).to_json();
+            assert_eq!(
+                ours,
+                serde_json::to_string(text).expect("serde"),
+                "{text:?}"
+            );
+            assert_eq!(parse(&ours), Some(Value::from(text)));
+        }
     }
 }
