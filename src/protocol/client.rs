@@ -271,7 +271,7 @@ impl Api {
             .post(v2::paths::UPLOAD)
             .header("Authorization", &bearer(api_key))
             .body(form)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
+            .map_err(|e| ApiError::Network(error_text(e)))?;
         v2::parse_upload(&send(request).await?)
     }
 
@@ -290,7 +290,7 @@ impl Api {
         let request = self
             .post(paths::UPLOAD)
             .body(form)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
+            .map_err(|e| ApiError::Network(error_text(e)))?;
         parse_upload(&send(request).await?)
     }
 
@@ -323,7 +323,7 @@ impl Api {
             &send(
                 Request::get(&url)
                     .build()
-                    .map_err(|e| ApiError::Network(e.to_string()))?,
+                    .map_err(|e| ApiError::Network(error_text(e)))?,
             )
             .await?,
         )
@@ -371,7 +371,7 @@ fn json_body(builder: RequestBuilder, body: String) -> Result<Request, ApiError>
     builder
         .header("Content-Type", "application/json")
         .body(body)
-        .map_err(|e| ApiError::Network(e.to_string()))
+        .map_err(|e| ApiError::Network(error_text(e)))
 }
 
 /// What to do after a v2 call.
@@ -485,10 +485,22 @@ mod reach {
 }
 
 fn fetch_error(error: gloo_net::Error) -> ApiError {
-    let text = error.to_string();
+    let text = error_text(error);
     if text.contains("AbortError") || text.contains("aborted") {
         ApiError::Aborted
     } else {
         ApiError::Network(text)
+    }
+}
+
+/// What a gloo-net error says, as JavaScript's `Error.toString()` puts it. Not its `Display`:
+/// leptos turns gloo-net's `json` feature on, and that `Display` would link serde_json's error
+/// messages into the page.
+fn error_text(error: gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(e) => format!("{}: {}", e.name, e.message),
+        gloo_net::Error::GlooError(text) => text,
+        #[allow(unreachable_patterns)]
+        _ => "JSON error".to_owned(),
     }
 }
