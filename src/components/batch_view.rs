@@ -207,7 +207,7 @@ pub fn BatchView(
                 i.run
                     .with(|r| r.as_ref().and_then(|(job, ..)| job.with(|j| j.coins())))
             })
-            .filter_map(|c| c.parse::<f64>().ok())
+            .filter_map(|c| crate::lifecycle::decimal::parse(&c))
             .collect();
         let spent: f64 = costs.iter().sum();
         // What one render costs: as last time (from the history), else the most one of this

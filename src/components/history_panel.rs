@@ -317,17 +317,8 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                         None => missing.push(url.clone()),
                     }
                 }
-                let recipe = serde_json::json!({
-                    "app": r.webapp_id, "site": r.base, "taskId": r.task_id, "state": r.phase,
-                    "created": browser::local_date_time(r.created_ms, "en"), "createdMs": r.created_ms,
-                    "endedMs": r.ended_ms, "taskCostTime": r.cost_time, "coins": r.coins,
-                    "money": r.money, "thirdPartyMoney": r.third_party_money, "currency": r.currency,
-                    "uploadApi": r.upload_api, "pollApi": r.poll_api,
-                    "instanceType": r.instance_type, "nodeInfoList": r.nodes, "source": r.source_name,
-                    "outputs": r.outputs.iter().map(|o| &o.url).collect::<Vec<_>>(),
-                    "notIncluded": missing,
-                });
-                let recipe = serde_json::to_vec_pretty(&recipe).unwrap_or_default();
+                let created = browser::local_date_time(r.created_ms, "en");
+                let recipe = r.recipe(&created, missing).into_bytes();
                 files.insert(0, ("recipe.json".to_owned(), recipe));
                 let stem = r
                     .source_name
@@ -360,7 +351,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                         .field_value
                         .as_str()
                         .map(str::to_owned)
-                        .unwrap_or_else(|| n.field_value.to_string());
+                        .unwrap_or_else(|| n.field_value.to_json());
                     (n.node_id.clone(), n.field_name.clone(), value)
                 })
                 .collect(),

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::i18n::{error_message, fill, Lang, Texts};
 use crate::lifecycle::cost::Estimate;
-use crate::lifecycle::decimal::fixed;
+use crate::lifecycle::decimal::{self, fixed};
 use crate::lifecycle::form::{
     build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
 };
@@ -372,7 +372,7 @@ pub fn RenderForm(
                 .records
                 .into_iter()
                 .filter(|r| r.webapp_id.trim() == app.trim())
-                .filter_map(|r| r.coins.and_then(|c| c.trim().parse::<f64>().ok()))
+                .filter_map(|r| r.coins.and_then(|c| decimal::parse(c.trim())))
                 .collect();
             crate::lifecycle::cost::estimate(&measured)
         }
@@ -447,7 +447,7 @@ pub fn RenderForm(
                 .unwrap_or(1)
                 .clamp(1, 8),
             budget: budget
-                .with_untracked(|b| b.trim().parse::<f64>().ok())
+                .with_untracked(|b| decimal::parse(b.trim()))
                 .filter(|b| *b > 0.0),
             per_render: per_render.get_untracked().flatten().map(|e| e.per_render),
             shrink: shrink_setting.get_untracked(),

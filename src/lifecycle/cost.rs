@@ -2,7 +2,7 @@
 //! spend guard plans with. Values arrive as RunningHub's decimal strings (see
 //! [`crate::protocol::Usage`]); sums keep as many decimals as the values had.
 
-use super::decimal::fixed;
+use super::decimal::{self, fixed};
 use crate::protocol::Usage;
 
 /// A sum of decimal strings.
@@ -19,11 +19,7 @@ impl Sum {
         let Some(text) = text.map(str::trim) else {
             return;
         };
-        let Some(value) = text
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-        else {
+        let Some(value) = decimal::parse(text).filter(|v| v.is_finite() && *v >= 0.0) else {
             return;
         };
         let decimals = text

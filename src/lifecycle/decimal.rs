@@ -3,6 +3,10 @@
 //! core's float formatter (Grisu and Dragon4, about 12 KB of wasm) for six call sites, and the
 //! first load is what every visitor pays for.
 
+/// Decimal text as a float without core's float parser (another 10 KB), for the same reason:
+/// see [`crate::protocol::json::parse_f64`].
+pub use crate::protocol::json::parse_f64 as parse;
+
 /// `value` rounded half away from zero to `decimals` places (at most 9), with exactly that many
 /// digits after the point; no point when `decimals` is 0. Not finite shows as `0`, since every
 /// caller feeds it to a person or to CSS, where `NaN` helps nobody.

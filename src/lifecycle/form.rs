@@ -1,9 +1,8 @@
 //! From what the user entered to `nodeInfoList`: only what differs from the app's defaults is
 //! sent (plus required pictures), each value in the JSON type of the default it replaces.
 
-use serde_json::Value;
-
 use crate::protocol::answers::text;
+use crate::protocol::json::{self, parse_f64, Number, Value};
 use crate::protocol::{AppField, NodeInfo, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE, SU_WEBAPP_ID};
 
 /// How a field is edited.
@@ -211,8 +210,8 @@ pub fn build_node_list(
         if node_id.is_empty() || field_name.is_empty() {
             return Err(FormProblem::IncompleteOverride(i + 1));
         }
-        let value = serde_json::from_str::<Value>(raw.value.trim())
-            .unwrap_or_else(|_| Value::String(raw.value.trim().to_owned()));
+        let value = json::parse(raw.value.trim())
+            .unwrap_or_else(|| Value::String(raw.value.trim().to_owned()));
         nodes.retain(|n| !(n.node_id == node_id && n.field_name == field_name));
         nodes.push(NodeInfo {
             node_id: node_id.to_owned(),
@@ -224,21 +223,22 @@ pub fn build_node_list(
     Ok(nodes)
 }
 
+/// What a number field sends: a whole number, or a float written as serde wrote one (`2.0`,
+/// `0.5`).
 fn parse_number(text: &str, integer: bool) -> Option<Value> {
     if integer {
         text.parse::<i64>().ok().map(Value::from)
     } else {
-        text.parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(Value::from)
+        parse_f64(text)
+            .and_then(Number::from_f64)
+            .map(Value::Number)
     }
 }
 
 fn same_number(default: &Value, number: &Value) -> bool {
     let as_f64 = |v: &Value| match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => parse_f64(s.trim()),
         _ => None,
     };
     matches!((as_f64(default), as_f64(number)), (Some(a), Some(b)) if a == b)
@@ -247,7 +247,10 @@ fn same_number(default: &Value, number: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn num(text: &str) -> Value {
+        Value::Number(Number::parse(text).expect("a JSON number"))
+    }
 
     fn field(node: &str, name: &str, kind: &str, default: Value) -> FieldSpec {
         FieldSpec::from_app(&AppField {
@@ -277,13 +280,13 @@ mod tests {
     #[test]
     fn only_changed_fields_are_sent_in_the_defaults_type() {
         let fields = vec![
-            field("1", "image", "IMAGE", json!("example.jpg")),
-            field("2", "prompt", "STRING", json!("a modern living room")),
-            field("3", "seed", "INT", json!("42")),
-            field("4", "denoise", "FLOAT", json!(0.75)),
-            field("5", "style", "LIST", json!("modern")),
-            field("6", "upscale", "SWITCH", json!("true")),
-            field("7", "steps", "INT", json!(20)),
+            field("1", "image", "IMAGE", Value::from("example.jpg")),
+            field("2", "prompt", "STRING", Value::from("a modern living room")),
+            field("3", "seed", "INT", Value::from("42")),
+            field("4", "denoise", "FLOAT", num("0.75")),
+            field("5", "style", "LIST", Value::from("modern")),
+            field("6", "upscale", "SWITCH", Value::from("true")),
+            field("7", "steps", "INT", Value::from(20i64)),
         ];
         let untouched: Vec<String> = fields.iter().map(|f| f.default_text()).collect();
         let mut values = untouched.clone();
@@ -306,26 +309,26 @@ mod tests {
         assert_eq!(
             sent,
             vec![
-                ("1", &json!("api/room.png")),
-                ("2", &json!("a nordic kitchen")),
-                ("3", &json!("7")),
-                ("4", &json!(0.5)),
-                ("5", &json!("nordic")),
-                ("6", &json!("false")),
+                ("1", &Value::from("api/room.png")),
+                ("2", &Value::from("a nordic kitchen")),
+                ("3", &Value::from("7")),
+                ("4", &num("0.5")),
+                ("5", &Value::from("nordic")),
+                ("6", &Value::from("false")),
             ]
         );
     }
 
     #[test]
     fn bad_numbers_are_refused() {
-        let fields = vec![field("3", "seed", "INT", json!(42))];
+        let fields = vec![field("3", "seed", "INT", Value::from(42i64))];
         assert_eq!(
             build_node_list(&fields, &["4.5".into()], &[]),
             Err(FormProblem::NotANumber("3".into(), "seed".into()))
         );
         assert_eq!(
             build_node_list(&fields, &["43".into()], &[]).expect("ok")[0].field_value,
-            json!(43)
+            Value::from(43i64)
         );
     }
 
@@ -354,8 +357,8 @@ mod tests {
             build_node_list(&fields, &["api/a.png".into(), String::new()], &overrides).expect("ok");
         assert_eq!(nodes.len(), 3);
         assert_eq!(nodes[0], NodeInfo::text("112", "image", "api/x.png"));
-        assert_eq!(nodes[1].field_value, json!(123));
-        assert_eq!(nodes[2].field_value, json!(true));
+        assert_eq!(nodes[1].field_value, Value::from(123i64));
+        assert_eq!(nodes[2].field_value, Value::from(true));
         let incomplete = vec![RawOverride {
             node_id: "9".into(),
             ..RawOverride::default()

@@ -10,9 +10,8 @@
 //! `exception_message`), `execution_interrupted`. RunningHub's socket relays these as they are
 //! (its official ComfyUI plugin reads `type` and `data.node` of the same messages).
 
-use serde_json::Value;
-
 use crate::protocol::answers::text;
+use crate::protocol::json::{self, Value};
 
 /// One message of the socket that matters to the bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,14 +49,16 @@ pub fn parse_message(frame: &str) -> Option<Message> {
     if frame.len() > 64 * 1024 {
         return None;
     }
-    let value: Value = serde_json::from_str(frame).ok()?;
+    let value = json::parse(frame)?;
     let kind = value.get("type")?.as_str()?;
     let data = value.get("data").filter(|d| d.is_object());
     let node = |name: &str| data.and_then(|d| d.get(name)).and_then(node_id);
     Some(match kind {
         "status" => Message::Queue(
             data?
-                .pointer("/status/exec_info/queue_remaining")
+                .get("status")
+                .and_then(|s| s.get("exec_info"))
+                .and_then(|e| e.get("queue_remaining"))
                 .and_then(count)?,
         ),
         "execution_start" => Message::Started,

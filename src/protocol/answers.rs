@@ -1,7 +1,7 @@
 //! Tolerant parsing of RunningHub answers: the envelope first, then `data` as the code says.
 //! Numbers and strings are accepted for each other wherever RunningHub has been seen to mix them.
 
-use serde_json::{Map, Value};
+use super::json::{self, Object, Value};
 
 use super::codes::Code;
 use super::error::ApiError;
@@ -19,10 +19,14 @@ impl Envelope {
     /// Parses an answer body. Anything that is not a JSON object with a numeric `code` is
     /// [`ApiError::NotJson`]: proxies answer with HTML pages, and cut connections with half a body.
     pub fn parse(body: &str) -> Result<Envelope, ApiError> {
-        let value: Value = serde_json::from_str(body.trim()).map_err(|_| ApiError::NotJson)?;
-        let Value::Object(mut map) = value else {
-            return Err(ApiError::NotJson);
-        };
+        match json::parse(body.trim()) {
+            Some(Value::Object(map)) => Envelope::from_object(map),
+            _ => Err(ApiError::NotJson),
+        }
+    }
+
+    /// The envelope of an answer already read; [`ApiError::NotJson`] without a numeric `code`.
+    pub(crate) fn from_object(mut map: Object) -> Result<Envelope, ApiError> {
         let code = map
             .get("code")
             .and_then(|c| match c {
@@ -58,18 +62,18 @@ impl Envelope {
     }
 }
 
-/// A JSON string, number or boolean as text; IDs above 2^53 keep every digit because serde_json
-/// reads integers as u64/i64, never through f64.
+/// A JSON string, number or boolean as text; IDs above 2^53 keep every digit because numbers
+/// are kept as the text they came in.
 pub(crate) fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(n.as_str().to_owned()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
-pub(crate) fn field(map: &Map<String, Value>, name: &str) -> Option<String> {
+pub(crate) fn field(map: &Object, name: &str) -> Option<String> {
     map.get(name).and_then(text).filter(|s| !s.is_empty())
 }
 
@@ -90,7 +94,7 @@ pub fn parse_run(body: &str) -> Result<RunData, ApiError> {
 }
 
 /// `netWssUrl` of an answer's data, when it holds a usable one.
-pub(crate) fn socket_of(map: &Map<String, Value>) -> Option<SocketUrl> {
+pub(crate) fn socket_of(map: &Object) -> Option<SocketUrl> {
     map.get("netWssUrl")
         .and_then(Value::as_str)
         .and_then(SocketUrl::parse)
@@ -101,7 +105,7 @@ pub fn parse_prompt_tips(value: &Value) -> Option<PromptTips> {
     let parsed;
     let tips = match value {
         Value::String(s) => {
-            parsed = serde_json::from_str::<Value>(s).ok()?;
+            parsed = json::parse(s)?;
             &parsed
         }
         other => other,
@@ -244,8 +248,8 @@ fn parse_traceback(value: &Value) -> Vec<String> {
     let lines = |items: &[Value]| items.iter().filter_map(text).collect::<Vec<_>>();
     match value {
         Value::Array(items) => lines(items),
-        Value::String(s) => match serde_json::from_str::<Value>(s) {
-            Ok(Value::Array(items)) => lines(&items),
+        Value::String(s) => match json::parse(s) {
+            Some(Value::Array(items)) => lines(&items),
             _ if s.is_empty() => Vec::new(),
             _ => vec![s.clone()],
         },
@@ -320,12 +324,12 @@ fn parse_app_field(item: &Value) -> Option<AppField> {
 fn parse_choices(value: &Value) -> Vec<String> {
     let parsed;
     let value = match value {
-        Value::String(s) => match serde_json::from_str::<Value>(s) {
-            Ok(v) => {
+        Value::String(s) => match json::parse(s) {
+            Some(v) => {
                 parsed = v;
                 &parsed
             }
-            Err(_) => return Vec::new(),
+            None => return Vec::new(),
         },
         other => other,
     };

@@ -2,13 +2,13 @@
 //! (v1) or in the `Authorization` header (v2), never in a URL we make.
 
 use gloo_net::http::{Request, RequestBuilder};
-use serde::Serialize;
 use web_sys::AbortSignal;
 
 use super::answers::{
     parse_account, parse_app_demo, parse_poll_v1, parse_run, parse_upload, Envelope,
 };
 use super::error::ApiError;
+use super::json::Object;
 use super::types::*;
 use super::v2::{self, Fallback};
 
@@ -72,7 +72,7 @@ impl Api {
 
     /// Starts an AI app.
     pub async fn run(&self, req: &RunRequest<'_>) -> Result<RunData, ApiError> {
-        parse_run(&self.post_json(paths::RUN, req, None).await?)
+        parse_run(&self.post_json(paths::RUN, req.to_json(), None).await?)
     }
 
     /// One poll of a task: v2 `query`, or v1 `outputs` where v2 is unavailable, or when
@@ -129,8 +129,8 @@ impl Api {
         task_id: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<Polled, ApiError> {
-        let body = TaskRequest { api_key, task_id };
-        parse_poll_v1(&self.post_json(paths::OUTPUTS, &body, signal).await?)
+        let body = TaskRequest { api_key, task_id }.to_json();
+        parse_poll_v1(&self.post_json(paths::OUTPUTS, body, signal).await?)
     }
 
     /// v2 `query` (key in the `Authorization` header only).
@@ -140,11 +140,11 @@ impl Api {
         task_id: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<Polled, ApiError> {
-        let request = Request::post(&self.url(v2::paths::QUERY))
+        let body = Object::new().with("taskId", task_id).to_json();
+        let builder = Request::post(&self.url(v2::paths::QUERY))
             .abort_signal(signal)
-            .header("Authorization", &bearer(api_key))
-            .json(&serde_json::json!({ "taskId": task_id }))
-            .map_err(|e| ApiError::Network(e.to_string()))?;
+            .header("Authorization", &bearer(api_key));
+        let request = json_body(builder, body)?;
         v2::parse_query(&send(request).await?)
     }
 
@@ -178,8 +178,8 @@ impl Api {
 
     /// Asks RunningHub to cancel a task; the task then ends as failed ("cancelled") in `outputs`.
     pub async fn cancel(&self, api_key: &str, task_id: &str) -> Result<(), ApiError> {
-        let body = TaskRequest { api_key, task_id };
-        let envelope = Envelope::parse(&self.post_json(paths::CANCEL, &body, None).await?)?;
+        let body = TaskRequest { api_key, task_id }.to_json();
+        let envelope = Envelope::parse(&self.post_json(paths::CANCEL, body, None).await?)?;
         match envelope.code {
             0 => Ok(()),
             code => Err(ApiError::Service {
@@ -193,8 +193,8 @@ impl Api {
     /// at all (see [`Api::ensure_reachable`]): a network failure while online reads as
     /// [`ApiError::Blocked`], and any answer marks the base as reachable.
     pub async fn account(&self, api_key: &str) -> Result<AccountStatus, ApiError> {
-        let body = AccountRequest { apikey: api_key };
-        let answer = match self.post_json(paths::ACCOUNT, &body, None).await {
+        let body = AccountRequest { apikey: api_key }.to_json();
+        let answer = match self.post_json(paths::ACCOUNT, body, None).await {
             Ok(text) => parse_account(&text),
             Err(error) => Err(error),
         };
@@ -271,7 +271,7 @@ impl Api {
             .post(v2::paths::UPLOAD)
             .header("Authorization", &bearer(api_key))
             .body(form)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
+            .map_err(|e| ApiError::Network(error_text(e)))?;
         v2::parse_upload(&send(request).await?)
     }
 
@@ -290,7 +290,7 @@ impl Api {
         let request = self
             .post(paths::UPLOAD)
             .body(form)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
+            .map_err(|e| ApiError::Network(error_text(e)))?;
         parse_upload(&send(request).await?)
     }
 
@@ -304,8 +304,11 @@ impl Api {
         key_in_body: bool,
     ) -> Result<AppDemo, ApiError> {
         if key_in_body {
-            let body = serde_json::json!({ "apiKey": api_key, "webappId": webapp_id });
-            return parse_app_demo(&self.post_json(paths::APP_DEMO, &body, None).await?);
+            let body = Object::new()
+                .with("apiKey", api_key)
+                .with("webappId", webapp_id)
+                .to_json();
+            return parse_app_demo(&self.post_json(paths::APP_DEMO, body, None).await?);
         }
         let query =
             web_sys::UrlSearchParams::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
@@ -320,23 +323,20 @@ impl Api {
             &send(
                 Request::get(&url)
                     .build()
-                    .map_err(|e| ApiError::Network(e.to_string()))?,
+                    .map_err(|e| ApiError::Network(error_text(e)))?,
             )
             .await?,
         )
     }
 
-    async fn post_json<T: Serialize>(
+    async fn post_json(
         &self,
         path: &str,
-        body: &T,
+        body: String,
         signal: Option<&AbortSignal>,
     ) -> Result<String, ApiError> {
-        let request = Request::post(&self.url(path))
-            .abort_signal(signal)
-            .json(body)
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        send(request).await
+        let builder = Request::post(&self.url(path)).abort_signal(signal);
+        send(json_body(builder, body)?).await
     }
 
     /// A builder for calls that need more than a JSON body (uploads).
@@ -363,6 +363,15 @@ pub async fn send(request: Request) -> Result<String, ApiError> {
     } else {
         Err(ApiError::Http(status))
     }
+}
+
+/// A POST of JSON text, as gloo-net's `.json()` made it (the same header, so the same CORS
+/// preflight), without its serde_json.
+fn json_body(builder: RequestBuilder, body: String) -> Result<Request, ApiError> {
+    builder
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(|e| ApiError::Network(error_text(e)))
 }
 
 /// What to do after a v2 call.
@@ -476,10 +485,22 @@ mod reach {
 }
 
 fn fetch_error(error: gloo_net::Error) -> ApiError {
-    let text = error.to_string();
+    let text = error_text(error);
     if text.contains("AbortError") || text.contains("aborted") {
         ApiError::Aborted
     } else {
         ApiError::Network(text)
+    }
+}
+
+/// What a gloo-net error says, as JavaScript's `Error.toString()` puts it. Not its `Display`:
+/// leptos turns gloo-net's `json` feature on, and that `Display` would link serde_json's error
+/// messages into the page.
+fn error_text(error: gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(e) => format!("{}: {}", e.name, e.message),
+        gloo_net::Error::GlooError(text) => text,
+        #[allow(unreachable_patterns)]
+        _ => "JSON error".to_owned(),
     }
 }

@@ -1,7 +1,7 @@
 //! The project's own local server announces itself at `/__su/info`, so the page can default to
 //! it (simulator or relay) and, in tests, poll faster. A page hosted elsewhere gets a 404 there.
 
-use serde_json::Value;
+use super::json::{self, Value};
 
 /// Where the project's local server says it stands.
 pub const INFO_PATH: &str = "/__su/info";
@@ -28,7 +28,7 @@ pub struct ServerInfo {
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
 pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
-    let value: Value = serde_json::from_str(body).ok()?;
+    let value = json::parse(body)?;
     if value.get("server")?.as_str()? != "su-render" {
         return None;
     }

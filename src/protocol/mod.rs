@@ -10,6 +10,7 @@ pub mod answers;
 pub mod client;
 pub mod codes;
 pub mod error;
+pub mod json;
 pub mod local_server;
 pub mod sites;
 pub mod socket;

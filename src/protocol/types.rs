@@ -1,17 +1,14 @@
 //! Request bodies and parsed answers. IDs are strings throughout (they exceed 2^53).
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use super::json::{Object, Value};
 
 /// One override of an AI app's input: `fieldValue` replaces the node's default and must have the
 /// same JSON type as the field it replaces.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeInfo {
     pub node_id: String,
     pub field_name: String,
     pub field_value: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -25,34 +22,102 @@ impl NodeInfo {
             description: None,
         }
     }
+
+    /// `{nodeId, fieldName, fieldValue, description?}`, as RunningHub takes it (and as the
+    /// journal stores it).
+    pub fn to_value(&self) -> Value {
+        let node = Object::new()
+            .with("nodeId", &self.node_id)
+            .with("fieldName", &self.field_name)
+            .with("fieldValue", self.field_value.clone());
+        match &self.description {
+            Some(description) => node.with("description", description),
+            None => node,
+        }
+        .into()
+    }
+
+    /// Reads what [`NodeInfo::to_value`] wrote: the three fields required, `description`
+    /// optional (null or missing). `None` when a field is missing or of the wrong type.
+    pub fn from_value(value: &Value) -> Option<NodeInfo> {
+        let text = |name: &str| value.get(name)?.as_str().map(str::to_owned);
+        Some(NodeInfo {
+            node_id: text("nodeId")?,
+            field_name: text("fieldName")?,
+            field_value: value.get("fieldValue")?.clone(),
+            description: match value.get("description") {
+                None | Some(Value::Null) => None,
+                Some(other) => Some(other.as_str()?.to_owned()),
+            },
+        })
+    }
+}
+
+/// The JSON of a list of nodes.
+fn nodes_value(nodes: &[NodeInfo]) -> Value {
+    Value::Array(nodes.iter().map(NodeInfo::to_value).collect())
 }
 
 /// Body of `POST /task/openapi/ai-app/run`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct RunRequest<'a> {
     pub api_key: &'a str,
     pub webapp_id: &'a str,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub node_info_list: &'a [NodeInfo],
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<&'a str>,
 }
 
+impl RunRequest<'_> {
+    /// `{apiKey, webappId, nodeInfoList?, webhookUrl?, instanceType?}`: an empty list and
+    /// absent options are left out.
+    pub fn to_json(&self) -> String {
+        let mut body = Object::new()
+            .with("apiKey", self.api_key)
+            .with("webappId", self.webapp_id);
+        if !self.node_info_list.is_empty() {
+            body = body.with("nodeInfoList", nodes_value(self.node_info_list));
+        }
+        for (name, value) in [
+            ("webhookUrl", self.webhook_url),
+            ("instanceType", self.instance_type),
+        ] {
+            if let Some(value) = value {
+                body = body.with(name, value);
+            }
+        }
+        body.to_json()
+    }
+}
+
 /// Body of the calls that name a task (`outputs`, `status`, `cancel`).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct TaskRequest<'a> {
     pub api_key: &'a str,
     pub task_id: &'a str,
 }
 
+impl TaskRequest<'_> {
+    /// `{apiKey, taskId}`.
+    pub fn to_json(&self) -> String {
+        Object::new()
+            .with("apiKey", self.api_key)
+            .with("taskId", self.task_id)
+            .to_json()
+    }
+}
+
 /// Body of `POST /uc/openapi/accountStatus`: this one endpoint spells the field `apikey`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AccountRequest<'a> {
     pub apikey: &'a str,
+}
+
+impl AccountRequest<'_> {
+    /// `{apikey}`.
+    pub fn to_json(&self) -> String {
+        Object::new().with("apikey", self.apikey).to_json()
+    }
 }
 
 /// What `run` answers on success.
@@ -288,4 +353,90 @@ pub struct AppField {
 pub struct AppDemo {
     pub webapp_name: Option<String>,
     pub fields: Vec<AppField>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::answers::{parse_app_demo, parse_run};
+    use super::*;
+
+    /// The body the serde-derived writer of earlier releases sent for these nodes.
+    const SERDE_RUN: &str = r#"{"apiKey":"k","webappId":"1","nodeInfoList":[{"nodeId":"112","fieldName":"image","fieldValue":"api/a.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75,"description":"去噪 \"strength\"\n\t\u0001"},{"nodeId":"3","fieldName":"seed","fieldValue":42},{"nodeId":"6","fieldName":"upscale","fieldValue":true}],"instanceType":"plus"}"#;
+
+    fn number(text: &str) -> Value {
+        Value::Number(super::super::json::Number::parse(text).expect("number"))
+    }
+
+    #[test]
+    fn request_bodies_as_serde_wrote_them() {
+        let nodes = [
+            NodeInfo::text("112", "image", "api/a.png"),
+            NodeInfo {
+                node_id: "4".into(),
+                field_name: "denoise".into(),
+                field_value: number("0.75"),
+                description: Some("去噪 \"strength\"\n\t\u{1}".into()),
+            },
+            NodeInfo {
+                node_id: "3".into(),
+                field_name: "seed".into(),
+                field_value: number("42"),
+                description: None,
+            },
+            NodeInfo {
+                node_id: "6".into(),
+                field_name: "upscale".into(),
+                field_value: Value::Bool(true),
+                description: None,
+            },
+        ];
+        let run = RunRequest {
+            api_key: "k",
+            webapp_id: "1",
+            node_info_list: &nodes,
+            webhook_url: None,
+            instance_type: Some("plus"),
+        };
+        assert_eq!(run.to_json(), SERDE_RUN);
+        let bare = RunRequest {
+            node_info_list: &[],
+            instance_type: None,
+            webhook_url: Some("https://hook"),
+            ..run
+        };
+        assert_eq!(
+            bare.to_json(),
+            r#"{"apiKey":"k","webappId":"1","webhookUrl":"https://hook"}"#
+        );
+        assert_eq!(
+            AccountRequest { apikey: "k" }.to_json(),
+            r#"{"apikey":"k"}"#
+        );
+    }
+
+    #[test]
+    fn a_task_id_sent_as_a_big_number_goes_back_with_every_digit() {
+        let answer = r#"{"code":0,"msg":"success","data":{"taskId":1983070826507472898,"taskStatus":"QUEUED"}}"#;
+        let task_id = parse_run(answer).expect("parses").task_id;
+        let body = TaskRequest {
+            api_key: "k",
+            task_id: &task_id,
+        }
+        .to_json();
+        assert_eq!(body, r#"{"apiKey":"k","taskId":"1983070826507472898"}"#);
+        // A default sent as a big number is sent back as the same number.
+        let demo = r#"{"code":0,"msg":"success","data":{"nodeInfoList":[{"nodeId":"9","fieldName":"seed","fieldValue":1983070826507472898,"fieldType":"INT"}]}}"#;
+        let field = &parse_app_demo(demo).expect("parses").fields[0];
+        let node = NodeInfo {
+            node_id: field.node_id.clone(),
+            field_name: field.field_name.clone(),
+            field_value: field.field_value.clone(),
+            description: None,
+        };
+        assert_eq!(
+            node.to_value().to_json(),
+            r#"{"nodeId":"9","fieldName":"seed","fieldValue":1983070826507472898}"#
+        );
+        assert_eq!(NodeInfo::from_value(&node.to_value()), Some(node));
+    }
 }

@@ -11,7 +11,7 @@
 //! `skills/runninghub-api-dev/`, 2026-03-08), and the docs' query example with `usage`
 //! (GitHub `Wayne-Xing/MorphShop`, `runninghub_api.md`).
 
-use serde_json::{Map, Value};
+use super::json::{self, Object, Value};
 
 use super::answers::{field, parse_failed_reason, Envelope};
 use super::error::ApiError;
@@ -84,8 +84,7 @@ pub fn parse_upload(body: &str) -> Result<Uploaded, ApiError> {
 /// Parses the answer to `POST /openapi/v2/query`. Unknown fields are ignored; ids and `usage`
 /// values may be strings or numbers (big ids keep every digit) or null.
 pub fn parse_query(body: &str) -> Result<Polled, ApiError> {
-    let value: Value = serde_json::from_str(body.trim()).map_err(|_| ApiError::NotJson)?;
-    let Value::Object(map) = value else {
+    let Some(Value::Object(map)) = json::parse(body.trim()) else {
         return Err(ApiError::NotJson);
     };
     let map = unwrap_envelope(map)?;
@@ -138,11 +137,11 @@ pub fn parse_query(body: &str) -> Result<Polled, ApiError> {
 
 /// The flat answer itself, or the one inside a `{code: 0, data}` envelope (a client has met
 /// that form); a non-zero envelope is the call refused (`{"code": 412, "msg": "TOKEN_INVALID"}`).
-fn unwrap_envelope(map: Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+fn unwrap_envelope(map: Object) -> Result<Object, ApiError> {
     if map.contains_key("status") || map.contains_key("taskId") || !map.contains_key("code") {
         return Ok(map);
     }
-    let envelope = Envelope::parse(&Value::Object(map).to_string())?;
+    let envelope = Envelope::from_object(map)?;
     match (envelope.code, envelope.data) {
         (0, Value::Object(inner)) => Ok(inner),
         (0, _) => Err(ApiError::Shape("query v2: data is not an object".into())),
@@ -183,13 +182,13 @@ fn parse_result(item: &Value) -> Option<OutputFile> {
 /// Why a task failed: `failedReason` (an object, or the same as a JSON string; `{}` when there
 /// is none), completed by `errorCode`/`errorMessage`.
 fn failure(
-    map: &Map<String, Value>,
+    map: &Object,
     error_code: Option<String>,
     error_message: Option<String>,
 ) -> FailedReason {
     let reason = match map.get("failedReason") {
-        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-            Ok(inner @ Value::Object(_)) => parse_failed_reason(&inner),
+        Some(Value::String(s)) => match json::parse(s) {
+            Some(inner @ Value::Object(_)) => parse_failed_reason(&inner),
             _ => parse_failed_reason(&Value::String(s.clone())),
         },
         Some(value @ Value::Object(_)) => parse_failed_reason(value),
@@ -417,7 +416,7 @@ mod tests {
     #[test]
     fn text_is_used_for_ids() {
         assert_eq!(
-            text(&serde_json::json!(1983070826507472898u64)).as_deref(),
+            text(&Value::from(json::Number::from(1983070826507472898u64))).as_deref(),
             Some("1983070826507472898")
         );
     }

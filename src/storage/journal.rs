@@ -1,23 +1,26 @@
 //! The job journal: every render is written down before its run request leaves, and updated as
 //! it goes, so that a reload resumes it and history shows how it ended. The key is never stored.
 
-use serde::{Deserialize, Serialize};
-
 use crate::lifecycle::{Job, Phase};
+use crate::protocol::json::{self, Object, Value};
 use crate::protocol::{NodeInfo, OutputFile, Usage};
 
 /// Bumped when the record's shape changes incompatibly; readers skip newer versions.
 pub const RECORD_VERSION: u32 = 1;
 
 /// One output file as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredOutput {
     pub url: String,
     pub file_type: String,
 }
 
-/// One render as stored in the journal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One render as stored in the journal: a JSON object with these fields' names (snake_case),
+/// the format serde's derive wrote before. `money`, `third_party_money`, `currency`,
+/// `upload_api` and `poll_api` are left out when unknown; the other options are written as
+/// `null`. `v`, `id`, `created_ms`, `base`, `webapp_id`, `nodes` and `phase` are required;
+/// the others may be missing (records written before they existed).
+#[derive(Debug, Clone, PartialEq)]
 pub struct JobRecord {
     pub v: u32,
     /// Local id (the task id is only known after the run answer).
@@ -26,41 +29,27 @@ pub struct JobRecord {
     pub base: String,
     pub webapp_id: String,
     pub nodes: Vec<NodeInfo>,
-    #[serde(default)]
     pub instance_type: Option<String>,
-    #[serde(default)]
     pub source_name: Option<String>,
-    #[serde(default)]
     pub task_id: Option<String>,
     /// A [`Phase::slug`].
     pub phase: String,
-    #[serde(default)]
     pub outputs: Vec<StoredOutput>,
-    #[serde(default)]
     pub cost_time: Option<String>,
-    #[serde(default)]
     pub coins: Option<String>,
     /// Money for the run time, and for third-party APIs, as RunningHub reported them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub money: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_party_money: Option<String>,
     /// The wallet's currency (from the account check), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Which API the pictures were uploaded with (`v1`/`v2`), when the page uploaded them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_api: Option<String>,
     /// Which API the last poll used (`v1`/`v2`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_api: Option<String>,
-    #[serde(default)]
     pub ended_ms: Option<f64>,
     /// URLs whose bytes are kept in the database.
-    #[serde(default)]
     pub kept: Vec<String>,
     /// The screenshot as picked on the device is kept too (under [`JobRecord::source_key`]).
-    #[serde(default)]
     pub source_kept: bool,
 }
 
@@ -159,14 +148,155 @@ impl JobRecord {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let text = |value: &Option<String>| Value::from(value.as_deref());
+        let mut record = Object::new()
+            .with("v", self.v)
+            .with("id", &self.id)
+            .with("created_ms", Value::from_f64(self.created_ms))
+            .with("base", &self.base)
+            .with("webapp_id", &self.webapp_id)
+            .with(
+                "nodes",
+                Value::Array(self.nodes.iter().map(NodeInfo::to_value).collect()),
+            )
+            .with("instance_type", text(&self.instance_type))
+            .with("source_name", text(&self.source_name))
+            .with("task_id", text(&self.task_id))
+            .with("phase", &self.phase)
+            .with(
+                "outputs",
+                Value::Array(
+                    self.outputs
+                        .iter()
+                        .map(|o| {
+                            Object::new()
+                                .with("url", &o.url)
+                                .with("file_type", &o.file_type)
+                                .into()
+                        })
+                        .collect(),
+                ),
+            )
+            .with("cost_time", text(&self.cost_time))
+            .with("coins", text(&self.coins));
+        for (name, value) in [
+            ("money", &self.money),
+            ("third_party_money", &self.third_party_money),
+            ("currency", &self.currency),
+            ("upload_api", &self.upload_api),
+            ("poll_api", &self.poll_api),
+        ] {
+            if value.is_some() {
+                record = record.with(name, text(value));
+            }
+        }
+        let ended = self.ended_ms.map_or(Value::Null, Value::from_f64);
+        record
+            .with("ended_ms", ended)
+            .with("kept", self.kept.clone())
+            .with("source_kept", self.source_kept)
+            .to_json()
     }
 
-    /// Reads a stored record; records from a newer release or damaged ones are skipped.
+    /// `recipe.json` of an exported render set: how the render was made, for a person to read
+    /// (indented, keys in this order), never the key. `created` is the date as text;
+    /// `not_included` the pictures the ZIP lacks.
+    pub fn recipe(&self, created: &str, not_included: Vec<String>) -> String {
+        let text = |value: &Option<String>| Value::from(value.as_deref());
+        let recipe = Object::new()
+            .with("app", &self.webapp_id)
+            .with("site", &self.base)
+            .with("taskId", text(&self.task_id))
+            .with("state", &self.phase)
+            .with("created", created)
+            .with("createdMs", Value::from_f64(self.created_ms))
+            .with(
+                "endedMs",
+                self.ended_ms.map_or(Value::Null, Value::from_f64),
+            )
+            .with("taskCostTime", text(&self.cost_time))
+            .with("coins", text(&self.coins))
+            .with("money", text(&self.money))
+            .with("thirdPartyMoney", text(&self.third_party_money))
+            .with("currency", text(&self.currency))
+            .with("uploadApi", text(&self.upload_api))
+            .with("pollApi", text(&self.poll_api))
+            .with("instanceType", text(&self.instance_type))
+            .with(
+                "nodeInfoList",
+                Value::Array(self.nodes.iter().map(NodeInfo::to_value).collect()),
+            )
+            .with("source", text(&self.source_name))
+            .with(
+                "outputs",
+                self.outputs.iter().map(|o| &o.url).collect::<Vec<_>>(),
+            )
+            .with("notIncluded", not_included);
+        recipe.to_pretty()
+    }
+
+    /// Reads a stored record; records from a newer release or damaged ones are skipped. As
+    /// serde's derive did: a missing optional field takes its default, a field of the wrong
+    /// type makes the record unreadable, unknown fields are ignored.
     pub fn from_json(json: &str) -> Option<JobRecord> {
-        let record: JobRecord = serde_json::from_str(json).ok()?;
+        let value = json::parse(json)?;
+        let map = value.as_object()?;
+        let required = |name: &str| map.get(name);
+        let string = |v: &Value| v.as_str().map(str::to_owned);
+        let output = |v: &Value| {
+            Some(StoredOutput {
+                url: string(v.get("url")?)?,
+                file_type: string(v.get("file_type")?)?,
+            })
+        };
+        let record = JobRecord {
+            v: u32::try_from(required("v")?.as_u64()?).ok()?,
+            id: string(required("id")?)?,
+            created_ms: required("created_ms")?.as_f64()?,
+            base: string(required("base")?)?,
+            webapp_id: string(required("webapp_id")?)?,
+            nodes: list(required("nodes")?, NodeInfo::from_value)?,
+            instance_type: optional(map, "instance_type", string)?,
+            source_name: optional(map, "source_name", string)?,
+            task_id: optional(map, "task_id", string)?,
+            phase: string(required("phase")?)?,
+            outputs: defaulted(map, "outputs", |v| list(v, output))?,
+            cost_time: optional(map, "cost_time", string)?,
+            coins: optional(map, "coins", string)?,
+            money: optional(map, "money", string)?,
+            third_party_money: optional(map, "third_party_money", string)?,
+            currency: optional(map, "currency", string)?,
+            upload_api: optional(map, "upload_api", string)?,
+            poll_api: optional(map, "poll_api", string)?,
+            ended_ms: optional(map, "ended_ms", Value::as_f64)?,
+            kept: defaulted(map, "kept", |v| list(v, string))?,
+            source_kept: defaulted(map, "source_kept", Value::as_bool)?,
+        };
         (record.v <= RECORD_VERSION).then_some(record)
     }
+}
+
+/// An optional field: missing or `null` is `Some(None)`, a value of the wrong type `None`.
+fn optional<T>(map: &Object, name: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
+    match map.get(name) {
+        None | Some(Value::Null) => Some(None),
+        Some(value) => read(value).map(Some),
+    }
+}
+
+/// A field with a default: missing is the default, a value of the wrong type (`null` too)
+/// `None`.
+fn defaulted<T: Default>(
+    map: &Object,
+    name: &str,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Option<T> {
+    map.get(name).map_or(Some(T::default()), read)
+}
+
+/// An array whose every item reads.
+fn list<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    value.as_array()?.iter().map(read).collect()
 }
 
 /// See [`JobRecord::live`].
@@ -198,22 +328,19 @@ impl RowKeys {
     /// sorts as the oldest and is never live; one from a newer release is never live either
     /// (this release can't follow it), as the reload skipped both before.
     pub fn of_json(json: &str) -> RowKeys {
-        #[derive(Deserialize)]
-        struct Head {
-            v: u32,
-            created_ms: f64,
-            phase: String,
-        }
-        match serde_json::from_str::<Head>(json) {
-            Ok(head) => RowKeys {
-                created_ms: head.created_ms,
-                live: head.v <= RECORD_VERSION && is_live_phase(&head.phase),
-            },
-            Err(_) => RowKeys {
-                created_ms: 0.0,
-                live: false,
-            },
-        }
+        let head = json::parse(json).and_then(|row| {
+            let v = u32::try_from(row.get("v")?.as_u64()?).ok()?;
+            let created_ms = row.get("created_ms")?.as_f64()?;
+            let phase = row.get("phase")?.as_str()?;
+            Some(RowKeys {
+                created_ms,
+                live: v <= RECORD_VERSION && is_live_phase(phase),
+            })
+        });
+        head.unwrap_or(RowKeys {
+            created_ms: 0.0,
+            live: false,
+        })
     }
 }
 
@@ -359,6 +486,111 @@ mod tests {
         assert_eq!(JobRecord::from_json(&json), Some(r));
         let newer = json.replacen("\"v\":1", "\"v\":2", 1);
         assert_eq!(JobRecord::from_json(&newer), None);
+    }
+
+    /// Records as the serde-derived writer of earlier releases wrote them (printed by that
+    /// code): every field, and a submitting one with the options unknown.
+    const SERDE_FULL: &str = r#"{"v":1,"id":"1742822929000-123456","created_ms":1742822929000.0,"base":"https://www.runninghub.cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/a.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75,"description":"去噪 \"strength\"\n\t\u0001"},{"nodeId":"3","fieldName":"seed","fieldValue":42},{"nodeId":"6","fieldName":"upscale","fieldValue":true}],"instance_type":"plus","source_name":"客厅 😀.png","task_id":"1983070826507472898","phase":"succeeded","outputs":[{"url":"https://rh-images.example/out/a.png?x=1&y=2","file_type":"png"}],"cost_time":"33","coins":"12","money":"0.35","third_party_money":"0.010","currency":"CNY","upload_api":"v2","poll_api":"v1","ended_ms":1742822962000.0,"kept":["https://rh-images.example/out/a.png?x=1&y=2"],"source_kept":true}"#;
+    const SERDE_SUBMITTING: &str = r#"{"v":1,"id":"1742822929000-123456","created_ms":1742822929123.5,"base":"https://www.runninghub.cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/a.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75,"description":"去噪 \"strength\"\n\t\u0001"},{"nodeId":"3","fieldName":"seed","fieldValue":42},{"nodeId":"6","fieldName":"upscale","fieldValue":true}],"instance_type":null,"source_name":"客厅 😀.png","task_id":null,"phase":"submitting","outputs":[],"cost_time":null,"coins":null,"ended_ms":null,"kept":[],"source_kept":false}"#;
+
+    #[test]
+    fn records_written_by_serde_read_and_are_written_back_byte_for_byte() {
+        let full = JobRecord::from_json(SERDE_FULL).expect("reads");
+        assert_eq!(full.created_ms, 1742822929000.0);
+        assert_eq!(full.task_id.as_deref(), Some("1983070826507472898"));
+        assert_eq!(full.nodes.len(), 4);
+        assert_eq!(
+            full.nodes[1].description.as_deref(),
+            Some("去噪 \"strength\"\n\t\u{1}")
+        );
+        assert_eq!(full.nodes[2].field_value.to_json(), "42");
+        assert_eq!(full.source_name.as_deref(), Some("客厅 😀.png"));
+        assert_eq!(
+            full.outputs,
+            vec![StoredOutput {
+                url: "https://rh-images.example/out/a.png?x=1&y=2".into(),
+                file_type: "png".into()
+            }]
+        );
+        assert_eq!(
+            (full.money.as_deref(), full.third_party_money.as_deref()),
+            (Some("0.35"), Some("0.010"))
+        );
+        assert_eq!(full.ended_ms, Some(1742822962000.0));
+        assert!(full.source_kept && full.kept.len() == 1);
+        assert_eq!(full.to_json(), SERDE_FULL);
+        let submitting = JobRecord::from_json(SERDE_SUBMITTING).expect("reads");
+        assert_eq!(submitting.created_ms, 1742822929123.5);
+        assert!(submitting.live());
+        assert_eq!((submitting.task_id, submitting.ended_ms), (None, None));
+        assert_eq!(
+            JobRecord::from_json(SERDE_SUBMITTING).map(|r| r.to_json()),
+            Some(SERDE_SUBMITTING.to_owned())
+        );
+        assert_eq!(
+            RowKeys::of_json(SERDE_SUBMITTING),
+            RowKeys {
+                created_ms: 1742822929123.5,
+                live: true
+            }
+        );
+    }
+
+    #[test]
+    fn missing_fields_default_and_wrong_types_are_skipped_as_serde_did() {
+        // The first release's shape: none of the optional fields.
+        let first = r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/a.png","description":null}],"phase":"succeeded","future":{"x":[1]}}"#;
+        let read = JobRecord::from_json(first).expect("reads");
+        assert_eq!(read.created_ms, 1.0);
+        assert_eq!(
+            read.nodes,
+            vec![NodeInfo::text("112", "image", "api/a.png")]
+        );
+        assert!(read.outputs.is_empty() && read.kept.is_empty() && !read.source_kept);
+        assert_eq!(read.usage(), Usage::default());
+        assert_eq!((read.task_id, read.instance_type), (None, None));
+        for damaged in [
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[]}"#,
+            r#"{"v":1.0,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[],"phase":"x"}"#,
+            r#"{"v":1,"id":7,"created_ms":1,"base":"b","webapp_id":"1","nodes":[],"phase":"x"}"#,
+            r#"{"v":1,"id":"a","created_ms":"1","base":"b","webapp_id":"1","nodes":[],"phase":"x"}"#,
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":null,"phase":"x"}"#,
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[{"nodeId":"1"}],"phase":"x"}"#,
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[],"phase":"x","task_id":7}"#,
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[],"phase":"x","kept":null}"#,
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[],"phase":"x","source_kept":null}"#,
+            r#"{"v":1,"id":"a","created_ms":1,"base":"b","webapp_id":"1","nodes":[],"phase":"x","outputs":[{"url":"u"}]}"#,
+            r#"[1,"a"]"#,
+            "",
+        ] {
+            assert_eq!(JobRecord::from_json(damaged), None, "{damaged}");
+        }
+    }
+
+    #[test]
+    fn the_recipe_is_indented_json_for_people() {
+        let mut r = record();
+        r.task_id = Some("1983070826507472898".into());
+        r.coins = Some("12".into());
+        r.created_ms = 1742822929000.0;
+        let recipe = r.recipe("2025-03-24 21:28", vec!["https://x/b.png".into()]);
+        assert!(
+            recipe.starts_with("{\n  \"app\": \"1983061233110790146\",\n  \"site\": "),
+            "{recipe}"
+        );
+        assert!(
+            recipe.contains("\n  \"nodeInfoList\": [\n    {\n      \"nodeId\": \"112\",\n"),
+            "{recipe}"
+        );
+        let read: serde_json::Value = serde_json::from_str(&recipe).expect("JSON");
+        assert_eq!(read["taskId"], "1983070826507472898");
+        assert_eq!(read["coins"], "12");
+        assert_eq!(read["createdMs"], 1742822929000.0);
+        assert_eq!(read["endedMs"], serde_json::Value::Null);
+        assert_eq!(read["outputs"], serde_json::json!([]));
+        assert_eq!(read["notIncluded"], serde_json::json!(["https://x/b.png"]));
+        assert_eq!(read["nodeInfoList"][0]["fieldValue"], "api/a.png");
+        assert!(!recipe.to_ascii_lowercase().contains("apikey"), "{recipe}");
     }
 
     #[test]

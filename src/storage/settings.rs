@@ -1,13 +1,12 @@
 //! Small settings in localStorage, versioned so that a later release can read what this one wrote.
 
-use serde::{Deserialize, Serialize};
+use crate::protocol::json::{self, Object, Value};
 
 const SETTINGS_KEY: &str = "su-render.settings.v1";
 const API_KEY_KEY: &str = "su-render.key.v1";
 
 /// Which API the requests go to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SiteChoice {
     /// https://www.runninghub.cn
     Cn,
@@ -20,7 +19,7 @@ pub enum SiteChoice {
 }
 
 impl SiteChoice {
-    /// The value used in the site `<select>` and in links.
+    /// The value used in the site `<select>`, in links and in the stored settings.
     pub fn slug(self) -> &'static str {
         match self {
             SiteChoice::Cn => "cn",
@@ -42,9 +41,10 @@ impl SiteChoice {
     }
 }
 
-/// Everything remembered between visits except the key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// Everything remembered between visits except the key. Stored as a JSON object with these
+/// fields' names, the format serde's derive wrote before: every field is written (`null` for
+/// `None`), a missing one reads as its default.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The site the user picked; `None` means "the default" (this server when it has the
     /// simulator or relay, RunningHub China otherwise).
@@ -65,8 +65,7 @@ pub struct Settings {
     /// there, so it is only used after the user trusted it.
     pub relay: String,
     /// "API version: v1 only" (for relays that pass only v1's paths); otherwise automatic: v2
-    /// where the base answers it, v1 where it doesn't (found out per base, per visit). A bool,
-    /// not an enum: serde's enum reader costs a kilobyte of wasm.
+    /// where the base answers it, v1 where it doesn't (found out per base, per visit).
     pub api_v1_only: bool,
 }
 
@@ -101,14 +100,59 @@ impl Settings {
     }
 
     /// Reads saved settings; unknown fields are ignored and missing ones take their defaults.
+    /// A field of the wrong type (or an unknown site) makes them unreadable, as it did with
+    /// serde: the defaults are used then.
     pub fn from_json(json: &str) -> Option<Settings> {
-        serde_json::from_str(json).ok()
+        let value = json::parse(json)?;
+        let map = value.as_object()?;
+        let d = Settings::default();
+        let string = |v: &Value| v.as_str().map(str::to_owned);
+        let flag = |name: &str, default: bool| map.get(name).map_or(Some(default), Value::as_bool);
+        let text = |name: &str, default: String| map.get(name).map_or(Some(default), string);
+        let optional = |name: &str| match map.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(v) => v.as_str().map(Some),
+        };
+        Some(Settings {
+            site: match optional("site")? {
+                Some(slug) => Some(SiteChoice::from_slug(slug)?),
+                None => None,
+            },
+            custom_base: text("custom_base", d.custom_base)?,
+            webapp_id: text("webapp_id", d.webapp_id)?,
+            remember_key: flag("remember_key", d.remember_key)?,
+            lang: optional("lang")?.map(str::to_owned),
+            shrink: flag("shrink", d.shrink)?,
+            max_side: match map.get("max_side") {
+                Some(v) => u32::try_from(v.as_u64()?).ok()?,
+                None => d.max_side,
+            },
+            auto_keep: flag("auto_keep", d.auto_keep)?,
+            relay: text("relay", d.relay)?,
+            api_v1_only: flag("api_v1_only", d.api_v1_only)?,
+        })
+    }
+
+    /// The stored text: every field, in the order above.
+    pub fn to_json(&self) -> String {
+        let settings = Object::new()
+            .with("site", self.site.map(SiteChoice::slug))
+            .with("custom_base", &self.custom_base)
+            .with("webapp_id", &self.webapp_id)
+            .with("remember_key", self.remember_key)
+            .with("lang", self.lang.as_deref())
+            .with("shrink", self.shrink)
+            .with("max_side", self.max_side)
+            .with("auto_keep", self.auto_keep)
+            .with("relay", &self.relay)
+            .with("api_v1_only", self.api_v1_only);
+        settings.to_json()
     }
 
     pub fn save(&self) {
-        if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(self)) {
+        if let Some(storage) = local_storage() {
             // Storage can be full or disabled (private mode): settings then last for this visit.
-            let _ = storage.set_item(SETTINGS_KEY, &json);
+            let _ = storage.set_item(SETTINGS_KEY, &self.to_json());
         }
     }
 }
@@ -146,7 +190,7 @@ mod tests {
             relay: "http://127.0.0.1:8080".into(),
             api_v1_only: true,
         };
-        let json = serde_json::to_string(&settings).expect("serialises");
+        let json = settings.to_json();
         assert!(
             !json.contains("apiKey") && !json.contains("key\":\""),
             "{json}"
@@ -161,6 +205,45 @@ mod tests {
         assert_eq!(read.max_side, 2560);
         assert!(!read.api_v1_only);
         assert_eq!(Settings::from_json("not json"), None);
+    }
+
+    /// Settings as the serde-derived writer of earlier releases wrote them.
+    const SERDE_DEFAULTS: &str = r#"{"site":null,"custom_base":"","webapp_id":"1983061233110790146","remember_key":false,"lang":null,"shrink":true,"max_side":2560,"auto_keep":false,"relay":"","api_v1_only":false}"#;
+    const SERDE_CHANGED: &str = r#"{"site":"ai","custom_base":"http://relay","webapp_id":"1","remember_key":true,"lang":"en","shrink":false,"max_side":2048,"auto_keep":true,"relay":"http://127.0.0.1:8080","api_v1_only":true}"#;
+
+    #[test]
+    fn settings_written_by_serde_read_and_are_written_back_byte_for_byte() {
+        assert_eq!(
+            Settings::from_json(SERDE_DEFAULTS),
+            Some(Settings::default())
+        );
+        assert_eq!(Settings::default().to_json(), SERDE_DEFAULTS);
+        let changed = Settings::from_json(SERDE_CHANGED).expect("reads");
+        assert_eq!(changed.site, Some(SiteChoice::Ai));
+        assert_eq!(changed.lang.as_deref(), Some("en"));
+        assert_eq!((changed.max_side, changed.api_v1_only), (2048, true));
+        assert_eq!(changed.to_json(), SERDE_CHANGED);
+        for site in ["cn", "local", "custom"] {
+            let json = format!(r#"{{"site":"{site}"}}"#);
+            assert_eq!(
+                Settings::from_json(&json).and_then(|s| s.site),
+                SiteChoice::from_slug(site)
+            );
+        }
+        // serde refused these, so the defaults were used: the same now.
+        for bad in [
+            r#"{"site":"mars"}"#,
+            r#"{"site":"CN"}"#,
+            r#"{"max_side":2560.5}"#,
+            r#"{"max_side":-1}"#,
+            r#"{"max_side":4294967296}"#,
+            r#"{"shrink":"true"}"#,
+            r#"{"shrink":null}"#,
+            r#"{"relay":null}"#,
+            r#"{"lang":1}"#,
+        ] {
+            assert_eq!(Settings::from_json(bad), None, "{bad}");
+        }
     }
 
     #[test]
