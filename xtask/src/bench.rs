@@ -162,6 +162,8 @@ fn floor_build(root: &Path) -> Result<sizes::Totals, String> {
         .current_dir(root.join(FLOOR_CRATE))
         .env("TRUNK_SKIP_VERSION_CHECK", "true");
     run(&mut trunk)?;
+    // The app's JS glue is minified after Trunk; the floor's too, so both use the same tools.
+    crate::minify_js::apply(&dist)?;
     let files = sizes::measure(&dist, true)?;
     Ok(sizes::total(&files, |f| f.first_load))
 }

@@ -10,6 +10,7 @@ mod compress;
 mod csp;
 mod disk;
 mod inline_css;
+mod minify_js;
 mod package;
 mod sizes;
 mod steps;
@@ -97,6 +98,7 @@ fn release_build(root: &Path) -> Result<(), String> {
         .env("TRUNK_SKIP_VERSION_CHECK", "true");
     run(&mut trunk)?;
     let dist = root.join("dist");
+    minify_js::apply(&dist)?;
     inline_css::apply(&dist)?;
     csp::apply(&dist.join("index.html"))?;
     compress::apply(&dist)?;
