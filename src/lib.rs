@@ -29,7 +29,7 @@ use components::{
 };
 use i18n::Lang;
 use lifecycle::Job;
-use protocol::local_server::{parse_server_info, INFO_PATH};
+use protocol::local_server::fetch_server_info;
 use state::{Connection, HistoryVersion, RenderRequest, Ui};
 use storage::journal::JobRecord;
 use storage::Settings;
@@ -142,13 +142,7 @@ pub fn App() -> impl IntoView {
     // Ask whether the page came from our own server (simulator or relay; elsewhere this 404s),
     // then pick up where the last visit left off.
     spawn_local(async move {
-        if let Ok(response) = gloo_net::http::Request::get(INFO_PATH).send().await {
-            if response.ok() {
-                if let Ok(body) = response.text().await {
-                    conn.server.set(parse_server_info(&body));
-                }
-            }
-        }
+        conn.server.set(fetch_server_info("").await);
         let mut resumable = None;
         let mut older = Vec::new();
         let mut rewritten = false;

@@ -9,7 +9,7 @@ use crate::lifecycle::PollPlan;
 use crate::protocol::client::Api;
 use crate::protocol::local_server::ServerInfo;
 use crate::protocol::sites::{is_runninghub_base, normalize_base, AI_BASE, CN_BASE};
-use crate::protocol::{is_valid_key, NodeInfo, RunRequest};
+use crate::protocol::{is_valid_key, NodeInfo, RunRequest, SocketUrl};
 use crate::storage::settings::{self, Settings, SiteChoice};
 
 /// The UI language.
@@ -111,6 +111,9 @@ pub struct Connection {
     pub blocked: RwSignal<Option<String>>,
     /// "API version: v1 only"; otherwise v2 where the base has it.
     pub v1_only: RwSignal<bool>,
+    /// What the chosen relay said at `/__su/info` when it was chosen on this page (set with
+    /// [`Connection::relay`]; not kept over a reload).
+    pub relay_info: RwSignal<Option<ServerInfo>>,
 }
 
 /// Why a request can't be sent yet.
@@ -158,6 +161,7 @@ impl Connection {
             relay: RwSignal::new(saved.relay.clone()),
             blocked: RwSignal::new(None),
             v1_only: RwSignal::new(saved.api_v1_only),
+            relay_info: RwSignal::new(None),
         };
         if let Some(link_base) = browser::query_param("api") {
             connection.apply_link_base(&link_base);
@@ -330,6 +334,32 @@ impl Connection {
 }
 
 impl Connection {
+    /// Where a task started at `base` opens its progress `socket`. When `base` is a relay's
+    /// (`<relay>/cn` or `<relay>/ai`) and the socket is on the host that relay forwards the site
+    /// to (RunningHub's API host, or the upstream its `/__su/info` named), through the relay: the
+    /// page then needs no way of its own to RunningHub, and RunningHub sees the relay's Origin,
+    /// not the page's. Any other socket is opened as named (untracked). A chosen relay's upstream
+    /// is known from when it was chosen; after a reload RunningHub's host is assumed, which is
+    /// where a relay chain ends.
+    pub fn route_socket(&self, base: &str, socket: SocketUrl) -> SocketUrl {
+        let Some(relay) = untrack(|| self.via()) else {
+            return socket;
+        };
+        let site = match base.strip_prefix(relay.as_str()) {
+            Some("/cn") => CN_BASE,
+            Some("/ai") => AI_BASE,
+            _ => return socket,
+        };
+        let info = match untrack(|| self.chosen_relay()) {
+            Some(_) => self.relay_info,
+            None => self.server,
+        };
+        let upstream = info.with_untracked(|s| s.as_ref().and_then(|s| s.upstream.clone()));
+        socket
+            .via_relay(base, upstream.as_deref().unwrap_or(site))
+            .unwrap_or(socket)
+    }
+
     /// Where to follow a task that was started at `base` (a journal record's): that site, with
     /// the key in effect now, or why not (tracks). The demo key goes to the simulator only: a
     /// task of another site waits for a typed key.

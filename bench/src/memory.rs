@@ -87,6 +87,7 @@ pub async fn measure(driver: &Driver, dist: &Path) -> Result<Memory> {
         poll_first_ms: Some(30),
         poll_steady_ms: Some(30),
         require_key: None,
+        socket_hidden_close_ms: None,
     };
     let server = Server::start(dist, sim).await?;
     let session = driver.session(true).await?;

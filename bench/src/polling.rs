@@ -61,6 +61,7 @@ pub async fn requests_per_render(driver: &Driver, dist: &Path) -> Result<Request
         poll_first_ms: Some(FIRST_MS / SCALE),
         poll_steady_ms: Some(STEADY_MS / SCALE),
         require_key: None,
+        socket_hidden_close_ms: None,
     };
     let server = Server::start(dist, sim).await?;
     let session = driver.session(false).await?;
@@ -103,6 +104,7 @@ pub async fn done_to_image(driver: &Driver, dist: &Path, runs: usize) -> Result<
         poll_first_ms: Some(200),
         poll_steady_ms: Some(STEADY),
         require_key: None,
+        socket_hidden_close_ms: None,
     };
     let server = Server::start(dist, sim).await?;
     let session = driver.session(false).await?;

@@ -730,6 +730,35 @@ impl Browser {
         Ok(link.as_str().unwrap_or_default().to_string())
     }
 
+    // --- the tab's visibility ---------------------------------------------------------------
+
+    /// Hides the tab as a user does by minimising the window: headless Chromium then reports
+    /// `document.visibilityState == "hidden"` (checked here) and keeps its timers running, as a
+    /// real background tab does for its first minutes.
+    pub async fn hide(&self) -> Result {
+        self.client.minimize_window().await?;
+        self.expect_visibility("hidden").await
+    }
+
+    /// Brings the minimised window back at its usual size; the tab is visible again.
+    pub async fn show(&self) -> Result {
+        self.client
+            .set_window_rect(0, 0, WINDOW.0, WINDOW.1)
+            .await?;
+        self.expect_visibility("visible").await
+    }
+
+    /// Waits until `document.visibilityState` is `state`.
+    async fn expect_visibility(&self, state: &str) -> Result {
+        self.wait_until(
+            &format!("document.visibilityState to be {state}"),
+            "return document.visibilityState === arguments[0] ? true : null;",
+            vec![json!(state)],
+        )
+        .await?;
+        Ok(())
+    }
+
     // --- pictures of the page --------------------------------------------------------------
 
     /// Lays the page out `width` CSS pixels wide (a phone below 600, with touch) until

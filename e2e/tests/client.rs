@@ -410,6 +410,7 @@ async fn relay_to_the_simulator() -> Result {
         poll_first_ms: None,
         poll_steady_ms: None,
         require_key: None,
+        socket_hidden_close_ms: None,
     })
     .await?;
     let h = start_relay(Options::new("client-relay"), &sim.base_url).await?;

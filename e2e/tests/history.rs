@@ -64,6 +64,7 @@ async fn history_shows_a_page_and_more_on_request() -> Result {
         poll_first_ms: Some(100),
         poll_steady_ms: Some(150),
         require_key: None,
+        socket_hidden_close_ms: None,
     };
     let h = Harness::start(options).await?;
     let j = Journal::new(&h);

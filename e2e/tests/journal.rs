@@ -29,6 +29,7 @@ fn sim(queue_ms: u64, run_ms: u64) -> SimConfig {
         poll_first_ms: Some(200),
         poll_steady_ms: Some(300),
         require_key: None,
+        socket_hidden_close_ms: None,
     }
 }
 
@@ -159,6 +160,7 @@ async fn errors_and_garbage_answers_only_delay_the_result() -> Result {
             poll_first_ms: Some(30),
             poll_steady_ms: Some(30),
             require_key: None,
+            socket_hidden_close_ms: None,
         },
     )
     .await?;

@@ -24,6 +24,7 @@ const RUN: &str = "/task/openapi/ai-app/run";
 const OUTPUTS: &str = "/task/openapi/outputs";
 const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
 const QUERY: &str = "/openapi/v2/query";
+const SOCKET: &str = "/ws/c_instance";
 /// How long the binary may take to print its address.
 const START: Duration = Duration::from_secs(15);
 /// How long it may take to stop after Ctrl-C or SIGTERM.
@@ -197,6 +198,10 @@ async fn packaged_binary_serves_its_page_and_relays_from_an_empty_folder() -> Re
 async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
     let binary = linux_binary()?;
     let sim = Server::fast().await?;
+    // A machine free at once: the run answer names the progress socket, which the page then
+    // opens through the app too.
+    sim.sim_control(json!({"queueMs": 0, "runMs": 3000}))
+        .await?;
     let app = start_relay(&binary, &sim.base_url)?;
     let base = app.url()?.to_string();
 
@@ -237,6 +242,17 @@ async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
         direct.is_empty(),
         "the page called the upstream's API itself: {direct:?}"
     );
+    // The progress socket too: opened on the app, which opened it upstream (with the
+    // upstream's own origin, not the page's).
+    let through_app = format!("{}/cn{SOCKET}?", base.replacen("http://", "ws://", 1));
+    let sockets: Vec<_> = urls.iter().filter(|u| u.starts_with("ws")).collect();
+    assert!(
+        !sockets.is_empty() && sockets.iter().all(|u| u.starts_with(&through_app)),
+        "the page should open its socket at {through_app}: {sockets:?}"
+    );
+    for entry in sim_saw(&sim, SOCKET).await? {
+        assert_eq!(entry["origin"], json!(sim.base_url), "{entry}");
+    }
     browser.screenshot("packaged-foundation").await?;
     Ok(())
 }

@@ -1,13 +1,17 @@
 //! Live progress from a task's WebSocket (issue 13): the bar moves from nothing to 100 with the
 //! simulator's ComfyUI messages and the tab title shows the percentage; a socket that drops,
 //! sends garbage or claims success early changes nothing but the bar, so polling alone decides
-//! how the task ends; and no URL, the socket's included, carries the key.
+//! how the task ends; and no URL, the socket's included, carries the key. Through a relay the
+//! socket goes through the relay too; a tab hidden for long closes it while polling goes on.
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use su_render_e2e::client::{OUTPUTS, SOCKET};
-use su_render_e2e::{entry_uri, log_entries_for, AppPage, Harness, Result};
+use serde_json::{json, Value};
+use su_render_e2e::client::{OUTPUTS, QUERY, SOCKET};
+use su_render_e2e::{
+    entry_uri, fast_sim, log_entries_for, poll, AppPage, Harness, Mode, Options, Result, Server,
+    SimConfig,
+};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const BAR: &str = "#progress [role=progressbar]";
@@ -274,5 +278,143 @@ async fn without_a_socket_there_is_no_bar_and_polling_goes_on() -> Result {
     // The lookups are bounded: at most three v1 calls for a socket that never comes.
     let lookups = log_entries_for(&log, OUTPUTS).len();
     assert!(lookups <= 3, "{lookups} lookups");
+    Ok(())
+}
+
+/// Waits until the simulator's statistics satisfy `test`; returns them.
+async fn stats_until(
+    sim: &Server,
+    limit: Duration,
+    what: &str,
+    test: impl Fn(&Value) -> bool,
+) -> Result<Value> {
+    let found = poll(limit, Duration::from_millis(50), || async {
+        let stats = sim.sim_stats().await?;
+        Ok(test(&stats).then_some(stats))
+    })
+    .await?;
+    match found {
+        Some(stats) => Ok(stats),
+        None => Err(format!("{what} within {limit:?}: {}", sim.sim_stats().await?).into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_a_relay_the_socket_goes_through_the_relay_too() -> Result {
+    // RunningHub (here a simulator) names the socket on its own API host; the page is served by
+    // our relay and calls go through it, so the socket must too.
+    let sim = Server::start(SimConfig {
+        queue_ms: 0,
+        run_ms: 6_000,
+        ..fast_sim()
+    })
+    .await?;
+    let h = Harness::start_with_mode(
+        Options::new("progress-relay"),
+        Mode::Relay {
+            upstream: sim.base_url.clone(),
+        },
+    )
+    .await?;
+    let page = h.page();
+    render(&page).await?;
+    page.wait_for(BAR).await?;
+    let seen = watch(&page, Duration::from_secs(40)).await?;
+    assert_eq!(seen.phase, "succeeded", "{seen:?}");
+    assert_eq!(seen.values.last(), Some(&100), "{seen:?}");
+    assert!(seen.values.len() >= 5, "it moves in steps: {seen:?}");
+
+    // The simulator saw one socket, opened by the relay: its Origin is the upstream's own (what
+    // the relay sends), not the page's (which is the relay's address).
+    // (With the relay's slower polls, the page may try once more after the instance closed the
+    // socket at the end, before a poll says the task is over: that try is refused, not opened.)
+    let log = sim.sim_log().await?;
+    let sockets = log_entries_for(&log, SOCKET);
+    assert!(!sockets.is_empty());
+    for socket in &sockets {
+        assert_eq!(socket["origin"], json!(sim.base_url), "{sockets:?}");
+    }
+    let stats = stats_until(&sim, Duration::from_secs(5), "the socket ended", |s| {
+        s["socketsClosed"] == 1
+    })
+    .await?;
+    assert_eq!(stats["socketsOpened"], 1, "{stats}");
+
+    // The page opened it on the relay, under the site's prefix, and never on the simulator.
+    let urls = h.resource_urls().await?;
+    let sockets: Vec<&String> = urls.iter().filter(|u| u.starts_with("ws")).collect();
+    let relay_socket = format!("{}/cn{SOCKET}?", h.base_url.replacen("http://", "ws://", 1));
+    assert_eq!(sockets.len(), 1, "{urls:?}");
+    assert!(sockets[0].starts_with(&relay_socket), "{sockets:?}");
+    let upstream_host = sim.base_url.trim_start_matches("http://");
+    // (Result pictures come from the upstream's file host, as they do from RunningHub's.)
+    assert!(
+        urls.iter()
+            .all(|u| !u.contains(upstream_host) || u.contains("/sim-files/")),
+        "the page never called the upstream's API or socket itself: {urls:?}"
+    );
+    // No key in any URL: the page's, nor what reached the simulator.
+    assert!(urls.iter().all(|u| !u.contains(KEY)), "{urls:?}");
+    assert!(log.iter().all(|e| !entry_uri(e).contains(KEY)), "{log:?}");
+    h.screenshot("progress-relay").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tab_hidden_for_long_closes_the_socket_while_polling_finishes_the_render() -> Result {
+    // The simulator asks the page to give up the socket after 1.5 s hidden (60 s in real use).
+    let mut options = Options::new("progress-hidden");
+    options.sim = SimConfig {
+        queue_ms: 0,
+        run_ms: 12_000,
+        socket_hidden_close_ms: Some(1_500),
+        ..fast_sim()
+    };
+    let h = Harness::start(options).await?;
+    let page = h.page();
+    render(&page).await?;
+    page.wait_for(BAR).await?;
+    stats_until(&h, Duration::from_secs(10), "the socket opened", |s| {
+        s["socketsOpened"] == 1
+    })
+    .await?;
+
+    let hidden_at = Instant::now();
+    page.hide().await?;
+    let stats = stats_until(
+        &h,
+        Duration::from_secs(10),
+        "the page closed the socket",
+        |s| s["socketsClosedByClient"] == 1,
+    )
+    .await?;
+    let closed_after = hidden_at.elapsed();
+    assert!(
+        closed_after >= Duration::from_millis(1_500),
+        "not before the tab was hidden that long: {closed_after:?}"
+    );
+    assert_eq!(stats["socketsOpened"], 1, "{stats}");
+    assert_eq!(page.phase().await?.as_deref(), Some("running"));
+
+    // Hidden, the page goes on polling, and leaves the socket closed.
+    let polls = |log: &[Value]| log_entries_for(log, QUERY).len();
+    let before = polls(&h.sim_log().await?);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = polls(&h.sim_log().await?);
+    assert!(after > before, "polls while hidden: {before} then {after}");
+    assert_eq!(h.sim_stats().await?["socketsOpened"], 1);
+    assert_eq!(page.phase().await?.as_deref(), Some("running"));
+
+    // Back in view, the socket opens again for the rest of the run, and the poll ends it.
+    page.show().await?;
+    stats_until(&h, Duration::from_secs(5), "the socket opened again", |s| {
+        s["socketsOpened"] == 2
+    })
+    .await?;
+    let seen = watch(&page, Duration::from_secs(30)).await?;
+    assert_eq!(seen.phase, "succeeded", "{seen:?}");
+    assert_eq!(seen.values.last(), Some(&100), "{seen:?}");
+    assert!(page.exists("img.output-image").await?);
+    println!("socket closed {closed_after:?} after the tab was hidden");
     Ok(())
 }

@@ -121,6 +121,10 @@ async fn a_blocked_browser_sends_nothing_bills_nothing_and_says_what_to_do() -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_relay_that_allows_the_page_carries_the_whole_render() -> Result {
     let runninghub = Server::fast().await?;
+    // A machine free at once: the run answer names the progress socket.
+    runninghub
+        .sim_control(json!({"queueMs": 0, "runMs": 2500}))
+        .await?;
     let closed = closed_runninghub().await?;
     // The page comes from one origin (as from GitHub Pages), the relay lives on another.
     let h = Harness::start(su_render_e2e::Options::new("reach-team-relay")).await?;
@@ -208,6 +212,24 @@ async fn a_team_relay_that_allows_the_page_carries_the_whole_render() -> Result 
     );
     for url in &urls {
         assert!(!url.contains(KEY), "the key is in a URL: {url}");
+    }
+    // The progress socket went through the relay as well (on another origin: the relay let this
+    // page's origin open it), and the relay opened it upstream with RunningHub's own origin.
+    let through_relay = format!(
+        "{}/cn/ws/c_instance?",
+        relay.base_url.replacen("http://", "ws://", 1)
+    );
+    let sockets: Vec<&String> = urls.iter().filter(|u| u.starts_with("ws")).collect();
+    assert!(
+        !sockets.is_empty() && sockets.iter().all(|u| u.starts_with(&through_relay)),
+        "{sockets:?}"
+    );
+    // (A socket the instance closes at the end may be opened once more before a poll says the
+    // task is over; RunningHub then refuses it.)
+    let opened = log_entries_for(&log, "/ws/c_instance");
+    assert!(!opened.is_empty());
+    for entry in opened {
+        assert_eq!(entry["origin"], runninghub.base_url.as_str(), "{entry}");
     }
     // The relay is remembered (it is not a secret), the key is not.
     let stored = page.local_storage().await?;

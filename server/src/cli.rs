@@ -136,6 +136,7 @@ impl Cli {
                 poll_first_ms,
                 poll_steady_ms,
                 require_key: self.require_key.clone(),
+                socket_hidden_close_ms: None,
             },
             allow_origins: built_in_origins(option_env!("SU_RENDER_ALLOW_ORIGIN"))
                 .into_iter()

@@ -75,6 +75,9 @@ pub struct SimConfig {
     /// The one key the simulator accepts; `None` accepts every well-formed key. With a key
     /// required, the page can't fall back on its demo key and asks the user, as on a real site.
     pub require_key: Option<String>,
+    /// How long a hidden tab keeps a task's progress socket open, announced at `/__su/info` as
+    /// `socketHiddenCloseMs` (tests make it short); `None` keeps the app's 60 s.
+    pub socket_hidden_close_ms: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -85,6 +88,7 @@ impl Default for SimConfig {
             poll_first_ms: None,
             poll_steady_ms: None,
             require_key: None,
+            socket_hidden_close_ms: None,
         }
     }
 }
@@ -137,13 +141,14 @@ pub fn info(settings: &Settings) -> Value {
         Mode::Sites { .. } => ("relay", Value::Null),
         Mode::Relay { upstream } => ("relay", Value::String(relay::upstream_for(upstream))),
     };
-    let (sites, poll_first, poll_steady) = if settings.mode.is_relay() {
-        (json!({"cn": "/cn", "ai": "/ai"}), None, None)
+    let (sites, poll_first, poll_steady, hidden_close) = if settings.mode.is_relay() {
+        (json!({"cn": "/cn", "ai": "/ai"}), None, None, None)
     } else {
         (
             Value::Null,
             settings.sim.poll_first_ms,
             settings.sim.poll_steady_ms,
+            settings.sim.socket_hidden_close_ms,
         )
     };
     json!({
@@ -155,6 +160,7 @@ pub fn info(settings: &Settings) -> Value {
         "fileProxy": file_proxy::PATH,
         "pollFirstMs": poll_first,
         "pollSteadyMs": poll_steady,
+        "socketHiddenCloseMs": hidden_close,
         // The simulator takes one key only: the page must ask for it (no demo key).
         "keyRequired": !settings.mode.is_relay() && settings.sim.require_key.is_some(),
     })
@@ -185,15 +191,19 @@ pub fn router(settings: impl Into<Settings>) -> Router {
             cors::apply(sim::routes(sim::Sim::new(settings.sim.clone())), cors)
         }
         Mode::Sites { cn, ai } => cors::apply(
-            relay::routes(relay::Upstreams {
-                cn: cn.clone(),
-                ai: ai.clone(),
-            }),
+            relay::routes(
+                relay::Upstreams {
+                    cn: cn.clone(),
+                    ai: ai.clone(),
+                },
+                &settings.allow_origins,
+            ),
             listed,
         ),
-        Mode::Relay { upstream } => {
-            cors::apply(relay::routes(relay::Upstreams::one(upstream)), listed)
-        }
+        Mode::Relay { upstream } => cors::apply(
+            relay::routes(relay::Upstreams::one(upstream), &settings.allow_origins),
+            listed,
+        ),
     };
     let app = Arc::new(settings.app);
     Router::new().merge(own).merge(api).fallback(

@@ -8,6 +8,9 @@
 //! [`API_PREFIXES`]; anything else under `/cn/` or `/ai/` is a 404 envelope and reaches nobody.
 //! The upstream comes from the configuration only, never from the request: no open proxy.
 //!
+//! The task's progress socket (`/ws/…` under the same three prefixes) is relayed as a WebSocket
+//! to the same upstream: see [`socket`].
+//!
 //! A POST must always get an answer: if the upstream fails or cuts its answer, the browser gets a
 //! 502 with a RunningHub-style envelope. Closing a kept-alive connection without answering would
 //! make Chromium send the POST again, which starts (and bills) a second task.
@@ -24,6 +27,10 @@ use axum::routing::any;
 use axum::Router;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+
+use crate::Origin;
+
+pub mod socket;
 
 /// RunningHub China.
 pub const CN: &str = "https://www.runninghub.cn";
@@ -54,7 +61,12 @@ pub fn upstream_for(name: &str) -> String {
 /// True for a path that may be relayed: one of [`API_PREFIXES`], then only letters, digits and
 /// `-_./`, with no empty, `.` or `..` segment (so that no upstream can read it as another path).
 pub fn is_api_path(path: &str) -> bool {
-    API_PREFIXES.iter().any(|p| path.starts_with(p))
+    API_PREFIXES.iter().any(|p| path.starts_with(p)) && is_clean_path(path)
+}
+
+/// An absolute path of letters, digits and `-_./` only, with no empty, `.` or `..` segment.
+fn is_clean_path(path: &str) -> bool {
+    path.starts_with('/')
         && path
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
@@ -93,10 +105,13 @@ enum Site {
 struct Relay {
     upstreams: Arc<Upstreams>,
     client: reqwest::Client,
+    /// Pages on these origins may open the progress socket (see [`socket::origin_allowed`]).
+    socket_origins: Arc<[Origin]>,
 }
 
-/// The relayed paths.
-pub fn routes(upstreams: Upstreams) -> Router {
+/// The relayed paths. `allow_origins` are the other origins whose pages may call them (CORS
+/// decides for HTTP calls; the socket checks them itself).
+pub fn routes(upstreams: Upstreams, allow_origins: &[Origin]) -> Router {
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(15))
         // Uploads of 30 MB on slow links take a while; polls are small.
@@ -110,6 +125,7 @@ pub fn routes(upstreams: Upstreams) -> Router {
             ai: upstream_for(&upstreams.ai),
         }),
         client,
+        socket_origins: allow_origins.iter().cloned().collect(),
     };
     let mut router = Router::new();
     for (prefix, site) in [("/cn", Site::Cn), ("/ai", Site::Ai)] {
@@ -121,7 +137,7 @@ pub fn routes(upstreams: Upstreams) -> Router {
                 any(move |state, request| forward(state, site, request)),
             );
     }
-    for prefix in API_PREFIXES {
+    for prefix in API_PREFIXES.into_iter().chain([socket::PREFIX]) {
         router = router.route(
             &format!("{prefix}{{*rest}}"),
             any(|state, request| forward(state, Site::Root, request)),
@@ -159,6 +175,10 @@ async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Re
         Site::Ai => (&relay.upstreams.ai, &full[3..]),
         Site::Root => (&relay.upstreams.cn, full),
     };
+    if path.starts_with(socket::PREFIX) {
+        let (base, path) = (base.clone(), path.to_owned());
+        return socket::forward(&relay, &base, &path, parts).await;
+    }
     if !is_api_path(path) {
         return not_api().await;
     }

@@ -31,6 +31,7 @@ async fn info_and_the_app_are_served_locally() {
             "server": "su-render", "version": env!("CARGO_PKG_VERSION"), "mode": "relay",
             "upstream": up.base_url, "sites": {"cn": "/cn", "ai": "/ai"},
             "fileProxy": "/__su/file", "pollFirstMs": null, "pollSteadyMs": null,
+            "socketHiddenCloseMs": null,
             "keyRequired": false,
         })
     );

@@ -59,7 +59,8 @@ async fn info_and_static_files() {
         json!({
             "server": "su-render", "version": env!("CARGO_PKG_VERSION"), "mode": "simulator",
             "upstream": null, "sites": null, "fileProxy": "/__su/file",
-            "pollFirstMs": 200, "pollSteadyMs": 300, "keyRequired": false,
+            "pollFirstMs": 200, "pollSteadyMs": 300, "socketHiddenCloseMs": null,
+            "keyRequired": false,
         })
     );
     let page = get(&sim.base, "/").await;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::fill;
 use crate::lifecycle::app_download::{releases_url, LOCAL_APP};
-use crate::protocol::local_server::{parse_server_info, INFO_PATH};
+use crate::protocol::local_server::fetch_server_info;
 use crate::protocol::sites::normalize_base;
 use crate::state::{txt, use_ui, Connection};
 use crate::storage::{Settings, SiteChoice};
@@ -36,15 +36,11 @@ pub fn BlockedGuide() -> impl IntoView {
             let Some(base) = base else {
                 return Err(ui.t().custom_base_invalid.to_owned());
             };
-            let answer = match gloo_net::http::Request::get(&format!("{base}{INFO_PATH}"))
-                .send()
-                .await
-            {
-                Ok(response) if response.ok() => response.text().await.ok(),
-                _ => None,
-            };
-            match answer.as_deref().and_then(parse_server_info) {
-                Some(_) => Ok(base),
+            match fetch_server_info(&base).await {
+                Some(info) => {
+                    conn.relay_info.set(Some(info));
+                    Ok(base)
+                }
                 None => Err(fill(ui.t().guide_no_answer, &[&base])),
             }
         }

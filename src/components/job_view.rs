@@ -85,7 +85,22 @@ pub fn JobView(
         last_frame_ms: StoredValue::new(0.0),
         state: RwSignal::new(SocketState::None),
     };
-    spawn_local(watch_socket(job, live, alive.clone()));
+    let socket_plan = SocketPlan {
+        hidden_close_ms: page
+            .connection
+            .and_then(|c| c.server.get_untracked())
+            .and_then(|s| s.socket_hidden_close_ms)
+            .unwrap_or(SocketPlan::default().hidden_close_ms),
+        ..SocketPlan::default()
+    };
+    spawn_local(watch_socket(
+        job,
+        live,
+        alive.clone(),
+        socket_plan,
+        page.connection
+            .map(|c| (c, request.target.api.base().to_owned())),
+    ));
     if !compact {
         if let Some(LiveProgress(title)) = use_context::<LiveProgress>() {
             Effect::new(move |_| {
@@ -358,9 +373,15 @@ struct Live {
 /// Opens the task's progress socket once an answer names it, feeds the bar from its frames, and
 /// closes it when the task ends, the view goes, or the tab stays hidden for long (it opens again
 /// when the tab is back). A socket that fails is reopened a bounded number of times. It never
-/// touches the job: only polls decide how the task ends.
-async fn watch_socket(job: RwSignal<Job>, live: Live, alive: Arc<AtomicBool>) {
-    let plan = SocketPlan::default();
+/// touches the job: only polls decide how the task ends. With `route` (the page's connection and
+/// the task's base URL) a socket goes through the relay the task's calls go through.
+async fn watch_socket(
+    job: RwSignal<Job>,
+    live: Live,
+    alive: Arc<AtomicBool>,
+    plan: SocketPlan,
+    route: Option<(Connection, String)>,
+) {
     let mut reconnects = 0;
     let running = || {
         alive.load(Ordering::Relaxed)
@@ -374,10 +395,13 @@ async fn watch_socket(job: RwSignal<Job>, live: Live, alive: Arc<AtomicBool>) {
             .is_some_and(|d| d.hidden())
     };
     'task: while running() {
-        let Some(url) = job.try_with_untracked(|j| j.socket.clone()).flatten() else {
+        let Some(mut url) = job.try_with_untracked(|j| j.socket.clone()).flatten() else {
             sleep(TICK_MS).await;
             continue;
         };
+        if let Some((connection, base)) = &route {
+            url = connection.route_socket(base, url);
+        }
         let opened = ProgressSocket::open(&url, move |frame| {
             if let Some(message) = progress::parse_message(frame) {
                 live.last_frame_ms.try_set_value(now_ms());

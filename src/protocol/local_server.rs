@@ -24,6 +24,21 @@ pub struct ServerInfo {
     pub file_proxy: Option<String>,
     /// The simulator takes one key only (as a real site would): the demo key won't do.
     pub key_required: bool,
+    /// How long a hidden tab keeps a task's progress socket (tests make it short).
+    pub socket_hidden_close_ms: Option<u32>,
+}
+
+/// Asks the server at `base` (empty: this page's own) who it is; `None` when it is not ours or
+/// does not answer.
+pub async fn fetch_server_info(base: &str) -> Option<ServerInfo> {
+    let response = gloo_net::http::Request::get(&format!("{base}{INFO_PATH}"))
+        .send()
+        .await
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    parse_server_info(&response.text().await.ok()?)
 }
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
@@ -54,6 +69,7 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
             .filter(|p| p.starts_with('/') && !p.starts_with("//"))
             .map(str::to_owned),
         key_required: value.get("keyRequired").and_then(Value::as_bool) == Some(true),
+        socket_hidden_close_ms: ms("socketHiddenCloseMs"),
     })
 }
 
@@ -64,9 +80,10 @@ mod tests {
     #[test]
     fn info() {
         let sim = parse_server_info(
-            r#"{"server":"su-render","mode":"simulator","pollFirstMs":200,"pollSteadyMs":300}"#,
+            r#"{"server":"su-render","mode":"simulator","pollFirstMs":200,"pollSteadyMs":300,"socketHiddenCloseMs":1500}"#,
         )
         .expect("ours");
+        assert_eq!(sim.socket_hidden_close_ms, Some(1500));
         assert!(sim.simulator);
         assert_eq!(
             (sim.poll_first_ms, sim.poll_steady_ms),

@@ -172,6 +172,41 @@ impl SocketUrl {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// This socket through the relay whose API base for the task's site is `relay_base`
+    /// (`http(s)://relay/cn`): `ws(s)://relay/cn/ws/…?<the same query>`. Only a socket on the
+    /// host the relay forwards that site to (`upstream`, `http(s)://host[:port]`), under `/ws/`,
+    /// is moved; `None` for any other (the page then connects to it directly).
+    pub fn via_relay(&self, relay_base: &str, upstream: &str) -> Option<SocketUrl> {
+        let (secure, rest) = scheme_split(&self.0)?;
+        let (authority, path) = rest.split_at(rest.find('/')?);
+        let (upstream_secure, upstream_rest) = scheme_split(upstream)?;
+        let upstream_authority = upstream_rest.split('/').next()?;
+        let port = if secure { ":443" } else { ":80" };
+        let same_host = secure == upstream_secure
+            && host(authority, port).eq_ignore_ascii_case(host(upstream_authority, port));
+        let (relay_secure, relay_rest) = scheme_split(relay_base)?;
+        (same_host && path.starts_with("/ws/")).then(|| {
+            let scheme = if relay_secure { "wss" } else { "ws" };
+            SocketUrl(format!(
+                "{scheme}://{}{path}",
+                relay_rest.trim_end_matches('/')
+            ))
+        })
+    }
+}
+
+/// `host[:port]` without the scheme's `default_port`.
+fn host<'a>(authority: &'a str, default_port: &str) -> &'a str {
+    authority.strip_suffix(default_port).unwrap_or(authority)
+}
+
+/// Whether a `ws`/`http` (false) or `wss`/`https` (true) URL, and what follows `://`.
+fn scheme_split(url: &str) -> Option<(bool, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let secure = scheme.eq_ignore_ascii_case("wss") || scheme.eq_ignore_ascii_case("https");
+    let plain = scheme.eq_ignore_ascii_case("ws") || scheme.eq_ignore_ascii_case("http");
+    (secure || plain).then_some((secure, rest))
 }
 
 impl std::fmt::Debug for SocketUrl {
@@ -438,5 +473,82 @@ mod tests {
             r#"{"nodeId":"9","fieldName":"seed","fieldValue":1983070826507472898}"#
         );
         assert_eq!(NodeInfo::from_value(&node.to_value()), Some(node));
+    }
+}
+
+#[cfg(test)]
+mod socket_tests {
+    use super::SocketUrl;
+
+    fn socket(url: &str) -> SocketUrl {
+        SocketUrl::parse(url).expect("a socket URL")
+    }
+
+    fn moved(url: &str, relay_base: &str, upstream: &str) -> Option<String> {
+        socket(url)
+            .via_relay(relay_base, upstream)
+            .map(|s| s.expose().to_owned())
+    }
+
+    #[test]
+    fn a_socket_on_the_relayed_host_goes_through_the_relay() {
+        let rh =
+            "wss://www.runninghub.cn:443/ws/c_instance?c_host=1&clientId=ab&Rh-Comfy-Auth=eyJ%2B==";
+        assert_eq!(
+            moved(rh, "http://127.0.0.1:8080/cn", "https://www.runninghub.cn").as_deref(),
+            Some(
+                "ws://127.0.0.1:8080/cn/ws/c_instance?c_host=1&clientId=ab&Rh-Comfy-Auth=eyJ%2B=="
+            )
+        );
+        assert_eq!(
+            moved(
+                "wss://WWW.runninghub.ai/ws/c_instance?x=1",
+                "https://relay.example/team/ai",
+                "https://www.runninghub.ai"
+            )
+            .as_deref(),
+            Some("wss://relay.example/team/ai/ws/c_instance?x=1")
+        );
+        // A relay to a simulator (plain http) in tests.
+        assert_eq!(
+            moved(
+                "ws://127.0.0.1:9000/ws/c_instance?t=1",
+                "http://127.0.0.1:8080/ai",
+                "http://127.0.0.1:9000"
+            )
+            .as_deref(),
+            Some("ws://127.0.0.1:8080/ai/ws/c_instance?t=1")
+        );
+    }
+
+    #[test]
+    fn other_sockets_are_opened_directly() {
+        let relay = "http://127.0.0.1:8080/cn";
+        for (url, upstream) in [
+            // Another host, another port, another scheme, another path family.
+            (
+                "wss://ws.runninghub.cn/ws/c_instance?x",
+                "https://www.runninghub.cn",
+            ),
+            (
+                "ws://127.0.0.1:9001/ws/c_instance?x",
+                "http://127.0.0.1:9000",
+            ),
+            (
+                "ws://www.runninghub.cn/ws/c_instance?x",
+                "https://www.runninghub.cn",
+            ),
+            (
+                "wss://www.runninghub.cn/socket/c_instance?x",
+                "https://www.runninghub.cn",
+            ),
+            (
+                "wss://www.runninghub.cn.evil.example/ws/x",
+                "https://www.runninghub.cn",
+            ),
+            ("wss://www.runninghub.cn", "https://www.runninghub.cn"),
+        ] {
+            assert_eq!(moved(url, relay, upstream), None, "{url}");
+        }
     }
 }

@@ -15,15 +15,19 @@ use sha2::{Digest, Sha256};
 /// - images: any https host (RunningHub's result hosts vary), this origin, and local blobs
 ///   (previews of the user's own files); plain http only for loopback (the local simulator);
 /// - connections: this origin and https hosts (RunningHub, relays, result downloads), plus
-///   loopback for a relay on the user's own machine; and the progress sockets: RunningHub's two
-///   API hosts (a task's `netWssUrl` is `wss://www.runninghub.cn:443/ws/c_instance?…`, or `.ai`)
-///   and loopback (the simulator hands out `ws://127.0.0.1:<port>/ws/c_instance?…`), named
-///   because not every browser lets an `https:`/`http:` source or `'self'` cover `wss:`/`ws:`.
+///   loopback for a relay on the user's own machine; and the progress sockets, `wss:` for the
+///   same reach as `https:` (RunningHub's API hosts, `wss://www.runninghub.cn:443/ws/c_instance?…`
+///   or `.ai`, and a team relay on another origin that forwards them, whose host the build can't
+///   know) and loopback `ws:` (the simulator's `ws://127.0.0.1:<port>/ws/c_instance?…`, the app
+///   on this computer as a relay). A page served by a relay opens the socket on its own origin,
+///   which `'self'` covers (CSP 3: `http` → `ws`, `https` → `wss`). Measured in Chromium 156:
+///   `'self'` covers `ws:` on its own origin, while `https:` does *not* cover `wss:`, so the
+///   scheme is named.
 const POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {HASHES}; \
 style-src 'self' {STYLE_HASHES}; img-src 'self' https: blob: data: http://127.0.0.1:* http://localhost:*; \
-connect-src 'self' https: http://127.0.0.1:* http://localhost:* wss://www.runninghub.cn \
-wss://www.runninghub.ai ws://127.0.0.1:* ws://localhost:*; font-src 'none'; \
-object-src 'none'; base-uri 'none'; form-action 'none'; manifest-src 'self'";
+connect-src 'self' https: wss: http://127.0.0.1:* http://localhost:* ws://127.0.0.1:* \
+ws://localhost:*; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+manifest-src 'self'";
 
 /// Inserts the policy meta tag after `<meta charset…>`; replaces one from an earlier run.
 pub fn apply(index: &Path) -> Result<(), String> {

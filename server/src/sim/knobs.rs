@@ -190,7 +190,8 @@ pub async fn stats(State(sim): State<Shared>) -> Response {
     Json(json!({
         "runs": inner.runs, "tasksFinished": inner.finished,
         "faultsInjected": inner.faults_injected, "maxConcurrentRunning": inner.max_concurrent,
-        "socketsOpened": inner.sockets_opened,
+        "socketsOpened": inner.sockets_opened, "socketsClosed": inner.sockets_closed,
+        "socketsClosedByClient": inner.sockets_closed_by_client,
     }))
     .into_response()
 }

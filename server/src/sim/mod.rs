@@ -66,6 +66,9 @@ struct Inner {
     faults_injected: u64,
     max_concurrent: u64,
     sockets_opened: u64,
+    /// Sockets that ended, and of those the ones the client closed.
+    sockets_closed: u64,
+    sockets_closed_by_client: u64,
 }
 
 /// The simulator's shared state.
@@ -113,6 +116,8 @@ impl Sim {
             faults_injected: 0,
             max_concurrent: 0,
             sockets_opened: 0,
+            sockets_closed: 0,
+            sockets_closed_by_client: 0,
         }
     }
 

@@ -8,14 +8,16 @@
 //!
 //! The `socket` knob makes new tasks' sockets drop mid-run (and refuse reconnects), send only
 //! garbage, or claim success half-way through the run. The token (`Rh-Comfy-Auth`) is checked
-//! and never logged.
+//! and never logged. The log notes each connection's `Origin` (a page's own, or the upstream's
+//! own when our relay opened it), and the statistics count sockets opened, ended, and closed by
+//! the client (a page that stops listening, or the relay passing that on).
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
@@ -56,15 +58,20 @@ fn masked(uri: &Uri) -> String {
 pub async fn connect(
     State(sim): State<Shared>,
     uri: Uri,
+    headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     sim.record(
         &Method::GET,
         &masked(&uri),
         PATH,
         Value::Null,
-        json!({ "websocket": true }),
+        json!({ "websocket": true, "origin": origin }),
     );
     let Ok(upgrade) = upgrade else {
         return (StatusCode::BAD_REQUEST, "WebSocket upgrade expected").into_response();
@@ -85,7 +92,6 @@ pub async fn connect(
         // The instance is gone (or, for `drop`, its socket broke for good).
         return (StatusCode::SERVICE_UNAVAILABLE, "instance not available").into_response();
     }
-    sim.lock().sockets_opened += 1;
     upgrade.on_upgrade(move |socket| stream(sim, task_id, task, socket))
 }
 
@@ -94,8 +100,39 @@ fn drop_at(task: &Task) -> u64 {
     task.queue_ms + task.run_ms * 2 / 5
 }
 
+/// Counts a socket as ended when it goes, however it ends.
+struct Ended {
+    sim: Shared,
+    by_client: bool,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        let mut inner = self.sim.lock();
+        inner.sockets_closed += 1;
+        if self.by_client {
+            inner.sockets_closed_by_client += 1;
+        }
+    }
+}
+
+/// Waits until the client closes the socket or its connection ends (what it sends is ignored).
+async fn client_gone(socket: &mut WebSocket) {
+    loop {
+        match socket.recv().await {
+            Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+            Some(Ok(_)) => {}
+        }
+    }
+}
+
 /// Sends the task's frames at their times, from now on, until the task ends or the client goes.
 async fn stream(sim: Shared, task_id: String, task: Task, mut socket: WebSocket) {
+    sim.lock().sockets_opened += 1;
+    let mut ended = Ended {
+        sim: sim.clone(),
+        by_client: false,
+    };
     let now = task.age_ms(std::time::Instant::now());
     let mut frames = timeline(&task);
     // Catch up as ComfyUI does for a client that connects late: the queue, and the node
@@ -111,7 +148,13 @@ async fn stream(sim: Shared, task_id: String, task: Task, mut socket: WebSocket)
     }
     for (at, frame) in first.into_iter().chain(frames) {
         let wait = at.saturating_sub(task.age_ms(std::time::Instant::now()));
-        tokio::time::sleep(Duration::from_millis(wait)).await;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+            () = client_gone(&mut socket) => {
+                ended.by_client = true;
+                return;
+            }
+        }
         let cancelled = sim
             .task(&task_id)
             .is_none_or(|t| t.state(std::time::Instant::now()) == TaskState::Cancelled);
@@ -135,7 +178,13 @@ async fn stream(sim: Shared, task_id: String, task: Task, mut socket: WebSocket)
     // The instance is released once the task is done.
     let end = task.queue_ms + task.run_ms + 300;
     let wait = end.saturating_sub(task.age_ms(std::time::Instant::now()));
-    tokio::time::sleep(Duration::from_millis(wait)).await;
+    tokio::select! {
+        () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+        () = client_gone(&mut socket) => {
+            ended.by_client = true;
+            return;
+        }
+    }
     let _ = socket.send(Message::Close(None)).await;
 }
 

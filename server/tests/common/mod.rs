@@ -112,6 +112,7 @@ pub fn fast_sim() -> SimConfig {
         poll_first_ms: Some(200),
         poll_steady_ms: Some(300),
         require_key: None,
+        socket_hidden_close_ms: None,
     }
 }
 
