@@ -799,7 +799,7 @@ pub static EN: Texts = Texts {
     api_version_hint: "RunningHub has marked v1's upload as deprecated; starting and cancelling tasks use v1 either way.",
     cost_money: "{} charged",
     batch_total: "This batch cost: {}",
-    history_total: "The {} renders shown cost: {}",
+    history_total: "Renders shown: {} · total cost: {}",
     expected_cost_recent: "{} renders will be started, about {} coins (from your last {} renders of this app: at most {} coins each)",
     guard_per_render: "The budget counts {} coins per render ({})",
     guard_from_history: "from your recent renders of this app",

@@ -271,7 +271,7 @@ async fn cost_shows_on_the_render_and_in_history_with_a_total() -> Result {
                     .text_content("#history-total")
                     .await?
                     .unwrap_or_default();
-                Ok(text.contains("The 2 renders").then_some(text))
+                Ok(text.contains("Renders shown: 2 ").then_some(text))
             },
         )
         .await?;
