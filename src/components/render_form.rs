@@ -607,7 +607,9 @@ pub fn RenderForm(
                 <p class="hint">{txt(|t| t.app_needs_load)}</p>
             </Show>
             <div class="slots">
-                <For each=move || slots.get() key=|s| (s.spec.node_id.clone(), s.spec.field_name.clone(), s.value) children=field_view />
+                // Not a keyed `<For>`: every change of `slots` brings new value signals, so no
+                // row was ever kept, and the `<For>` instance measured 2.1 KiB gzip of wasm.
+                {move || slots.get().into_iter().map(field_view).collect_view()}
             </div>
             <div class="field shrink">
                 <label class="check">
