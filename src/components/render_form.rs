@@ -397,9 +397,9 @@ pub fn RenderForm(
     // opened counts; reads only the newest records (whole-journal reads raise wasm memory's
     // high-water mark for good).
     let history = use_context::<crate::state::HistoryVersion>();
-    // A plain effect and task rather than a `LocalResource`: this is the page's only resource,
-    // and its async machinery measured 9.3 KiB gzip of wasm (344.0 -> 334.7). A newer load (another app, a newer
-    // render) wins over an older one still reading.
+    // A plain effect and task rather than a `LocalResource`: this was the page's only resource,
+    // and its async machinery measured 9.3 KiB gzip of wasm (344.0 -> 334.7). A newer load
+    // (another app, a newer render) wins over an older one still reading.
     let per_render = RwSignal::new(None::<Estimate>);
     let cost_loads = StoredValue::new(0u32);
     Effect::new(move |_| {
