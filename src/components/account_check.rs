@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{error_message, fill};
 use crate::protocol::AccountStatus;
-use crate::state::{use_ui, Connection};
+use crate::state::{use_ui, Connection, Task};
 
 /// "Check key": asks `accountStatus` and shows coins left, running tasks and key type; a wrong
 /// key (or one from the other site) is explained.
@@ -10,9 +10,10 @@ use crate::state::{use_ui, Connection};
 pub fn AccountCheck() -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
-    let check = Action::new_local(move |_: &()| {
+    let check = Task::new();
+    let run_check = move || {
         let target = conn.target();
-        async move {
+        check.run(async move {
             match target {
                 Ok(target) => {
                     let answer = target.api.account(&target.key).await;
@@ -21,8 +22,8 @@ pub fn AccountCheck() -> impl IntoView {
                 }
                 Err(_) => None,
             }
-        }
-    });
+        });
+    };
     let blocker = move || conn.target().err().map(|b| b.message(ui.t()));
     let lines = move |a: &AccountStatus| {
         let t = ui.t();
@@ -47,12 +48,12 @@ pub fn AccountCheck() -> impl IntoView {
     view! {
         <div class="account">
             <button id="check-key" type="button" class="secondary"
-                disabled=move || check.pending().get() || blocker().is_some()
+                disabled=move || check.pending.get() || blocker().is_some()
                 title=move || blocker().unwrap_or_default()
-                on:click=move |_| { check.dispatch(()); }>
-                {move || if check.pending().get() { ui.t().checking_key } else { ui.t().check_key }}
+                on:click=move |_| run_check()>
+                {move || if check.pending.get() { ui.t().checking_key } else { ui.t().check_key }}
             </button>
-            {move || check.value().get().flatten().map(|answer| match answer {
+            {move || check.value.get().flatten().map(|answer| match answer {
                 Ok(account) => view! {
                     <ul id="account" class="account-lines">
                         {lines(&account).into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}

@@ -4,7 +4,7 @@ use crate::i18n::fill;
 use crate::lifecycle::app_download::{releases_url, LOCAL_APP};
 use crate::protocol::local_server::fetch_server_info;
 use crate::protocol::sites::normalize_base;
-use crate::state::{txt, use_ui, Connection};
+use crate::state::{txt, use_ui, Connection, Task};
 use crate::storage::{Settings, SiteChoice};
 
 /// Shown when a free check found that the browser won't let the page call the chosen base URL
@@ -30,9 +30,10 @@ pub fn BlockedGuide() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     // Asks the relay who it is before any key goes there: `Ok` with its base URL, or `Err`
     // with what to tell the user.
-    let try_relay = Action::new_local(move |address: &String| {
-        let base = normalize_base(address);
-        async move {
+    let try_relay = Task::new();
+    let start_relay = move |address: String| {
+        let base = normalize_base(&address);
+        try_relay.run(async move {
             let Some(base) = base else {
                 return Err(ui.t().custom_base_invalid.to_owned());
             };
@@ -43,10 +44,10 @@ pub fn BlockedGuide() -> impl IntoView {
                 }
                 None => Err(fill(ui.t().guide_no_answer, &[&base])),
             }
-        }
-    });
+        });
+    };
     Effect::new(move |_| {
-        if let Some(Ok(base)) = try_relay.value().get() {
+        if let Some(Ok(base)) = try_relay.value.get() {
             conn.relay.set(base.clone());
             if !matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai) {
                 conn.site.set(Some(SiteChoice::Cn));
@@ -89,8 +90,8 @@ pub fn BlockedGuide() -> impl IntoView {
                     <li>
                         <p>{txt(|t| t.guide_local)}</p>
                         <button id="use-local-app" type="button" class="secondary"
-                            disabled=move || try_relay.pending().get()
-                            on:click=move |_| { try_relay.dispatch(LOCAL_APP.to_owned()); }>
+                            disabled=move || try_relay.pending.get()
+                            on:click=move |_| { start_relay(LOCAL_APP.to_owned()); }>
                             {txt(|t| t.guide_use_local)}
                         </button>
                     </li>
@@ -100,8 +101,8 @@ pub fn BlockedGuide() -> impl IntoView {
                             <input id="relay-address" type="url" inputmode="url" bind:value=typed
                                 placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
                             <button id="use-relay" type="button" class="secondary"
-                                disabled=move || try_relay.pending().get() || typed.with(|t| t.trim().is_empty())
-                                on:click=move |_| { try_relay.dispatch(typed.get_untracked()); }>
+                                disabled=move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty())
+                                on:click=move |_| { start_relay(typed.get_untracked()); }>
                                 {txt(|t| t.guide_use_relay)}
                             </button>
                         </div>
@@ -109,10 +110,10 @@ pub fn BlockedGuide() -> impl IntoView {
                 </ol>
                 <p class="hint">{txt(|t| t.guide_permission)}</p>
                 <p id="relay-check" class="field-error" role="status">
-                    {move || if try_relay.pending().get() {
+                    {move || if try_relay.pending.get() {
                         Some(ui.t().guide_checking.to_owned())
                     } else {
-                        try_relay.value().get().and_then(Result::err)
+                        try_relay.value.get().and_then(Result::err)
                     }}
                 </p>
             </section>
