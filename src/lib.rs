@@ -298,7 +298,7 @@ pub fn App() -> impl IntoView {
                 <p class="tagline">{txt(|t| t.tagline)}</p>
             </div>
             <div class="top-actions">
-                <Show when=move || conn.is_simulator()>
+                <Show when=crate::state::show_if(move || conn.is_simulator())>
                     <span class="badge">{txt(|t| t.sim_badge)}</span>
                 </Show>
                 <LangSwitch />
@@ -345,7 +345,7 @@ pub fn App() -> impl IntoView {
                     }),
                 }}
                 // Older unfinished renders come after the newest one, in the main view.
-                <Show when=move || others.with(|o| !o.is_empty())>
+                <Show when=crate::state::show_if(move || others.with(|o| !o.is_empty()))>
                     <section id="resumed" class="card batch" aria-labelledby="resumed-title">
                         <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
                         <ol class="batch-list">

@@ -501,6 +501,15 @@ pub fn txt(
     move || f(ui.t())
 }
 
+/// A `<Show>` condition with one type for every call site: `Show` is generic over its
+/// condition, so each distinct closure compiled a copy of it (its memo and its branch view);
+/// behind this box the copies with the same children type are one. Measured (issue 12).
+pub fn show_if(
+    f: impl Fn() -> bool + Send + Sync + 'static,
+) -> Box<dyn Fn() -> bool + Send + Sync> {
+    Box::new(f)
+}
+
 /// What the page was opened with, when its link carried a form or a result (see
 /// [`crate::lifecycle::share`]).
 #[derive(Debug, Clone, PartialEq)]

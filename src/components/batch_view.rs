@@ -352,10 +352,10 @@ pub fn BatchView(
                         <li class="batch-item" data-state=move || status.with(Status::slug)>
                             <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{label}</span></p>
                             <div class="actions small">
-                                <Show when=move || status.get() == Status::Waiting>
+                                <Show when=crate::state::show_if(move || status.get() == Status::Waiting)>
                                     <button type="button" class="secondary item-cancel" on:click=move |_| status.set(Status::Cancelled)>{txt(|t| t.cancel_button)}</button>
                                 </Show>
-                                <Show when=move || status.with(Status::retryable)>
+                                <Show when=crate::state::show_if(move || status.with(Status::retryable))>
                                     <button type="button" class="secondary item-retry" on:click=retry>{txt(|t| t.retry)}</button>
                                 </Show>
                             </div>

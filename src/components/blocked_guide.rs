@@ -68,7 +68,7 @@ pub fn BlockedGuide() -> impl IntoView {
         }
     });
     view! {
-        <Show when=shown>
+        <Show when=crate::state::show_if(shown)>
             <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">
                 <p id="blocked-title"><strong>{txt(|t| t.guide_title)}</strong></p>
                 <p>{txt(|t| t.guide_body)}</p>

@@ -74,7 +74,7 @@ pub fn CompareView(
                     {tab(Mode::Flip, "mode-flip", |t| t.mode_flip)}
                 </div>
             </div>
-            <Show when=move || mode.get() == Mode::Slider>
+            <Show when=crate::state::show_if(move || mode.get() == Mode::Slider)>
                 <div class="compare-frame" node_ref=frame
                     on:pointerdown=move |ev| {
                         dragging.set(true);
@@ -101,13 +101,13 @@ pub fn CompareView(
                     <span class="tag right" aria-hidden="true">{txt(|t| t.after)}</span>
                 </div>
             </Show>
-            <Show when=move || mode.get() == Mode::Side>
+            <Show when=crate::state::show_if(move || mode.get() == Mode::Side)>
                 <div class="compare-side">
                     <figure><img src=before_side.clone() alt=txt(|t| t.before) /><figcaption>{txt(|t| t.before)}</figcaption></figure>
                     <figure><img src=after_side.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" /><figcaption>{txt(|t| t.after)}</figcaption></figure>
                 </div>
             </Show>
-            <Show when=move || mode.get() == Mode::Flip>
+            <Show when=crate::state::show_if(move || mode.get() == Mode::Flip)>
                 {
                     let (b, a) = (before_flip.clone(), after_flip.clone());
                     view! {

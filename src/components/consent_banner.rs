@@ -10,7 +10,7 @@ use crate::storage::{Settings, SiteChoice};
 pub fn ConsentBanner() -> impl IntoView {
     let conn = expect_context::<Connection>();
     view! {
-        <Show when=move || conn.consent_pending.with(Option::is_some)>
+        <Show when=crate::state::show_if(move || conn.consent_pending.with(Option::is_some))>
             <section id="consent" class="banner warning" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-body">
                 <p id="consent-title"><strong>{txt(|t| t.consent_title)}</strong></p>
                 <p class="consent-url"><code>{move || conn.consent_pending.get().unwrap_or_default()}</code></p>

@@ -158,14 +158,14 @@ pub fn HistoryPanel(
                     <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
                     <span>{txt(|t| t.auto_keep)}</span>
                 </label>
-                <Show when=any>
+                <Show when=crate::state::show_if(any)>
                     <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
                 </Show>
             </div>
-            <Show when=empty>
+            <Show when=crate::state::show_if(empty)>
                 <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p>
             </Show>
-            <Show when=any>
+            <Show when=crate::state::show_if(any)>
                 <ul id="history" class="history-list">
                     // One row per record, kept while the record is shown: Leptos' `For` keeps a
                     // little bookkeeping for every row it ever made, so rows are made per record
@@ -187,7 +187,7 @@ pub fn HistoryPanel(
                     <p id="history-total" class="cost">{fill(ui.t().history_total, &[&count.to_string(), &text])}</p>
                 })
             })}
-            <Show when=more>
+            <Show when=crate::state::show_if(more)>
                 <div class="history-more">
                     <p id="history-count" class="hint">
                         {move || total.get().map(|total| fill(ui.t().history_count, &[&shown().to_string(), &total.to_string()]))}
@@ -399,7 +399,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 <p class="hint history-cost">
                     {move || cost_text(ui.t(), &cost, currency.as_deref())}
                 </p>
-                <Show when=needs_key>
+                <Show when=crate::state::show_if(needs_key)>
                     <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>
                 </Show>
                 <div class="actions small">
@@ -419,7 +419,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     })}
                     <button type="button" class="secondary delete" on:click=delete>{txt(|t| t.delete_item)}</button>
                 </div>
-                <Show when=move || keep_error.get()>
+                <Show when=crate::state::show_if(move || keep_error.get())>
                     // With our server at hand a failure means the link itself is gone; without
                     // one, the host's missing CORS headers are the likely reason.
                     <p class="field-error keep-error">{move || if browser::has_file_proxy() { ui.t().keep_failed } else { ui.t().keep_needs_app }}</p>

@@ -251,7 +251,7 @@ pub fn JobView(
                 </p>
                 <p class="meta">
                     <span>{txt(|t| t.elapsed_label)}" "<span id=(!compact).then_some("elapsed")>{elapsed}</span></span>
-                    <Show when=move || job.with(|j| j.task_id.is_some())>
+                    <Show when=crate::state::show_if(move || job.with(|j| j.task_id.is_some()))>
                         <span>{txt(|t| t.task_label)}" "<code id=(!compact).then_some("task-id")>{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
                     </Show>
                 </p>
@@ -266,14 +266,14 @@ pub fn JobView(
                     })}
                 </div>
             })}
-            <Show when=move || error_text.with(Option::is_some)>
+            <Show when=crate::state::show_if(move || error_text.with(Option::is_some))>
                 <p id=(!compact).then_some("api-error") class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
             </Show>
             <div class="actions">
-                <Show when=move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some())>
+                <Show when=crate::state::show_if(move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some()))>
                     <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
                 </Show>
-                <Show when=move || !hold && can_cancel()>
+                <Show when=crate::state::show_if(move || !hold && can_cancel())>
                     <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
@@ -282,14 +282,14 @@ pub fn JobView(
             {move || job.with(|j| (!j.node_errors.is_empty() || j.prompt_error.is_some() && j.phase == Phase::Failed)
                 .then(|| view! { <NodeErrorList summary=j.prompt_error.clone() errors=j.node_errors.clone() /> }))}
             {move || job.with(|j| j.failure.clone().filter(|_| j.phase == Phase::Failed).map(|reason| view! { <FailureDetails reason /> }))}
-            <Show when=move || phase() == Phase::Running && live.state.get() != SocketState::None>
+            <Show when=crate::state::show_if(move || phase() == Phase::Running && live.state.get() != SocketState::None)>
                 <ProgressBar progress=live.progress lost=Signal::derive(move || live.state.get() == SocketState::Lost)
                     names=request.node_names.clone() compact />
             </Show>
-            <Show when=move || phase() != Phase::Succeeded && phase().is_final() && cost_line().is_some()>
+            <Show when=crate::state::show_if(move || phase() != Phase::Succeeded && phase().is_final() && cost_line().is_some())>
                 <p class="cost">{cost_line}</p>
             </Show>
-            <Show when=move || phase() == Phase::Succeeded>
+            <Show when=crate::state::show_if(move || phase() == Phase::Succeeded)>
                 <div class="result">
                     <h3>{txt(|t| t.results_title)}</h3>
                     <p class="cost" id=(!compact).then_some("cost")>{cost_line}</p>

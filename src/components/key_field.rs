@@ -50,7 +50,7 @@ pub fn KeyField() -> impl IntoView {
                     {move || if shown.get() { ui.t().key_hide } else { ui.t().key_show }}
                 </button>
             </div>
-            <Show when=invalid>
+            <Show when=crate::state::show_if(invalid)>
                 <p id="key-error" class="field-error" role="alert">{txt(|t| t.key_invalid)}</p>
             </Show>
             <p class="hint" id="api-key-help">{txt(|t| t.key_help)}</p>
@@ -58,7 +58,7 @@ pub fn KeyField() -> impl IntoView {
                 <input id="remember-key" type="checkbox" bind:checked=conn.remember on:change=on_remember />
                 <span>{txt(|t| t.remember_label)}</span>
             </label>
-            <Show when=move || conn.remember.get()>
+            <Show when=crate::state::show_if(move || conn.remember.get())>
                 <p class="hint">{txt(|t| t.remember_help)}</p>
             </Show>
         </div>

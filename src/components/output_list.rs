@@ -92,7 +92,7 @@ pub fn OutputList(
                 </li>
             </For>
         </ul>
-        <Show when=move || opened.get()>
+        <Show when=crate::state::show_if(move || opened.get())>
             <p class="hint download-opened" role="status">{txt(|t| t.download_opened)}</p>
         </Show>
         <Viewer urls=images index=viewing />

@@ -66,7 +66,7 @@ pub fn ProgressBar(
                 {move || percent().map(|p| format!("{p}% · "))}
                 {detail}
             </p>
-            <Show when=move || lost.get()>
+            <Show when=crate::state::show_if(move || lost.get())>
                 <p class="hint progress-lost">{txt(|t| t.progress_lost)}</p>
             </Show>
         </div>

@@ -72,7 +72,7 @@ pub fn SitePicker() -> impl IntoView {
             <select id="site" on:change=on_change prop:value=move || conn.effective_site().slug()>
                 <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{txt(|t| t.site_cn)}</option>
                 <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{txt(|t| t.site_ai)}</option>
-                <Show when=simulator_here>
+                <Show when=crate::state::show_if(simulator_here)>
                     <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{local_label}</option>
                 </Show>
                 <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{txt(|t| t.site_custom)}</option>
@@ -91,14 +91,14 @@ pub fn SitePicker() -> impl IntoView {
                 }),
             })}
         </div>
-        <Show when=move || conn.effective_site() == SiteChoice::Custom>
+        <Show when=crate::state::show_if(move || conn.effective_site() == SiteChoice::Custom)>
             <div class="field">
                 <label for="custom-base">{txt(|t| t.custom_base_label)}</label>
                 <input id="custom-base" type="url" inputmode="url" bind:value=conn.custom_base
                     placeholder="http://127.0.0.1:8080" autocomplete="off" spellcheck="false"
                     on:change=move |_| save()
                     aria-invalid=move || custom_invalid().then_some("true") />
-                <Show when=custom_invalid>
+                <Show when=crate::state::show_if(custom_invalid)>
                     <p class="field-error">{txt(|t| t.custom_base_invalid)}</p>
                 </Show>
             </div>

@@ -130,7 +130,7 @@ pub fn Viewer(
     let current = move || index.get().and_then(|i| urls.with(|u| u.get(i).cloned()));
 
     view! {
-        <Show when=move || index.get().is_some()>
+        <Show when=crate::state::show_if(move || index.get().is_some())>
             <div id="viewer" class="viewer" role="dialog" aria-modal="true" aria-label=txt(|t| t.viewer_label)
                 tabindex="-1" node_ref=dialog on:keydown=on_key>
                 <div class="viewer-bar">
