@@ -510,6 +510,16 @@ pub fn show_if(
     Box::new(f)
 }
 
+/// A reactive attribute value with one type per value type: each distinct `move || …` closure
+/// given to an attribute compiled its own copy of the attribute's (type-erased) build, rebuild
+/// and clone code; behind this shared function the sites with the same key and value type share
+/// one. The view macro does the same for `{move || …}` children. Measured (issue 12).
+pub fn live<T: 'static>(
+    f: impl FnMut() -> T + Send + 'static,
+) -> leptos::tachys::reactive_graph::SharedReactiveFunction<T> {
+    std::sync::Arc::new(std::sync::Mutex::new(f))
+}
+
 /// What the page was opened with, when its link carried a form or a result (see
 /// [`crate::lifecycle::share`]).
 #[derive(Debug, Clone, PartialEq)]

@@ -89,7 +89,7 @@ pub fn BlockedGuide() -> impl IntoView {
                     <li>
                         <p>{txt(|t| t.guide_local)}</p>
                         <button id="use-local-app" type="button" class="secondary"
-                            disabled=move || try_relay.pending().get()
+                            disabled=crate::state::live(move || try_relay.pending().get())
                             on:click=move |_| { try_relay.dispatch(LOCAL_APP.to_owned()); }>
                             {txt(|t| t.guide_use_local)}
                         </button>
@@ -100,7 +100,7 @@ pub fn BlockedGuide() -> impl IntoView {
                             <input id="relay-address" type="url" inputmode="url" bind:value=typed
                                 placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
                             <button id="use-relay" type="button" class="secondary"
-                                disabled=move || try_relay.pending().get() || typed.with(|t| t.trim().is_empty())
+                                disabled=crate::state::live(move || try_relay.pending().get() || typed.with(|t| t.trim().is_empty()))
                                 on:click=move |_| { try_relay.dispatch(typed.get_untracked()); }>
                                 {txt(|t| t.guide_use_relay)}
                             </button>

@@ -243,14 +243,14 @@ pub fn JobView(
     };
 
     view! {
-        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=move || phase().slug() aria-labelledby=(!compact).then_some("job-status")>
+        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=crate::state::live(move || phase().slug()) aria-labelledby=(!compact).then_some("job-status")>
             <div class="job-head">
-                <p id=(!compact).then_some("job-status") class="status" data-phase=move || phase().slug() role="status" aria-live="polite">
+                <p id=(!compact).then_some("job-status") class="status" data-phase=crate::state::live(move || phase().slug()) role="status" aria-live="polite">
                     <span class="dot" aria-hidden="true"></span>
                     <span class="status-text">{move || phase_name(ui.t(), phase())}</span>
                 </p>
                 <p class="meta">
-                    <span>{txt(|t| t.elapsed_label)}" "<span id=(!compact).then_some("elapsed")>{elapsed}</span></span>
+                    <span>{txt(|t| t.elapsed_label)}" "<span id=(!compact).then_some("elapsed")>{move || elapsed()}</span></span>
                     <Show when=crate::state::show_if(move || job.with(|j| j.task_id.is_some()))>
                         <span>{txt(|t| t.task_label)}" "<code id=(!compact).then_some("task-id")>{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
                     </Show>
@@ -274,7 +274,7 @@ pub fn JobView(
                     <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
                 </Show>
                 <Show when=crate::state::show_if(move || !hold && can_cancel())>
-                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
+                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=crate::state::live(move || cancelling.get()) on:click=cancel.clone()>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
                 </Show>
@@ -287,12 +287,12 @@ pub fn JobView(
                     names=request.node_names.clone() compact />
             </Show>
             <Show when=crate::state::show_if(move || phase() != Phase::Succeeded && phase().is_final() && cost_line().is_some())>
-                <p class="cost">{cost_line}</p>
+                <p class="cost">{move || cost_line()}</p>
             </Show>
             <Show when=crate::state::show_if(move || phase() == Phase::Succeeded)>
                 <div class="result">
                     <h3>{txt(|t| t.results_title)}</h3>
-                    <p class="cost" id=(!compact).then_some("cost")>{cost_line}</p>
+                    <p class="cost" id=(!compact).then_some("cost")>{move || cost_line()}</p>
                     {move || before_url.get_value().filter(|_| !compact).zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
                     <OutputList outputs=Signal::derive(move || job.with(|j| j.outputs.clone())) source_name=source_name.get_value() />
                     {(!compact).then(|| view! { <ShareButton id="share-result" label=|t| t.share_result make=share_result /> })}

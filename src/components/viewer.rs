@@ -136,9 +136,9 @@ pub fn Viewer(
                 <div class="viewer-bar">
                     <span id="viewer-counter">{move || format!("{} / {}", index.get().map_or(0, |i| i + 1), urls.with(Vec::len))}</span>
                     <button id="viewer-prev" type="button" aria-label="‹" on:click=move |_| step(-1)
-                        disabled=move || urls.with(|u| u.len() < 2)>"‹"</button>
+                        disabled=crate::state::live(move || urls.with(|u| u.len() < 2))>"‹"</button>
                     <button id="viewer-next" type="button" aria-label="›" on:click=move |_| step(1)
-                        disabled=move || urls.with(|u| u.len() < 2)>"›"</button>
+                        disabled=crate::state::live(move || urls.with(|u| u.len() < 2))>"›"</button>
                     <button id="viewer-zoom-out" type="button" aria-label=txt(|t| t.zoom_out) on:click=move |_| zoom(1.0 / STEP)>"−"</button>
                     <button id="viewer-fit" type="button" on:click=move |_| fit()>{txt(|t| t.zoom_fit)}</button>
                     <button id="viewer-zoom-in" type="button" aria-label=txt(|t| t.zoom_in) on:click=move |_| zoom(STEP)>"+"</button>
@@ -147,9 +147,9 @@ pub fn Viewer(
                 <div class="viewer-stage" on:wheel=on_wheel on:pointerdown=on_down on:pointermove=on_move
                     on:pointerup=on_up on:pointercancel=on_up
                     on:dblclick=move |_| { if scale.get_untracked() > 1.0 { fit() } else { scale.set(2.0) } }>
-                    <img id="viewer-image" src=move || current().unwrap_or_default() alt="" draggable="false"
+                    <img id="viewer-image" src=crate::state::live(move || current().unwrap_or_default()) alt="" draggable="false"
                         referrerpolicy="no-referrer"
-                        data-scale=move || fixed(scale.get(), 2)
+                        data-scale=crate::state::live(move || fixed(scale.get(), 2))
                         style:transform=move || {
                             let (x, y) = offset.get();
                             format!(
