@@ -49,7 +49,7 @@ pub fn AccountCheck() -> impl IntoView {
             <button id="check-key" type="button" class="secondary"
                 disabled=crate::state::live(move || check.pending().get() || blocker().is_some())
                 title=crate::state::live(move || blocker().unwrap_or_default())
-                on:click=move |_| { check.dispatch(()); }>
+                on:click=crate::state::handler(move |_| { check.dispatch(()); })>
                 {move || if check.pending().get() { ui.t().checking_key } else { ui.t().check_key }}
             </button>
             {move || check.value().get().flatten().map(|answer| match answer {

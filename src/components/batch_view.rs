@@ -315,7 +315,7 @@ pub fn BatchView(
         <section id="batch" class="card batch" aria-labelledby="batch-title">
             <div class="history-head">
                 <h2 id="batch-title">{move || fill(ui.t().batch_title, &[&total.to_string()])}</h2>
-                <button id="batch-cancel-all" type="button" class="secondary" disabled=crate::state::live(move || done() == total) on:click=cancel_all>
+                <button id="batch-cancel-all" type="button" class="secondary" disabled=crate::state::live(move || done() == total) on:click=crate::state::handler(cancel_all)>
                     {txt(|t| t.cancel_all)}
                 </button>
             </div>
@@ -353,10 +353,10 @@ pub fn BatchView(
                             <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{move || label()}</span></p>
                             <div class="actions small">
                                 <Show when=crate::state::show_if(move || status.get() == Status::Waiting)>
-                                    <button type="button" class="secondary item-cancel" on:click=move |_| status.set(Status::Cancelled)>{txt(|t| t.cancel_button)}</button>
+                                    <button type="button" class="secondary item-cancel" on:click=crate::state::handler(move |_| status.set(Status::Cancelled))>{txt(|t| t.cancel_button)}</button>
                                 </Show>
                                 <Show when=crate::state::show_if(move || status.with(Status::retryable))>
-                                    <button type="button" class="secondary item-retry" on:click=retry>{txt(|t| t.retry)}</button>
+                                    <button type="button" class="secondary item-retry" on:click=crate::state::handler(retry)>{txt(|t| t.retry)}</button>
                                 </Show>
                             </div>
                             {move || run.get().map(|(job, request, record)| {

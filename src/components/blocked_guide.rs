@@ -90,7 +90,7 @@ pub fn BlockedGuide() -> impl IntoView {
                         <p>{txt(|t| t.guide_local)}</p>
                         <button id="use-local-app" type="button" class="secondary"
                             disabled=crate::state::live(move || try_relay.pending().get())
-                            on:click=move |_| { try_relay.dispatch(LOCAL_APP.to_owned()); }>
+                            on:click=crate::state::handler(move |_| { try_relay.dispatch(LOCAL_APP.to_owned()); })>
                             {txt(|t| t.guide_use_local)}
                         </button>
                     </li>
@@ -101,7 +101,7 @@ pub fn BlockedGuide() -> impl IntoView {
                                 placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
                             <button id="use-relay" type="button" class="secondary"
                                 disabled=crate::state::live(move || try_relay.pending().get() || typed.with(|t| t.trim().is_empty()))
-                                on:click=move |_| { try_relay.dispatch(typed.get_untracked()); }>
+                                on:click=crate::state::handler(move |_| { try_relay.dispatch(typed.get_untracked()); })>
                                 {txt(|t| t.guide_use_relay)}
                             </button>
                         </div>

@@ -58,7 +58,7 @@ pub fn CompareView(
                     label: fn(&'static crate::i18n::Texts) -> &'static str| {
         view! {
             <button id=id type="button" role="tab" class="tab" aria-selected=crate::state::live(move || (mode.get() == m).to_string())
-                on:click=move |_| mode.set(m)>{move || label(ui.t())}</button>
+                on:click=crate::state::handler(move |_| mode.set(m))>{move || label(ui.t())}</button>
         }
     };
     let (before_side, after_side, before_flip, after_flip) =
@@ -84,8 +84,8 @@ pub fn CompareView(
                         move_to(f64::from(ev.client_x()));
                     }
                     on:pointermove=move |ev| if dragging.get_untracked() { move_to(f64::from(ev.client_x())) }
-                    on:pointerup=move |_| dragging.set(false)
-                    on:pointercancel=move |_| dragging.set(false)>
+                    on:pointerup=crate::state::handler(move |_| dragging.set(false))
+                    on:pointercancel=crate::state::handler(move |_| dragging.set(false))>
                     <img class="after" src=after.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" draggable="false" />
                     <img class="before" src=before.clone() alt=txt(|t| t.before) draggable="false"
                         style:clip-path=crate::state::live(move || format!("inset(0 {}% 0 0)", fixed(100.0 - split.get(), 2))) />
@@ -94,7 +94,7 @@ pub fn CompareView(
                         aria-valuenow=crate::state::live(move || fixed(split.get(), 0))
                         aria-valuetext=crate::state::live(move || format!("{}%", fixed(split.get(), 0)))
                         style:left=crate::state::live(move || format!("{}%", fixed(split.get(), 2)))
-                        on:keydown=on_key>
+                        on:keydown=crate::state::handler(on_key)>
                         <span aria-hidden="true">"⟷"</span>
                     </div>
                     <span class="tag left" aria-hidden="true">{txt(|t| t.before)}</span>
@@ -112,7 +112,7 @@ pub fn CompareView(
                     let (b, a) = (before_flip.clone(), after_flip.clone());
                     view! {
                         <button id="flip" type="button" class="compare-flip" aria-pressed=crate::state::live(move || flipped.get().to_string())
-                            title=txt(|t| t.flip_hint) on:click=move |_| flipped.update(|f| *f = !*f)>
+                            title=txt(|t| t.flip_hint) on:click=crate::state::handler(move |_| flipped.update(|f| *f = !*f))>
                             <img src=crate::state::live(move || if flipped.get() { b.clone() } else { a.clone() })
                                 alt=crate::state::live(move || if flipped.get() { ui.t().before } else { ui.t().after }) referrerpolicy="no-referrer" />
                             <span class="tag left">{move || if flipped.get() { ui.t().before } else { ui.t().after }}</span>

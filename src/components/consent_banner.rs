@@ -17,7 +17,7 @@ pub fn ConsentBanner() -> impl IntoView {
                 <p id="consent-body">{txt(|t| t.consent_body)}</p>
                 <div class="actions">
                     <button id="consent-allow" type="button" class="secondary"
-                        on:click=move |_| conn.consent_pending.set(None)>
+                        on:click=crate::state::handler(move |_| conn.consent_pending.set(None))>
                         {txt(|t| t.consent_allow)}
                     </button>
                     <button id="consent-reject" type="button"

@@ -155,11 +155,11 @@ pub fn HistoryPanel(
             <div class="history-head">
                 <h2 id="history-title">{txt(|t| t.history_title)}</h2>
                 <label class="check auto-keep">
-                    <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
+                    <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=crate::state::handler(on_auto_keep) />
                     <span>{txt(|t| t.auto_keep)}</span>
                 </label>
                 <Show when=crate::state::show_if(any)>
-                    <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
+                    <button id="clear-history" type="button" class="secondary" on:click=crate::state::handler(clear)>{txt(|t| t.clear_history)}</button>
                 </Show>
             </div>
             <Show when=crate::state::show_if(empty)>
@@ -192,7 +192,7 @@ pub fn HistoryPanel(
                     <p id="history-count" class="hint">
                         {move || total.get().map(|total| fill(ui.t().history_count, &[&shown().to_string(), &total.to_string()]))}
                     </p>
-                    <button id="history-more" type="button" class="secondary" on:click=show_more>
+                    <button id="history-more" type="button" class="secondary" on:click=crate::state::handler(show_more)>
                         {txt(|t| t.show_more)}
                     </button>
                 </div>
@@ -379,7 +379,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             <div class="thumbs">
             {match first.clone() {
                 Some(url) => leptos::either::Either::Left(view! {
-                    <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=move |_| viewing.set(Some(0))>
+                    <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=crate::state::handler(move |_| viewing.set(Some(0)))>
                         <img src=crate::state::live(move || shown(&url)) alt="" loading="lazy" referrerpolicy="no-referrer" />
                     </button>
                 }),
@@ -404,20 +404,20 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {
-                        <button type="button" class="secondary resume" on:click=move |_| on_resume.run(record.get_value())>{txt(|t| t.resume)}</button>
+                        <button type="button" class="secondary resume" on:click=crate::state::handler(move |_| on_resume.run(record.get_value()))>{txt(|t| t.resume)}</button>
                     })}
-                    <button type="button" class="secondary reuse" on:click=reuse>{txt(|t| t.reuse)}</button>
+                    <button type="button" class="secondary reuse" on:click=crate::state::handler(reuse)>{txt(|t| t.reuse)}</button>
                     {(!images.is_empty()).then(|| if all_kept {
                         leptos::either::Either::Left(view! { <span class="kept">{txt(|t| t.kept)}</span> })
                     } else {
                         leptos::either::Either::Right(view! {
-                            <button type="button" class="secondary keep" disabled=crate::state::live(move || keeping.get()) on:click=keep>{txt(|t| t.keep)}</button>
+                            <button type="button" class="secondary keep" disabled=crate::state::live(move || keeping.get()) on:click=crate::state::handler(keep)>{txt(|t| t.keep)}</button>
                         })
                     })}
                     {(!images.is_empty()).then(|| view! {
-                        <button type="button" class="secondary export" on:click=export.clone()>{txt(|t| t.export_set)}</button>
+                        <button type="button" class="secondary export" on:click=crate::state::handler(export.clone())>{txt(|t| t.export_set)}</button>
                     })}
-                    <button type="button" class="secondary delete" on:click=delete>{txt(|t| t.delete_item)}</button>
+                    <button type="button" class="secondary delete" on:click=crate::state::handler(delete)>{txt(|t| t.delete_item)}</button>
                 </div>
                 <Show when=crate::state::show_if(move || keep_error.get())>
                     // With our server at hand a failure means the link itself is gone; without

@@ -262,7 +262,7 @@ pub fn JobView(
                     <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
                     // The key field may be a long way up (on a phone the form comes first).
                     {(!compact).then(|| view! {
-                        <button id="go-to-key" type="button" class="secondary" on:click=move |_| focus_key()>{txt(|t| t.go_to_key)}</button>
+                        <button id="go-to-key" type="button" class="secondary" on:click=crate::state::handler(move |_| focus_key())>{txt(|t| t.go_to_key)}</button>
                     })}
                 </div>
             })}
@@ -271,10 +271,10 @@ pub fn JobView(
             </Show>
             <div class="actions">
                 <Show when=crate::state::show_if(move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some()))>
-                    <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
+                    <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=crate::state::handler(keep_waiting.clone())>{txt(|t| t.keep_waiting)}</button>
                 </Show>
                 <Show when=crate::state::show_if(move || !hold && can_cancel())>
-                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=crate::state::live(move || cancelling.get()) on:click=cancel.clone()>
+                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=crate::state::live(move || cancelling.get()) on:click=crate::state::handler(cancel.clone())>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
                 </Show>

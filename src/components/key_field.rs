@@ -46,7 +46,7 @@ pub fn KeyField() -> impl IntoView {
                 <button id="key-toggle" type="button" class="secondary"
                     aria-pressed=crate::state::live(move || shown.get().to_string())
                     aria-controls="api-key"
-                    on:click=move |_| shown.update(|s| *s = !*s)>
+                    on:click=crate::state::handler(move |_| shown.update(|s| *s = !*s))>
                     {move || if shown.get() { ui.t().key_hide } else { ui.t().key_show }}
                 </button>
             </div>
@@ -55,7 +55,7 @@ pub fn KeyField() -> impl IntoView {
             </Show>
             <p class="hint" id="api-key-help">{txt(|t| t.key_help)}</p>
             <label class="check">
-                <input id="remember-key" type="checkbox" bind:checked=conn.remember on:change=on_remember />
+                <input id="remember-key" type="checkbox" bind:checked=conn.remember on:change=crate::state::handler(on_remember) />
                 <span>{txt(|t| t.remember_label)}</span>
             </label>
             <Show when=crate::state::show_if(move || conn.remember.get())>

@@ -71,8 +71,8 @@ pub fn OutputList(
                             </button>
                             <div class="output-actions">
                                 <button type="button" class="secondary download" data-name=name.clone()
-                                    on:click=move |_| save(save_url.clone(), name.clone())>{txt(|t| t.download)}</button>
-                                <button type="button" class="secondary copy-link" on:click=move |_| copy(copy_url.clone())>
+                                    on:click=crate::state::handler(move |_| save(save_url.clone(), name.clone()))>{txt(|t| t.download)}</button>
+                                <button type="button" class="secondary copy-link" on:click=crate::state::handler(move |_| copy(copy_url.clone()))>
                                     {move || if copied.get().as_deref() == Some(copied_url.as_str()) { ui.t().link_copied } else { ui.t().copy_link }}
                                 </button>
                                 <a class="output-open" href=url target="_blank" rel="noopener noreferrer">
