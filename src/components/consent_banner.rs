@@ -21,7 +21,7 @@ pub fn ConsentBanner() -> impl IntoView {
                         {txt(|t| t.consent_allow)}
                     </button>
                     <button id="consent-reject" type="button"
-                        on:click=move |_| {
+                        on:click=crate::state::handler(move |_| {
                             let refused = conn.consent_pending.get_untracked();
                             conn.consent_pending.set(None);
                             if refused.is_some() && conn.chosen_relay() == refused {
@@ -34,7 +34,7 @@ pub fn ConsentBanner() -> impl IntoView {
                                 conn.custom_base.set(String::new());
                                 conn.site.set(Some(SiteChoice::Cn));
                             }
-                        }>
+                        })>
                         {txt(|t| t.consent_reject)}
                     </button>
                 </div>

@@ -62,10 +62,10 @@ pub fn OutputList(
                         let (save_url, copy_url, copied_url) = (url.clone(), url.clone(), url.clone());
                         leptos::either::Either::Left(view! {
                             <button type="button" class="output-frame" title=txt(|t| t.open_viewer)
-                                on:click={
+                                on:click=crate::state::handler({
                                     let url = url.clone();
                                     move |_| viewing.set(images.with_untracked(|i| i.iter().position(|u| *u == url)))
-                                }>
+                                })>
                                 <img class="output-image" src=url.clone() alt=txt(|t| t.results_title)
                                     decoding="async" referrerpolicy="no-referrer" />
                             </button>
