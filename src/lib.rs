@@ -197,7 +197,7 @@ pub fn App() -> impl IntoView {
         next.id = held.id + 1;
         Some(next)
     };
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         // Tracks the connection (through `resumed`) while anything waits.
         let held = current.with(|c| c.clone().filter(|c| c.hold));
         if let Some(next) = held.as_ref().and_then(unhold) {
@@ -220,12 +220,12 @@ pub fn App() -> impl IntoView {
                 others.set(next);
             }
         }
-    });
+    }));
 
     // Result files whose host refuses the page are fetched through our server, when there is one.
-    Effect::new(move |_| browser::set_file_proxy(conn.file_proxy()));
+    Effect::new(crate::state::effect(move |_| browser::set_file_proxy(conn.file_proxy())));
 
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let lang = ui.lang.get();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.tag());
@@ -254,7 +254,7 @@ pub fn App() -> impl IntoView {
             },
         };
         document().set_title(&title);
-    });
+    }));
 
     let busy = Signal::derive(move || {
         current.with(|c| {

@@ -43,7 +43,7 @@ impl LangCopies {
     /// Called once by the page with its [`Ui`].
     pub fn provide(page: Ui) {
         let copies = StoredValue::new(Vec::<RwSignal<Lang>>::new());
-        Effect::new(move |_| {
+        Effect::new(crate::state::effect(move |_| {
             let lang = page.lang.get();
             let live: Vec<RwSignal<Lang>> = copies
                 .get_value()
@@ -55,7 +55,7 @@ impl LangCopies {
                 })
                 .collect();
             copies.set_value(live);
-        });
+        }));
         provide_context(LangCopies { page, copies });
     }
 }
@@ -524,6 +524,15 @@ pub fn live<T: 'static>(
 /// its own copy of the erased listener attribute's code; behind this box the handlers of one
 /// event share it. Measured (issue 12).
 pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(f)
+}
+
+/// An effect's function with one type per value type: `Effect::new` compiles its whole task
+/// (the loop that waits for changes and reruns the function) once per function type; boxed, the
+/// effects of one value type share it. Measured (issue 12).
+pub fn effect<T: 'static>(
+    f: impl FnMut(Option<T>) -> T + 'static,
+) -> Box<dyn FnMut(Option<T>) -> T> {
     Box::new(f)
 }
 

@@ -177,7 +177,7 @@ pub fn BatchView(
     let progress = use_context::<BatchProgress>();
     // The per-render cost the budget counts with, and where it came from (true: this batch).
     let guard = RwSignal::new(per_render.map(|cost| (cost, false)));
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let list = items.get_value();
         for item in &list {
             if item.status.get() == Status::Rendering {
@@ -257,7 +257,7 @@ pub fn BatchView(
         if let Some(BatchProgress(progress)) = progress {
             progress.set((done < list.len()).then_some((done, list.len())));
         }
-    });
+    }));
     on_cleanup(move || {
         if let Some(BatchProgress(progress)) = progress {
             progress.try_set(None);

@@ -45,7 +45,7 @@ pub fn BlockedGuide() -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         if let Some(Ok(base)) = try_relay.value().get() {
             conn.relay.set(base.clone());
             if !matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai) {
@@ -59,14 +59,14 @@ pub fn BlockedGuide() -> impl IntoView {
             conn.consent_pending.set(Some(base));
             conn.blocked.set(None);
         }
-    });
+    }));
     // On a phone the guide sits above a long form: bring it into view when it appears.
     let section = NodeRef::<leptos::html::Section>::new();
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         if let Some(el) = section.get() {
             el.scroll_into_view();
         }
-    });
+    }));
     view! {
         <Show when=crate::state::show_if(shown)>
             <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">

@@ -80,11 +80,11 @@ pub fn HistoryPanel(
             }
         });
     };
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         history.0.track();
         again.track();
         reload();
-    });
+    }));
     let show_more = move |_| {
         let n = reads.get_value();
         limit.update_value(|l| *l += PAGE);

@@ -103,14 +103,14 @@ pub fn JobView(
     ));
     if !compact {
         if let Some(LiveProgress(title)) = use_context::<LiveProgress>() {
-            Effect::new(move |_| {
+            Effect::new(crate::state::effect(move |_| {
                 let running = job.with(|j| j.phase == Phase::Running);
                 title.set(
                     running
                         .then(|| live.progress.with(Progress::percent))
                         .flatten(),
                 );
-            });
+            }));
             on_cleanup(move || {
                 title.try_set(None);
             });
@@ -202,7 +202,7 @@ pub fn JobView(
     // On a phone the result column sits below the long form: bring the job into view.
     let section = NodeRef::<leptos::html::Section>::new();
     if !compact {
-        Effect::new(move |done: Option<bool>| {
+        Effect::new(crate::state::effect(move |done: Option<bool>| {
             if done == Some(true) {
                 return true;
             }
@@ -217,7 +217,7 @@ pub fn JobView(
                 el.scroll_into_view();
             }
             true
-        });
+        }));
     }
 
     let phase = move || job.with(|j| j.phase);

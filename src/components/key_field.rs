@@ -13,7 +13,7 @@ pub fn KeyField() -> impl IntoView {
     let shown = RwSignal::new(false);
 
     // Keep storage in step with the choice: the key is stored only while "remember" is on.
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let remember = conn.remember.get();
         let key = conn.key.get();
         if remember {
@@ -21,7 +21,7 @@ pub fn KeyField() -> impl IntoView {
         } else {
             settings::store_key(None);
         }
-    });
+    }));
     let on_remember = move |_| {
         let mut saved = Settings::load();
         saved.remember_key = conn.remember.get_untracked();

@@ -45,13 +45,13 @@ pub fn Viewer(
         fit();
     };
     // Keyboard focus goes to the dialog when it opens, so its keys work at once.
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         if index.get().is_some() {
             if let Some(el) = dialog.get() {
                 let _ = el.focus();
             }
         }
-    });
+    }));
 
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         match ev.key().as_str() {
