@@ -183,7 +183,7 @@ pub fn BatchView(
             if item.status.get() == Status::Rendering {
                 let ended = item.run.with(|r| {
                     r.as_ref()
-                        .map(|(job, ..)| job.get().phase)
+                        .map(|(job, ..)| job.with(|j| j.phase))
                         .filter(|p| p.is_final())
                 });
                 if let Some(phase) = ended {
