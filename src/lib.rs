@@ -223,7 +223,9 @@ pub fn App() -> impl IntoView {
     }));
 
     // Result files whose host refuses the page are fetched through our server, when there is one.
-    Effect::new(crate::state::effect(move |_| browser::set_file_proxy(conn.file_proxy())));
+    Effect::new(crate::state::effect(move |_| {
+        browser::set_file_proxy(conn.file_proxy())
+    }));
 
     Effect::new(crate::state::effect(move |_| {
         let lang = ui.lang.get();
