@@ -76,14 +76,14 @@ pub fn CompareView(
             </div>
             <Show when=crate::state::show_if(move || mode.get() == Mode::Slider)>
                 <div class="compare-frame" node_ref=frame
-                    on:pointerdown=move |ev| {
+                    on:pointerdown=crate::state::handler(move |ev: web_sys::PointerEvent| {
                         dragging.set(true);
                         if let Some(el) = frame.get_untracked() {
                             let _ = el.set_pointer_capture(ev.pointer_id());
                         }
                         move_to(f64::from(ev.client_x()));
-                    }
-                    on:pointermove=move |ev| if dragging.get_untracked() { move_to(f64::from(ev.client_x())) }
+                    })
+                    on:pointermove=crate::state::handler(move |ev: web_sys::PointerEvent| if dragging.get_untracked() { move_to(f64::from(ev.client_x())) })
                     on:pointerup=crate::state::handler(move |_| dragging.set(false))
                     on:pointercancel=crate::state::handler(move |_| dragging.set(false))>
                     <img class="after" src=after.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" draggable="false" />

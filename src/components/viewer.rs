@@ -150,7 +150,7 @@ pub fn Viewer(
                     <img id="viewer-image" src=crate::state::live(move || current().unwrap_or_default()) alt="" draggable="false"
                         referrerpolicy="no-referrer"
                         data-scale=crate::state::live(move || fixed(scale.get(), 2))
-                        style:transform=move || {
+                        style:transform=crate::state::live(move || {
                             let (x, y) = offset.get();
                             format!(
                                 "translate({}px, {}px) scale({})",
@@ -158,7 +158,7 @@ pub fn Viewer(
                                 fixed(y, 1),
                                 fixed(scale.get(), 3)
                             )
-                        } />
+                        }) />
                 </div>
             </div>
         </Show>
