@@ -197,7 +197,7 @@ pub fn App() -> impl IntoView {
         next.id = held.id + 1;
         Some(next)
     };
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         // Tracks the connection (through `resumed`) while anything waits.
         let held = current.with(|c| c.clone().filter(|c| c.hold));
         if let Some(next) = held.as_ref().and_then(unhold) {
@@ -220,12 +220,14 @@ pub fn App() -> impl IntoView {
                 others.set(next);
             }
         }
-    });
+    }));
 
     // Result files whose host refuses the page are fetched through our server, when there is one.
-    Effect::new(move |_| browser::set_file_proxy(conn.file_proxy()));
+    Effect::new(crate::state::effect(move |_| {
+        browser::set_file_proxy(conn.file_proxy())
+    }));
 
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let lang = ui.lang.get();
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("lang", lang.tag());
@@ -254,7 +256,7 @@ pub fn App() -> impl IntoView {
             },
         };
         document().set_title(&title);
-    });
+    }));
 
     let busy = Signal::derive(move || {
         current.with(|c| {
@@ -298,7 +300,7 @@ pub fn App() -> impl IntoView {
                 <p class="tagline">{txt(|t| t.tagline)}</p>
             </div>
             <div class="top-actions">
-                <Show when=move || conn.is_simulator()>
+                <Show when=crate::state::show_if(move || conn.is_simulator())>
                     <span class="badge">{txt(|t| t.sim_badge)}</span>
                 </Show>
                 <LangSwitch />
@@ -337,7 +339,7 @@ pub fn App() -> impl IntoView {
                             </section>
                         }),
                         None => leptos::either::Either::Right(view! {
-                            <section class="card empty" class:hidden=move || batch.with(Option::is_some)>
+                            <section class="card empty" class:hidden=crate::state::live(move || batch.with(Option::is_some))>
                                 <h2>{txt(|t| t.empty_title)}</h2>
                                 <p>{txt(|t| t.empty_body)}</p>
                             </section>
@@ -345,7 +347,7 @@ pub fn App() -> impl IntoView {
                     }),
                 }}
                 // Older unfinished renders come after the newest one, in the main view.
-                <Show when=move || others.with(|o| !o.is_empty())>
+                <Show when=crate::state::show_if(move || others.with(|o| !o.is_empty()))>
                     <section id="resumed" class="card batch" aria-labelledby="resumed-title">
                         <h2 id="resumed-title">{txt(|t| t.resumed_title)}</h2>
                         <ol class="batch-list">

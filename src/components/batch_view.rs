@@ -177,13 +177,13 @@ pub fn BatchView(
     let progress = use_context::<BatchProgress>();
     // The per-render cost the budget counts with, and where it came from (true: this batch).
     let guard = RwSignal::new(per_render.map(|cost| (cost, false)));
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let list = items.get_value();
         for item in &list {
             if item.status.get() == Status::Rendering {
                 let ended = item.run.with(|r| {
                     r.as_ref()
-                        .map(|(job, ..)| job.get().phase)
+                        .map(|(job, ..)| job.with(|j| j.phase))
                         .filter(|p| p.is_final())
                 });
                 if let Some(phase) = ended {
@@ -257,7 +257,7 @@ pub fn BatchView(
         if let Some(BatchProgress(progress)) = progress {
             progress.set((done < list.len()).then_some((done, list.len())));
         }
-    });
+    }));
     on_cleanup(move || {
         if let Some(BatchProgress(progress)) = progress {
             progress.try_set(None);
@@ -315,7 +315,7 @@ pub fn BatchView(
         <section id="batch" class="card batch" aria-labelledby="batch-title">
             <div class="history-head">
                 <h2 id="batch-title">{move || fill(ui.t().batch_title, &[&total.to_string()])}</h2>
-                <button id="batch-cancel-all" type="button" class="secondary" disabled=move || done() == total on:click=cancel_all>
+                <button id="batch-cancel-all" type="button" class="secondary" disabled=crate::state::live(move || done() == total) on:click=crate::state::handler(cancel_all)>
                     {txt(|t| t.cancel_all)}
                 </button>
             </div>
@@ -349,14 +349,14 @@ pub fn BatchView(
                         status.set(Status::Waiting);
                     };
                     view! {
-                        <li class="batch-item" data-state=move || status.with(Status::slug)>
-                            <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{label}</span></p>
+                        <li class="batch-item" data-state=crate::state::live(move || status.with(Status::slug))>
+                            <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{move || label()}</span></p>
                             <div class="actions small">
-                                <Show when=move || status.get() == Status::Waiting>
-                                    <button type="button" class="secondary item-cancel" on:click=move |_| status.set(Status::Cancelled)>{txt(|t| t.cancel_button)}</button>
+                                <Show when=crate::state::show_if(move || status.get() == Status::Waiting)>
+                                    <button type="button" class="secondary item-cancel" on:click=crate::state::handler(move |_| status.set(Status::Cancelled))>{txt(|t| t.cancel_button)}</button>
                                 </Show>
-                                <Show when=move || status.with(Status::retryable)>
-                                    <button type="button" class="secondary item-retry" on:click=retry>{txt(|t| t.retry)}</button>
+                                <Show when=crate::state::show_if(move || status.with(Status::retryable))>
+                                    <button type="button" class="secondary item-retry" on:click=crate::state::handler(retry)>{txt(|t| t.retry)}</button>
                                 </Show>
                             </div>
                             {move || run.get().map(|(job, request, record)| {

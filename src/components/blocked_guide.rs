@@ -46,7 +46,7 @@ pub fn BlockedGuide() -> impl IntoView {
             }
         });
     };
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         if let Some(Ok(base)) = try_relay.value.get() {
             conn.relay.set(base.clone());
             if !matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai) {
@@ -60,16 +60,16 @@ pub fn BlockedGuide() -> impl IntoView {
             conn.consent_pending.set(Some(base));
             conn.blocked.set(None);
         }
-    });
+    }));
     // On a phone the guide sits above a long form: bring it into view when it appears.
     let section = NodeRef::<leptos::html::Section>::new();
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         if let Some(el) = section.get() {
             el.scroll_into_view();
         }
-    });
+    }));
     view! {
-        <Show when=shown>
+        <Show when=crate::state::show_if(shown)>
             <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">
                 <p id="blocked-title"><strong>{txt(|t| t.guide_title)}</strong></p>
                 <p>{txt(|t| t.guide_body)}</p>
@@ -90,8 +90,8 @@ pub fn BlockedGuide() -> impl IntoView {
                     <li>
                         <p>{txt(|t| t.guide_local)}</p>
                         <button id="use-local-app" type="button" class="secondary"
-                            disabled=move || try_relay.pending.get()
-                            on:click=move |_| { start_relay(LOCAL_APP.to_owned()); }>
+                            disabled=crate::state::live(move || try_relay.pending.get())
+                            on:click=crate::state::handler(move |_| { start_relay(LOCAL_APP.to_owned()); })>
                             {txt(|t| t.guide_use_local)}
                         </button>
                     </li>
@@ -101,8 +101,8 @@ pub fn BlockedGuide() -> impl IntoView {
                             <input id="relay-address" type="url" inputmode="url" bind:value=typed
                                 placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
                             <button id="use-relay" type="button" class="secondary"
-                                disabled=move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty())
-                                on:click=move |_| { start_relay(typed.get_untracked()); }>
+                                disabled=crate::state::live(move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty()))
+                                on:click=crate::state::handler(move |_| { start_relay(typed.get_untracked()); })>
                                 {txt(|t| t.guide_use_relay)}
                             </button>
                         </div>

@@ -57,8 +57,8 @@ pub fn CompareView(
                     id: &'static str,
                     label: fn(&'static crate::i18n::Texts) -> &'static str| {
         view! {
-            <button id=id type="button" role="tab" class="tab" aria-selected=move || (mode.get() == m).to_string()
-                on:click=move |_| mode.set(m)>{move || label(ui.t())}</button>
+            <button id=id type="button" role="tab" class="tab" aria-selected=crate::state::live(move || (mode.get() == m).to_string())
+                on:click=crate::state::handler(move |_| mode.set(m))>{move || label(ui.t())}</button>
         }
     };
     let (before_side, after_side, before_flip, after_flip) =
@@ -74,47 +74,47 @@ pub fn CompareView(
                     {tab(Mode::Flip, "mode-flip", |t| t.mode_flip)}
                 </div>
             </div>
-            <Show when=move || mode.get() == Mode::Slider>
+            <Show when=crate::state::show_if(move || mode.get() == Mode::Slider)>
                 <div class="compare-frame" node_ref=frame
-                    on:pointerdown=move |ev| {
+                    on:pointerdown=crate::state::handler(move |ev: web_sys::PointerEvent| {
                         dragging.set(true);
                         if let Some(el) = frame.get_untracked() {
                             let _ = el.set_pointer_capture(ev.pointer_id());
                         }
                         move_to(f64::from(ev.client_x()));
-                    }
-                    on:pointermove=move |ev| if dragging.get_untracked() { move_to(f64::from(ev.client_x())) }
-                    on:pointerup=move |_| dragging.set(false)
-                    on:pointercancel=move |_| dragging.set(false)>
+                    })
+                    on:pointermove=crate::state::handler(move |ev: web_sys::PointerEvent| if dragging.get_untracked() { move_to(f64::from(ev.client_x())) })
+                    on:pointerup=crate::state::handler(move |_| dragging.set(false))
+                    on:pointercancel=crate::state::handler(move |_| dragging.set(false))>
                     <img class="after" src=after.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" draggable="false" />
                     <img class="before" src=before.clone() alt=txt(|t| t.before) draggable="false"
-                        style:clip-path=move || format!("inset(0 {}% 0 0)", fixed(100.0 - split.get(), 2)) />
+                        style:clip-path=crate::state::live(move || format!("inset(0 {}% 0 0)", fixed(100.0 - split.get(), 2))) />
                     <div id="compare-handle" class="handle" role="slider" tabindex="0"
                         aria-label=txt(|t| t.slider_label) aria-valuemin="0" aria-valuemax="100"
-                        aria-valuenow=move || fixed(split.get(), 0)
-                        aria-valuetext=move || format!("{}%", fixed(split.get(), 0))
-                        style:left=move || format!("{}%", fixed(split.get(), 2))
-                        on:keydown=on_key>
+                        aria-valuenow=crate::state::live(move || fixed(split.get(), 0))
+                        aria-valuetext=crate::state::live(move || format!("{}%", fixed(split.get(), 0)))
+                        style:left=crate::state::live(move || format!("{}%", fixed(split.get(), 2)))
+                        on:keydown=crate::state::handler(on_key)>
                         <span aria-hidden="true">"⟷"</span>
                     </div>
                     <span class="tag left" aria-hidden="true">{txt(|t| t.before)}</span>
                     <span class="tag right" aria-hidden="true">{txt(|t| t.after)}</span>
                 </div>
             </Show>
-            <Show when=move || mode.get() == Mode::Side>
+            <Show when=crate::state::show_if(move || mode.get() == Mode::Side)>
                 <div class="compare-side">
                     <figure><img src=before_side.clone() alt=txt(|t| t.before) /><figcaption>{txt(|t| t.before)}</figcaption></figure>
                     <figure><img src=after_side.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" /><figcaption>{txt(|t| t.after)}</figcaption></figure>
                 </div>
             </Show>
-            <Show when=move || mode.get() == Mode::Flip>
+            <Show when=crate::state::show_if(move || mode.get() == Mode::Flip)>
                 {
                     let (b, a) = (before_flip.clone(), after_flip.clone());
                     view! {
-                        <button id="flip" type="button" class="compare-flip" aria-pressed=move || flipped.get().to_string()
-                            title=txt(|t| t.flip_hint) on:click=move |_| flipped.update(|f| *f = !*f)>
-                            <img src=move || if flipped.get() { b.clone() } else { a.clone() }
-                                alt=move || if flipped.get() { ui.t().before } else { ui.t().after } referrerpolicy="no-referrer" />
+                        <button id="flip" type="button" class="compare-flip" aria-pressed=crate::state::live(move || flipped.get().to_string())
+                            title=txt(|t| t.flip_hint) on:click=crate::state::handler(move |_| flipped.update(|f| *f = !*f))>
+                            <img src=crate::state::live(move || if flipped.get() { b.clone() } else { a.clone() })
+                                alt=crate::state::live(move || if flipped.get() { ui.t().before } else { ui.t().after }) referrerpolicy="no-referrer" />
                             <span class="tag left">{move || if flipped.get() { ui.t().before } else { ui.t().after }}</span>
                         </button>
                     }

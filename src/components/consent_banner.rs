@@ -10,18 +10,18 @@ use crate::storage::{Settings, SiteChoice};
 pub fn ConsentBanner() -> impl IntoView {
     let conn = expect_context::<Connection>();
     view! {
-        <Show when=move || conn.consent_pending.with(Option::is_some)>
+        <Show when=crate::state::show_if(move || conn.consent_pending.with(Option::is_some))>
             <section id="consent" class="banner warning" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-body">
                 <p id="consent-title"><strong>{txt(|t| t.consent_title)}</strong></p>
                 <p class="consent-url"><code>{move || conn.consent_pending.get().unwrap_or_default()}</code></p>
                 <p id="consent-body">{txt(|t| t.consent_body)}</p>
                 <div class="actions">
                     <button id="consent-allow" type="button" class="secondary"
-                        on:click=move |_| conn.consent_pending.set(None)>
+                        on:click=crate::state::handler(move |_| conn.consent_pending.set(None))>
                         {txt(|t| t.consent_allow)}
                     </button>
                     <button id="consent-reject" type="button"
-                        on:click=move |_| {
+                        on:click=crate::state::handler(move |_| {
                             let refused = conn.consent_pending.get_untracked();
                             conn.consent_pending.set(None);
                             if refused.is_some() && conn.chosen_relay() == refused {
@@ -34,7 +34,7 @@ pub fn ConsentBanner() -> impl IntoView {
                                 conn.custom_base.set(String::new());
                                 conn.site.set(Some(SiteChoice::Cn));
                             }
-                        }>
+                        })>
                         {txt(|t| t.consent_reject)}
                     </button>
                 </div>

@@ -80,11 +80,11 @@ pub fn HistoryPanel(
             }
         });
     };
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         history.0.track();
         again.track();
         reload();
-    });
+    }));
     let show_more = move |_| {
         let n = reads.get_value();
         limit.update_value(|l| *l += PAGE);
@@ -155,17 +155,17 @@ pub fn HistoryPanel(
             <div class="history-head">
                 <h2 id="history-title">{txt(|t| t.history_title)}</h2>
                 <label class="check auto-keep">
-                    <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=on_auto_keep />
+                    <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=crate::state::handler(on_auto_keep) />
                     <span>{txt(|t| t.auto_keep)}</span>
                 </label>
-                <Show when=any>
-                    <button id="clear-history" type="button" class="secondary" on:click=clear>{txt(|t| t.clear_history)}</button>
+                <Show when=crate::state::show_if(any)>
+                    <button id="clear-history" type="button" class="secondary" on:click=crate::state::handler(clear)>{txt(|t| t.clear_history)}</button>
                 </Show>
             </div>
-            <Show when=empty>
+            <Show when=crate::state::show_if(empty)>
                 <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p>
             </Show>
-            <Show when=any>
+            <Show when=crate::state::show_if(any)>
                 <ul id="history" class="history-list">
                     // One row per record, kept while the record is shown: Leptos' `For` keeps a
                     // little bookkeeping for every row it ever made, so rows are made per record
@@ -187,12 +187,12 @@ pub fn HistoryPanel(
                     <p id="history-total" class="cost">{fill(ui.t().history_total, &[&count.to_string(), &text])}</p>
                 })
             })}
-            <Show when=more>
+            <Show when=crate::state::show_if(more)>
                 <div class="history-more">
                     <p id="history-count" class="hint">
                         {move || total.get().map(|total| fill(ui.t().history_count, &[&shown().to_string(), &total.to_string()]))}
                     </p>
-                    <button id="history-more" type="button" class="secondary" on:click=show_more>
+                    <button id="history-more" type="button" class="secondary" on:click=crate::state::handler(show_more)>
                         {txt(|t| t.show_more)}
                     </button>
                 </div>
@@ -379,8 +379,8 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             <div class="thumbs">
             {match first.clone() {
                 Some(url) => leptos::either::Either::Left(view! {
-                    <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=move |_| viewing.set(Some(0))>
-                        <img src=move || shown(&url) alt="" loading="lazy" referrerpolicy="no-referrer" />
+                    <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=crate::state::handler(move |_| viewing.set(Some(0)))>
+                        <img src=crate::state::live(move || shown(&url)) alt="" loading="lazy" referrerpolicy="no-referrer" />
                     </button>
                 }),
                 None => leptos::either::Either::Right(view! { <div class="thumb empty-thumb" aria-hidden="true"></div> }),
@@ -399,27 +399,27 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 <p class="hint history-cost">
                     {move || cost_text(ui.t(), &cost, currency.as_deref())}
                 </p>
-                <Show when=needs_key>
+                <Show when=crate::state::show_if(needs_key)>
                     <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>
                 </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {
-                        <button type="button" class="secondary resume" on:click=move |_| on_resume.run(record.get_value())>{txt(|t| t.resume)}</button>
+                        <button type="button" class="secondary resume" on:click=crate::state::handler(move |_| on_resume.run(record.get_value()))>{txt(|t| t.resume)}</button>
                     })}
-                    <button type="button" class="secondary reuse" on:click=reuse>{txt(|t| t.reuse)}</button>
+                    <button type="button" class="secondary reuse" on:click=crate::state::handler(reuse)>{txt(|t| t.reuse)}</button>
                     {(!images.is_empty()).then(|| if all_kept {
                         leptos::either::Either::Left(view! { <span class="kept">{txt(|t| t.kept)}</span> })
                     } else {
                         leptos::either::Either::Right(view! {
-                            <button type="button" class="secondary keep" disabled=move || keeping.get() on:click=keep>{txt(|t| t.keep)}</button>
+                            <button type="button" class="secondary keep" disabled=crate::state::live(move || keeping.get()) on:click=crate::state::handler(keep)>{txt(|t| t.keep)}</button>
                         })
                     })}
                     {(!images.is_empty()).then(|| view! {
-                        <button type="button" class="secondary export" on:click=export.clone()>{txt(|t| t.export_set)}</button>
+                        <button type="button" class="secondary export" on:click=crate::state::handler(export.clone())>{txt(|t| t.export_set)}</button>
                     })}
-                    <button type="button" class="secondary delete" on:click=delete>{txt(|t| t.delete_item)}</button>
+                    <button type="button" class="secondary delete" on:click=crate::state::handler(delete)>{txt(|t| t.delete_item)}</button>
                 </div>
-                <Show when=move || keep_error.get()>
+                <Show when=crate::state::show_if(move || keep_error.get())>
                     // With our server at hand a failure means the link itself is gone; without
                     // one, the host's missing CORS headers are the likely reason.
                     <p class="field-error keep-error">{move || if browser::has_file_proxy() { ui.t().keep_failed } else { ui.t().keep_needs_app }}</p>

@@ -103,14 +103,14 @@ pub fn JobView(
     ));
     if !compact {
         if let Some(LiveProgress(title)) = use_context::<LiveProgress>() {
-            Effect::new(move |_| {
+            Effect::new(crate::state::effect(move |_| {
                 let running = job.with(|j| j.phase == Phase::Running);
                 title.set(
                     running
                         .then(|| live.progress.with(Progress::percent))
                         .flatten(),
                 );
-            });
+            }));
             on_cleanup(move || {
                 title.try_set(None);
             });
@@ -202,7 +202,7 @@ pub fn JobView(
     // On a phone the result column sits below the long form: bring the job into view.
     let section = NodeRef::<leptos::html::Section>::new();
     if !compact {
-        Effect::new(move |done: Option<bool>| {
+        Effect::new(crate::state::effect(move |done: Option<bool>| {
             if done == Some(true) {
                 return true;
             }
@@ -217,7 +217,7 @@ pub fn JobView(
                 el.scroll_into_view();
             }
             true
-        });
+        }));
     }
 
     let phase = move || job.with(|j| j.phase);
@@ -243,15 +243,15 @@ pub fn JobView(
     };
 
     view! {
-        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=move || phase().slug() aria-labelledby=(!compact).then_some("job-status")>
+        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=crate::state::live(move || phase().slug()) aria-labelledby=(!compact).then_some("job-status")>
             <div class="job-head">
-                <p id=(!compact).then_some("job-status") class="status" data-phase=move || phase().slug() role="status" aria-live="polite">
+                <p id=(!compact).then_some("job-status") class="status" data-phase=crate::state::live(move || phase().slug()) role="status" aria-live="polite">
                     <span class="dot" aria-hidden="true"></span>
                     <span class="status-text">{move || phase_name(ui.t(), phase())}</span>
                 </p>
                 <p class="meta">
-                    <span>{txt(|t| t.elapsed_label)}" "<span id=(!compact).then_some("elapsed")>{elapsed}</span></span>
-                    <Show when=move || job.with(|j| j.task_id.is_some())>
+                    <span>{txt(|t| t.elapsed_label)}" "<span id=(!compact).then_some("elapsed")>{move || elapsed()}</span></span>
+                    <Show when=crate::state::show_if(move || job.with(|j| j.task_id.is_some()))>
                         <span>{txt(|t| t.task_label)}" "<code id=(!compact).then_some("task-id")>{move || job.with(|j| j.task_id.clone().unwrap_or_default())}</code></span>
                     </Show>
                 </p>
@@ -262,19 +262,19 @@ pub fn JobView(
                     <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
                     // The key field may be a long way up (on a phone the form comes first).
                     {(!compact).then(|| view! {
-                        <button id="go-to-key" type="button" class="secondary" on:click=move |_| focus_key()>{txt(|t| t.go_to_key)}</button>
+                        <button id="go-to-key" type="button" class="secondary" on:click=crate::state::handler(move |_| focus_key())>{txt(|t| t.go_to_key)}</button>
                     })}
                 </div>
             })}
-            <Show when=move || error_text.with(Option::is_some)>
+            <Show when=crate::state::show_if(move || error_text.with(Option::is_some))>
                 <p id=(!compact).then_some("api-error") class="error" role="alert">{move || error_text.get().unwrap_or_default()}</p>
             </Show>
             <div class="actions">
-                <Show when=move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some())>
-                    <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=keep_waiting.clone()>{txt(|t| t.keep_waiting)}</button>
+                <Show when=crate::state::show_if(move || phase() == Phase::TimedOut && job.with(|j| j.task_id.is_some()))>
+                    <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=crate::state::handler(keep_waiting.clone())>{txt(|t| t.keep_waiting)}</button>
                 </Show>
-                <Show when=move || !hold && can_cancel()>
-                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=move || cancelling.get() on:click=cancel.clone()>
+                <Show when=crate::state::show_if(move || !hold && can_cancel())>
+                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=crate::state::live(move || cancelling.get()) on:click=crate::state::handler(cancel.clone())>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
                 </Show>
@@ -282,17 +282,17 @@ pub fn JobView(
             {move || job.with(|j| (!j.node_errors.is_empty() || j.prompt_error.is_some() && j.phase == Phase::Failed)
                 .then(|| view! { <NodeErrorList summary=j.prompt_error.clone() errors=j.node_errors.clone() /> }))}
             {move || job.with(|j| j.failure.clone().filter(|_| j.phase == Phase::Failed).map(|reason| view! { <FailureDetails reason /> }))}
-            <Show when=move || phase() == Phase::Running && live.state.get() != SocketState::None>
+            <Show when=crate::state::show_if(move || phase() == Phase::Running && live.state.get() != SocketState::None)>
                 <ProgressBar progress=live.progress lost=Signal::derive(move || live.state.get() == SocketState::Lost)
                     names=request.node_names.clone() compact />
             </Show>
-            <Show when=move || phase() != Phase::Succeeded && phase().is_final() && cost_line().is_some()>
-                <p class="cost">{cost_line}</p>
+            <Show when=crate::state::show_if(move || phase() != Phase::Succeeded && phase().is_final() && cost_line().is_some())>
+                <p class="cost">{move || cost_line()}</p>
             </Show>
-            <Show when=move || phase() == Phase::Succeeded>
+            <Show when=crate::state::show_if(move || phase() == Phase::Succeeded)>
                 <div class="result">
                     <h3>{txt(|t| t.results_title)}</h3>
-                    <p class="cost" id=(!compact).then_some("cost")>{cost_line}</p>
+                    <p class="cost" id=(!compact).then_some("cost")>{move || cost_line()}</p>
                     {move || before_url.get_value().filter(|_| !compact).zip(first_image()).map(|(before, after)| view! { <CompareView before after /> })}
                     <OutputList outputs=Signal::derive(move || job.with(|j| j.outputs.clone())) source_name=source_name.get_value() />
                     {(!compact).then(|| view! { <ShareButton id="share-result" label=|t| t.share_result make=share_result /> })}

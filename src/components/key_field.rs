@@ -13,7 +13,7 @@ pub fn KeyField() -> impl IntoView {
     let shown = RwSignal::new(false);
 
     // Keep storage in step with the choice: the key is stored only while "remember" is on.
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let remember = conn.remember.get();
         let key = conn.key.get();
         if remember {
@@ -21,7 +21,7 @@ pub fn KeyField() -> impl IntoView {
         } else {
             settings::store_key(None);
         }
-    });
+    }));
     let on_remember = move |_| {
         let mut saved = Settings::load();
         saved.remember_key = conn.remember.get_untracked();
@@ -37,28 +37,28 @@ pub fn KeyField() -> impl IntoView {
             <label for="api-key">{txt(|t| t.key_label)}</label>
             <div class="key-row">
                 <input id="api-key" name="api-key"
-                    type=move || if shown.get() { "text" } else { "password" }
+                    type=crate::state::live(move || if shown.get() { "text" } else { "password" })
                     bind:value=conn.key
                     autocomplete="off" spellcheck="false" autocapitalize="off"
-                    placeholder=move || if conn.demo_key_ok() { ui.t().key_placeholder_sim } else { ui.t().key_placeholder }
-                    aria-invalid=move || invalid().then_some("true")
+                    placeholder=crate::state::live(move || if conn.demo_key_ok() { ui.t().key_placeholder_sim } else { ui.t().key_placeholder })
+                    aria-invalid=crate::state::live(move || invalid().then_some("true"))
                     aria-describedby="api-key-help" />
                 <button id="key-toggle" type="button" class="secondary"
-                    aria-pressed=move || shown.get().to_string()
+                    aria-pressed=crate::state::live(move || shown.get().to_string())
                     aria-controls="api-key"
-                    on:click=move |_| shown.update(|s| *s = !*s)>
+                    on:click=crate::state::handler(move |_| shown.update(|s| *s = !*s))>
                     {move || if shown.get() { ui.t().key_hide } else { ui.t().key_show }}
                 </button>
             </div>
-            <Show when=invalid>
+            <Show when=crate::state::show_if(invalid)>
                 <p id="key-error" class="field-error" role="alert">{txt(|t| t.key_invalid)}</p>
             </Show>
             <p class="hint" id="api-key-help">{txt(|t| t.key_help)}</p>
             <label class="check">
-                <input id="remember-key" type="checkbox" bind:checked=conn.remember on:change=on_remember />
+                <input id="remember-key" type="checkbox" bind:checked=conn.remember on:change=crate::state::handler(on_remember) />
                 <span>{txt(|t| t.remember_label)}</span>
             </label>
-            <Show when=move || conn.remember.get()>
+            <Show when=crate::state::show_if(move || conn.remember.get())>
                 <p class="hint">{txt(|t| t.remember_help)}</p>
             </Show>
         </div>

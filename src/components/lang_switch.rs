@@ -22,9 +22,9 @@ pub fn LangSwitch() -> impl IntoView {
         saved.save();
     };
     view! {
-        <button id="lang" type="button" class="lang-switch" on:click=switch
+        <button id="lang" type="button" class="lang-switch" on:click=crate::state::handler(switch)
             aria-label=txt(|t| t.switch_lang_aria)
-            lang=move || ui.lang.get().other().tag()>
+            lang=crate::state::live(move || ui.lang.get().other().tag())>
             {txt(|t| t.switch_lang)}
         </button>
     }

@@ -52,7 +52,7 @@ pub fn OutputList(
     });
     let viewing = RwSignal::new(None::<usize>);
     view! {
-        <ul id="outputs" class="outputs" class:single=move || outputs.with(|o| o.len() == 1)>
+        <ul id="outputs" class="outputs" class:single=crate::state::live(move || outputs.with(|o| o.len() == 1))>
             <For each=indexed key=|(_, file)| file.file_url.clone() let:item>
                 <li class="output">
                     {let (index, file) = item;
@@ -62,17 +62,17 @@ pub fn OutputList(
                         let (save_url, copy_url, copied_url) = (url.clone(), url.clone(), url.clone());
                         leptos::either::Either::Left(view! {
                             <button type="button" class="output-frame" title=txt(|t| t.open_viewer)
-                                on:click={
+                                on:click=crate::state::handler({
                                     let url = url.clone();
                                     move |_| viewing.set(images.with_untracked(|i| i.iter().position(|u| *u == url)))
-                                }>
+                                })>
                                 <img class="output-image" src=url.clone() alt=txt(|t| t.results_title)
                                     decoding="async" referrerpolicy="no-referrer" />
                             </button>
                             <div class="output-actions">
                                 <button type="button" class="secondary download" data-name=name.clone()
-                                    on:click=move |_| save(save_url.clone(), name.clone())>{txt(|t| t.download)}</button>
-                                <button type="button" class="secondary copy-link" on:click=move |_| copy(copy_url.clone())>
+                                    on:click=crate::state::handler(move |_| save(save_url.clone(), name.clone()))>{txt(|t| t.download)}</button>
+                                <button type="button" class="secondary copy-link" on:click=crate::state::handler(move |_| copy(copy_url.clone()))>
                                     {move || if copied.get().as_deref() == Some(copied_url.as_str()) { ui.t().link_copied } else { ui.t().copy_link }}
                                 </button>
                                 <a class="output-open" href=url target="_blank" rel="noopener noreferrer">
@@ -92,7 +92,7 @@ pub fn OutputList(
                 </li>
             </For>
         </ul>
-        <Show when=move || opened.get()>
+        <Show when=crate::state::show_if(move || opened.get())>
             <p class="hint download-opened" role="status">{txt(|t| t.download_opened)}</p>
         </Show>
         <Viewer urls=images index=viewing />

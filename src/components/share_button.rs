@@ -26,7 +26,7 @@ pub fn ShareButton(
     };
     view! {
         <div class="share">
-            <button id=id type="button" class="secondary" on:click=click>{txt(label)}</button>
+            <button id=id type="button" class="secondary" on:click=crate::state::handler(click)>{txt(label)}</button>
             {move || link.get().map(|url| view! {
                 <p class="hint" role="status">{txt(|t| t.link_ready)}</p>
                 <input class="share-url" type="text" readonly prop:value=url aria-label=txt(label)

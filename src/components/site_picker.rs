@@ -69,13 +69,13 @@ pub fn SitePicker() -> impl IntoView {
     view! {
         <div class="field">
             <label for="site">{txt(|t| t.site_label)}</label>
-            <select id="site" on:change=on_change prop:value=move || conn.effective_site().slug()>
-                <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{txt(|t| t.site_cn)}</option>
-                <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{txt(|t| t.site_ai)}</option>
-                <Show when=simulator_here>
-                    <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{local_label}</option>
+            <select id="site" on:change=crate::state::handler(on_change) prop:value=crate::state::live(move || conn.effective_site().slug())>
+                <option value="cn" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Cn)>{txt(|t| t.site_cn)}</option>
+                <option value="ai" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Ai)>{txt(|t| t.site_ai)}</option>
+                <Show when=crate::state::show_if(simulator_here)>
+                    <option value="local" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Local)>{move || local_label()}</option>
                 </Show>
-                <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{txt(|t| t.site_custom)}</option>
+                <option value="custom" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Custom)>{txt(|t| t.site_custom)}</option>
             </select>
             <p class="hint">{txt(|t| t.site_help)}</p>
             {move || via().map(|chosen| match chosen {
@@ -86,19 +86,19 @@ pub fn SitePicker() -> impl IntoView {
                     <p id="via" class="hint via" data-via=relay.clone()>
                         {let relay = relay.clone();
                         move || fill(ui.t().via_relay, &[&relay])}" "
-                        <button id="relay-stop" type="button" class="link-button" on:click=stop_relay>{txt(|t| t.relay_stop)}</button>
+                        <button id="relay-stop" type="button" class="link-button" on:click=crate::state::handler(stop_relay)>{txt(|t| t.relay_stop)}</button>
                     </p>
                 }),
             })}
         </div>
-        <Show when=move || conn.effective_site() == SiteChoice::Custom>
+        <Show when=crate::state::show_if(move || conn.effective_site() == SiteChoice::Custom)>
             <div class="field">
                 <label for="custom-base">{txt(|t| t.custom_base_label)}</label>
                 <input id="custom-base" type="url" inputmode="url" bind:value=conn.custom_base
                     placeholder="http://127.0.0.1:8080" autocomplete="off" spellcheck="false"
-                    on:change=move |_| save()
-                    aria-invalid=move || custom_invalid().then_some("true") />
-                <Show when=custom_invalid>
+                    on:change=crate::state::handler(move |_| save())
+                    aria-invalid=crate::state::live(move || custom_invalid().then_some("true")) />
+                <Show when=crate::state::show_if(custom_invalid)>
                     <p class="field-error">{txt(|t| t.custom_base_invalid)}</p>
                 </Show>
             </div>

@@ -45,13 +45,13 @@ pub fn Viewer(
         fit();
     };
     // Keyboard focus goes to the dialog when it opens, so its keys work at once.
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         if index.get().is_some() {
             if let Some(el) = dialog.get() {
                 let _ = el.focus();
             }
         }
-    });
+    }));
 
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         match ev.key().as_str() {
@@ -130,27 +130,27 @@ pub fn Viewer(
     let current = move || index.get().and_then(|i| urls.with(|u| u.get(i).cloned()));
 
     view! {
-        <Show when=move || index.get().is_some()>
+        <Show when=crate::state::show_if(move || index.get().is_some())>
             <div id="viewer" class="viewer" role="dialog" aria-modal="true" aria-label=txt(|t| t.viewer_label)
-                tabindex="-1" node_ref=dialog on:keydown=on_key>
+                tabindex="-1" node_ref=dialog on:keydown=crate::state::handler(on_key)>
                 <div class="viewer-bar">
                     <span id="viewer-counter">{move || format!("{} / {}", index.get().map_or(0, |i| i + 1), urls.with(Vec::len))}</span>
-                    <button id="viewer-prev" type="button" aria-label="‹" on:click=move |_| step(-1)
-                        disabled=move || urls.with(|u| u.len() < 2)>"‹"</button>
-                    <button id="viewer-next" type="button" aria-label="›" on:click=move |_| step(1)
-                        disabled=move || urls.with(|u| u.len() < 2)>"›"</button>
-                    <button id="viewer-zoom-out" type="button" aria-label=txt(|t| t.zoom_out) on:click=move |_| zoom(1.0 / STEP)>"−"</button>
-                    <button id="viewer-fit" type="button" on:click=move |_| fit()>{txt(|t| t.zoom_fit)}</button>
-                    <button id="viewer-zoom-in" type="button" aria-label=txt(|t| t.zoom_in) on:click=move |_| zoom(STEP)>"+"</button>
-                    <button id="viewer-close" type="button" aria-label=txt(|t| t.close) on:click=move |_| close()>"×"</button>
+                    <button id="viewer-prev" type="button" aria-label="‹" on:click=crate::state::handler(move |_| step(-1))
+                        disabled=crate::state::live(move || urls.with(|u| u.len() < 2))>"‹"</button>
+                    <button id="viewer-next" type="button" aria-label="›" on:click=crate::state::handler(move |_| step(1))
+                        disabled=crate::state::live(move || urls.with(|u| u.len() < 2))>"›"</button>
+                    <button id="viewer-zoom-out" type="button" aria-label=txt(|t| t.zoom_out) on:click=crate::state::handler(move |_| zoom(1.0 / STEP))>"−"</button>
+                    <button id="viewer-fit" type="button" on:click=crate::state::handler(move |_| fit())>{txt(|t| t.zoom_fit)}</button>
+                    <button id="viewer-zoom-in" type="button" aria-label=txt(|t| t.zoom_in) on:click=crate::state::handler(move |_| zoom(STEP))>"+"</button>
+                    <button id="viewer-close" type="button" aria-label=txt(|t| t.close) on:click=crate::state::handler(move |_| close())>"×"</button>
                 </div>
-                <div class="viewer-stage" on:wheel=on_wheel on:pointerdown=on_down on:pointermove=on_move
-                    on:pointerup=on_up on:pointercancel=on_up
-                    on:dblclick=move |_| { if scale.get_untracked() > 1.0 { fit() } else { scale.set(2.0) } }>
-                    <img id="viewer-image" src=move || current().unwrap_or_default() alt="" draggable="false"
+                <div class="viewer-stage" on:wheel=crate::state::handler(on_wheel) on:pointerdown=crate::state::handler(on_down) on:pointermove=crate::state::handler(on_move)
+                    on:pointerup=crate::state::handler(on_up) on:pointercancel=crate::state::handler(on_up)
+                    on:dblclick=crate::state::handler(move |_| { if scale.get_untracked() > 1.0 { fit() } else { scale.set(2.0) } })>
+                    <img id="viewer-image" src=crate::state::live(move || current().unwrap_or_default()) alt="" draggable="false"
                         referrerpolicy="no-referrer"
-                        data-scale=move || fixed(scale.get(), 2)
-                        style:transform=move || {
+                        data-scale=crate::state::live(move || fixed(scale.get(), 2))
+                        style:transform=crate::state::live(move || {
                             let (x, y) = offset.get();
                             format!(
                                 "translate({}px, {}px) scale({})",
@@ -158,7 +158,7 @@ pub fn Viewer(
                                 fixed(y, 1),
                                 fixed(scale.get(), 3)
                             )
-                        } />
+                        }) />
                 </div>
             </div>
         </Show>
