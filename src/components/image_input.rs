@@ -102,7 +102,7 @@ pub fn ImageInput(
     };
 
     // Upload once a key and site are usable, and again when the site changes.
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let target = conn.target();
         let state = upload.get();
         let base = target.as_ref().ok().map(|t| t.api.base().to_owned());
@@ -112,7 +112,7 @@ pub fn ImageInput(
         } else if state.is_done() && target.is_err() {
             // Nothing to do until the key is fixed; the uploaded name stays.
         }
-    });
+    }));
 
     let own_id = StoredValue::new(id.clone());
     let take_file = move |file: File| {
@@ -243,12 +243,12 @@ pub fn ImageInput(
     view! {
         <div class="field image-field">
             <label for=id.clone()>{move || label.get()}</label>
-            <div id=drop_id.clone() class="dropzone" class:dragging=move || dragging.get()
-                class:has-preview=move || preview.with(Option::is_some)
-                tabindex="0" role="group" aria-label=move || label.get()
-                on:focusin=move |_| take_paste() on:pointerdown=move |_| take_paste()
-                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-                on:dragleave=move |_| dragging.set(false)
+            <div id=drop_id.clone() class="dropzone" class:dragging=crate::state::live(move || dragging.get())
+                class:has-preview=crate::state::live(move || preview.with(Option::is_some))
+                tabindex="0" role="group" aria-label=crate::state::live(move || label.get())
+                on:focusin=crate::state::handler(move |_| take_paste()) on:pointerdown=crate::state::handler(move |_| take_paste())
+                on:dragover=crate::state::handler(move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); })
+                on:dragleave=crate::state::handler(move |_| dragging.set(false))
                 on:drop=on_drop>
                 {move || preview.get().map(|url| view! { <img class="preview" id=format!("{}-preview", own_id.get_value()) src=url alt="" /> })}
                 <div class="drop-text">
@@ -259,28 +259,28 @@ pub fn ImageInput(
                         <input id=file_id.clone() class="visually-hidden" type="file" multiple=on_many.is_some()
                             accept="image/png,image/jpeg,image/webp,.png,.jpg,.jpeg,.webp" on:change=on_pick />
                         // For a first try without a picture: gone once one is there.
-                        <Show when=move || sample && conn.is_simulator() && preview.with(Option::is_none)>
+                        <Show when=crate::state::show_if(move || sample && conn.is_simulator() && preview.with(Option::is_none))>
                             <button id=format!("{}-sample", own_id.get_value()) type="button" class="secondary sample"
                                 on:click=take_sample>{txt(|t| t.try_sample)}</button>
                         </Show>
-                        <Show when=move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_)))>
+                        <Show when=crate::state::show_if(move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_))))>
                             <button type="button" class="secondary" on:click=remove>{txt(|t| t.remove_file)}</button>
                         </Show>
-                        <Show when=move || matches!(upload.get(), UploadState::Failed(_))>
-                            <button type="button" class="secondary" on:click=move |_| start_upload()>{txt(|t| t.retry_upload)}</button>
+                        <Show when=crate::state::show_if(move || matches!(upload.get(), UploadState::Failed(_)))>
+                            <button type="button" class="secondary" on:click=crate::state::handler(move |_| start_upload())>{txt(|t| t.retry_upload)}</button>
                         </Show>
                     </div>
                 </div>
             </div>
-            <p id=status_id.clone() class="upload-status" data-state=move || upload.with(UploadState::slug)
-                class:field-error=move || matches!(upload.get(), UploadState::Refused(_) | UploadState::Failed(_))
+            <p id=status_id.clone() class="upload-status" data-state=crate::state::live(move || upload.with(UploadState::slug))
+                class:field-error=crate::state::live(move || matches!(upload.get(), UploadState::Refused(_) | UploadState::Failed(_)))
                 role="status" aria-live="polite">
                 {status_text}
             </p>
             {move || sizes_text().map(|s| view! { <p class="hint sizes">{s}</p> })}
             <input id=id.clone() type="text" bind:value=value on:input=on_type autocomplete="off" spellcheck="false"
-                placeholder=move || hint.get() aria-label=move || format!("{} · {}", label.get(), hint.get())
-                aria-invalid=move || error.get().is_some().then_some("true") />
+                placeholder=move || hint.get() aria-label=crate::state::live(move || format!("{} · {}", label.get(), hint.get()))
+                aria-invalid=crate::state::live(move || error.get().is_some().then_some("true")) />
             {move || error.get().map(|e| view! { <p class="field-error">{e}</p> })}
         </div>
     }

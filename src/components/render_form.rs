@@ -172,7 +172,7 @@ pub fn RenderForm(
         apply(form);
     }
     if let Some(Refill(refill)) = use_context::<Refill>() {
-        Effect::new(move |_| {
+        Effect::new(crate::state::effect(move |_| {
             if let Some(form) = refill.get() {
                 if let Some(api) = &form.api {
                     conn.apply_link_base(&crate::state::link_base(api));
@@ -180,7 +180,7 @@ pub fn RenderForm(
                 apply(form);
                 refill.set(None);
             }
-        });
+        }));
     }
     let make_link = Callback::new(move |()| {
         let api = match conn.effective_site() {
@@ -224,7 +224,7 @@ pub fn RenderForm(
             .unwrap_or(2560);
         (shrink.get(), side)
     });
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let (on, side) = shrink_setting.get();
         let id = webapp_id.get();
         let mut saved = Settings::load();
@@ -232,9 +232,9 @@ pub fn RenderForm(
             (saved.shrink, saved.max_side, saved.webapp_id) = (on, side, id);
             saved.save();
         }
-    });
+    }));
     // Another app ID: the SketchUp preset comes back for its ID, other apps start empty.
-    Effect::new(move |previous: Option<String>| {
+    Effect::new(crate::state::effect(move |previous: Option<String>| {
         let id = webapp_id.get();
         let filled = skip_reset.get_value();
         skip_reset.set_value(false);
@@ -247,7 +247,7 @@ pub fn RenderForm(
             });
         }
         id
-    });
+    }));
 
     // Loading an app's inputs by its ID: its answer fills the slots, a failure stays to be shown.
     let load_app = Task::new();
@@ -402,7 +402,7 @@ pub fn RenderForm(
     // (another app, a newer render) wins over an older one still reading.
     let per_render = RwSignal::new(None::<Estimate>);
     let cost_loads = StoredValue::new(0u32);
-    Effect::new(move |_| {
+    Effect::new(crate::state::effect(move |_| {
         let app = webapp_id.get();
         if let Some(history) = history {
             history.0.track();
@@ -421,7 +421,7 @@ pub fn RenderForm(
                 per_render.try_set(crate::lifecycle::cost::estimate(&measured));
             }
         });
-    });
+    }));
     let batch_nodes = move || node_list(Some(&batch_node.get()));
     let batch_blocker = move || first_blocker(Some(batch_node.get()));
     let start_batch = move |_| {
@@ -570,8 +570,8 @@ pub fn RenderForm(
             <div class="app-row">
                 <TextField id="webapp-id" label=Signal::derive(move || ui.t().webapp_label) value=webapp_id
                     error=Signal::derive(webapp_error) inputmode="numeric" />
-                <button id="load-app" type="button" class="secondary" on:click=move |_| start_load()
-                    disabled=move || load_app.pending.get() || conn.target().is_err() || webapp_error().is_some()>
+                <button id="load-app" type="button" class="secondary" on:click=crate::state::handler(move |_| start_load())
+                    disabled=crate::state::live(move || load_app.pending.get() || conn.target().is_err() || webapp_error().is_some())>
                     {move || if load_app.pending.get() { ui.t().loading_app } else { ui.t().load_app }}
                 </button>
             </div>
@@ -579,7 +579,7 @@ pub fn RenderForm(
                 <p id="app-loaded" class="hint">{move || fill(ui.t().app_loaded, &[&name, &slots.with(Vec::len).to_string()])}</p>
             })}
             {move || load_error().map(|e| view! { <p id="app-error" class="error" role="alert">{e}</p> })}
-            <Show when=move || slots.with(Vec::is_empty) && !is_su_app(&webapp_id.get())>
+            <Show when=crate::state::show_if(move || slots.with(Vec::is_empty) && !is_su_app(&webapp_id.get()))>
                 <p class="hint">{txt(|t| t.app_needs_load)}</p>
             </Show>
             <div class="slots">
@@ -593,19 +593,19 @@ pub fn RenderForm(
                     <span>{txt(|t| t.shrink_label)}</span>
                 </label>
                 <label class="inline" for="max-side">{txt(|t| t.max_side_label)}</label>
-                <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=move || !shrink.get() />
+                <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=crate::state::live(move || !shrink.get()) />
             </div>
             <AdvancedEditor rows=overrides instance_type />
             <TextField id="webhook-url" label=Signal::derive(move || ui.t().webhook_label)
                 hint=Signal::derive(move || Some(ui.t().webhook_hint)) value=webhook
                 error=Signal::derive(webhook_error) kind="url" placeholder="https://" />
             <div class="actions">
-                <button id="render" type="submit" class="primary" aria-busy=move || busy.get().to_string()
+                <button id="render" type="submit" class="primary" aria-busy=crate::state::live(move || busy.get().to_string())
                     aria-describedby="form-error">
                     {move || if busy.get() { ui.t().rendering_button } else { ui.t().render_button }}
                 </button>
             </div>
-            <Show when=move || batch_files.with(|b| !b.is_empty())>
+            <Show when=crate::state::show_if(move || batch_files.with(|b| !b.is_empty()))>
                 <section id="batch-setup" class="banner info batch-setup" aria-labelledby="batch-setup-title">
                     <h3 id="batch-setup-title">{move || fill(ui.t().batch_title, &[&batch_files.with(Vec::len).to_string()])}</h3>
                     <p class="hint">{txt(|t| t.batch_hint)}</p>
@@ -621,16 +621,16 @@ pub fn RenderForm(
                     <p id="batch-expected">{expected}</p>
                     <div class="actions">
                         <button id="render-batch" type="button" class="primary" on:click=start_batch
-                            disabled=move || batch_blocker().is_some()>
+                            disabled=crate::state::live(move || batch_blocker().is_some())>
                             {move || fill(ui.t().render_all, &[&batch_files.with(Vec::len).to_string()])}
                         </button>
-                        <button id="batch-clear" type="button" class="secondary" on:click=move |_| batch_files.set(Vec::new())>{txt(|t| t.clear_batch)}</button>
+                        <button id="batch-clear" type="button" class="secondary" on:click=crate::state::handler(move |_| batch_files.set(Vec::new()))>{txt(|t| t.clear_batch)}</button>
                     </div>
                     {move || batch_blocker().map(|why| view! { <p class="field-error">{why}</p> })}
                 </section>
             </Show>
             <ShareButton id="share-link" label=|t| t.share_link make=make_link />
-            <Show when=move || tried.get() && blocker().is_some()>
+            <Show when=crate::state::show_if(move || tried.get() && blocker().is_some())>
                 <p id="form-error" class="field-error" role="alert">{move || blocker().unwrap_or_default()}</p>
             </Show>
         </form>

@@ -30,7 +30,7 @@ pub fn ShareButton(
             {move || link.get().map(|url| view! {
                 <p class="hint" role="status">{txt(|t| t.link_ready)}</p>
                 <input class="share-url" type="text" readonly prop:value=url aria-label=txt(label)
-                    on:focus=move |ev| { let input: web_sys::HtmlInputElement = event_target(&ev); input.select(); } />
+                    on:focus=crate::state::handler(move |ev: web_sys::FocusEvent| { let input: web_sys::HtmlInputElement = event_target(&ev); input.select(); }) />
             })}
         </div>
     }
