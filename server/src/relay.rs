@@ -163,6 +163,16 @@ fn failure(status: StatusCode, why: &str) -> Response {
         .into_response()
 }
 
+/// A 502 that tells the page nothing reached RunningHub (the connection itself failed), for
+/// relayed calls and relayed sockets alike.
+fn not_sent(why: &str) -> Response {
+    let mut response = failure(StatusCode::BAD_GATEWAY, why);
+    response
+        .headers_mut()
+        .insert(NOT_SENT.0, HeaderValue::from_static(NOT_SENT.1));
+    response
+}
+
 async fn not_api() -> Response {
     failure(StatusCode::NOT_FOUND, "not a RunningHub API path")
 }
@@ -260,14 +270,7 @@ async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Re
         // No connection (refused, DNS, TLS, connect timeout): nothing reached RunningHub, and
         // the page may say so instead of "a task may have been created".
         Err(e) if e.is_connect() => {
-            let mut response = failure(
-                StatusCode::BAD_GATEWAY,
-                "could not reach RunningHub (nothing was sent)",
-            );
-            response
-                .headers_mut()
-                .insert(NOT_SENT.0, HeaderValue::from_static(NOT_SENT.1));
-            return response;
+            return not_sent("could not reach RunningHub (nothing was sent)")
         }
         Err(e) if e.is_timeout() => {
             return failure(

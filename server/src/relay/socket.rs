@@ -35,7 +35,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::{failure, Relay, NOT_SENT};
+use super::{failure, not_sent, Relay};
 use crate::Origin;
 
 /// The path family that is relayed as a WebSocket (RunningHub's `/ws/c_instance`).
@@ -145,14 +145,7 @@ async fn connect(base: &str, url: &str) -> Result<Upstream, Response> {
 }
 
 fn unreachable() -> Response {
-    let mut response = failure(
-        StatusCode::BAD_GATEWAY,
-        "could not reach RunningHub's progress socket",
-    );
-    response
-        .headers_mut()
-        .insert(NOT_SENT.0, HeaderValue::from_static(NOT_SENT.1));
-    response
+    not_sent("could not reach RunningHub's progress socket")
 }
 
 /// Pumps frames both ways until one side closes or fails; then closes the other.
