@@ -225,14 +225,7 @@ fn ensure_wasm_opt() -> Result<(), String> {
     let outcome = if version_of(&ours).is_some_and(|v| v.contains(WASM_OPT_VERSION)) {
         "found"
     } else {
-        ensure_npm()?;
-        let dir = tools_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        run(Command::new("npm")
-            .arg("install")
-            .arg("--prefix")
-            .arg(&dir)
-            .args(["--no-audit", "--no-fund", BINARYEN_NPM]))?;
+        npm_install(BINARYEN_NPM)?;
         "installed with npm"
     };
     // Whatever trunk will find on PATH must be binaryen 132, never Debian's 108.
@@ -255,6 +248,18 @@ fn ensure_wasm_opt() -> Result<(), String> {
     Ok(())
 }
 
+/// `npm install <package>` into the tools folder (npm and node first, if missing).
+fn npm_install(package: &str) -> Result<(), String> {
+    ensure_npm()?;
+    let dir = tools_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    run(Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&dir)
+        .args(["--no-audit", "--no-fund", package]))
+}
+
 /// Our esbuild, pinned, from npm (a single native binary; nothing else on PATH is used).
 pub fn esbuild() -> PathBuf {
     npm_bin_dir().join("esbuild")
@@ -266,14 +271,7 @@ fn ensure_esbuild() -> Result<(), String> {
     let outcome = if version_of(esbuild()).is_some_and(|v| v.trim() == ESBUILD_VERSION) {
         "found"
     } else {
-        ensure_npm()?;
-        let dir = tools_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        run(Command::new("npm")
-            .arg("install")
-            .arg("--prefix")
-            .arg(&dir)
-            .args(["--no-audit", "--no-fund", ESBUILD_NPM]))?;
+        npm_install(ESBUILD_NPM)?;
         match version_of(esbuild()) {
             Some(v) if v.trim() == ESBUILD_VERSION => {}
             other => {
