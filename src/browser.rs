@@ -273,6 +273,13 @@ fn bytes_to_blob(bytes: &[u8]) -> Option<web_sys::Blob> {
     web_sys::Blob::new_with_u8_array_sequence(&parts).ok()
 }
 
+/// Tells the user something that needs no answer.
+pub fn alert(message: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.alert_with_message(message);
+    }
+}
+
 /// Asks the user to confirm.
 pub fn confirm(message: &str) -> bool {
     web_sys::window()

@@ -12,10 +12,13 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// This language's strings. English is a part of the split build: until
+    /// `components::parts::load_language` has fetched it, Chinese stands in (the page never
+    /// switches to English before that).
     pub fn texts(self) -> &'static Texts {
         match self {
             Lang::Zh => &ZH,
-            Lang::En => &EN,
+            Lang::En => english().unwrap_or(&ZH),
         }
     }
 
@@ -52,6 +55,28 @@ impl Lang {
             Lang::En => Lang::Zh,
         }
     }
+}
+
+/// The English strings, when they are at hand (always, but in the split build).
+#[cfg(not(feature = "split"))]
+pub fn english() -> Option<&'static Texts> {
+    Some(&EN)
+}
+
+/// The English strings, once fetched.
+#[cfg(feature = "split")]
+static ENGLISH: std::sync::OnceLock<&'static Texts> = std::sync::OnceLock::new();
+
+/// The English strings, when they are at hand (in the split build, once fetched).
+#[cfg(feature = "split")]
+pub fn english() -> Option<&'static Texts> {
+    ENGLISH.get().copied()
+}
+
+/// Keeps the English strings the split build fetched.
+#[cfg(feature = "split")]
+pub fn set_english(texts: &'static Texts) {
+    let _ = ENGLISH.set(texts);
 }
 
 macro_rules! texts {
@@ -257,6 +282,11 @@ texts! {
     item_uploading,
     item_over_budget,
     retry,
+    part_failed,
+    /// Under `part_failed` where a new render's view should be.
+    part_not_sent,
+    /// Shown (in both languages) when switching to English found no connection.
+    lang_failed,
     notify_done,
     notify_failed,
     title_progress,
@@ -517,6 +547,9 @@ pub static ZH: Texts = Texts {
     item_uploading: "正在上传…",
     item_over_budget: "未开始：会超出积分上限。提高上限后重新批量渲染即可",
     retry: "重试",
+    part_not_sent: "渲染请求还没有发出：RunningHub 什么都没收到，也没有扣费。",
+    part_failed: "页面的这一部分没能加载：与网页所在服务器的连接中断了。已填写的内容都还在，请重试。",
+    lang_failed: "英文界面没能加载：与网页所在服务器的连接中断了，请稍后再试。\nEnglish could not be loaded: the connection to the server the page came from failed. Try again later.",
     notify_done: "效果图已生成",
     notify_failed: "效果图生成失败",
     title_progress: "{}/{} · 渲染中…",
@@ -759,6 +792,9 @@ pub static EN: Texts = Texts {
     item_uploading: "Uploading…",
     item_over_budget: "Not started: it would go over the budget. Start a new batch with a higher budget to render it",
     retry: "Retry",
+    part_not_sent: "The render was not sent: nothing reached RunningHub and nothing was billed.",
+    part_failed: "This part of the page could not be loaded: the connection to the server the page came from failed. Nothing you entered is lost; try again.",
+    lang_failed: "Chinese could not be loaded. Try again later.",
     notify_done: "Rendering finished",
     notify_failed: "Rendering failed",
     title_progress: "{}/{} · rendering…",

@@ -23,10 +23,8 @@ use leptos::prelude::*;
 use crate::state::txt;
 use leptos::task::spawn_local;
 
-use components::{
-    AccountCheck, BlockedGuide, ConsentBanner, HistoryPanel, JobView, KeyField, LangSwitch,
-    RenderForm, SitePicker,
-};
+use components::parts::{self, JobPart};
+use components::{AccountCheck, HistoryCard, KeyField, LangSwitch, RenderForm, SitePicker};
 use i18n::Lang;
 use lifecycle::Job;
 use protocol::local_server::fetch_server_info;
@@ -46,12 +44,24 @@ struct Current {
     hold: bool,
 }
 
+/// The language the page starts in: the saved choice, else the browser's.
+pub fn initial_lang() -> Lang {
+    Lang::pick(Settings::load().lang.as_deref(), &browser::languages())
+}
+
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
     let saved = Settings::load();
+    let lang = initial_lang();
+    // English could not be fetched (see `main`): Chinese until the switch fetches it.
+    let lang = if lang == Lang::En && i18n::english().is_none() {
+        Lang::Zh
+    } else {
+        lang
+    };
     let ui = Ui {
-        lang: RwSignal::new(Lang::pick(saved.lang.as_deref(), &browser::languages())),
+        lang: RwSignal::new(lang),
     };
     provide_context(ui);
     state::LangCopies::provide(ui);
@@ -308,8 +318,12 @@ pub fn App() -> impl IntoView {
         </header>
         <main class="layout">
             <div class="inputs">
-                <ConsentBanner />
-                <BlockedGuide />
+                <Show when=crate::state::show_if(move || conn.consent_pending.with(Option::is_some))>
+                    {parts::consent()}
+                </Show>
+                <Show when=crate::state::show_if(move || conn.guide_shown())>
+                    {parts::blocked_guide()}
+                </Show>
                 <section class="card connection" aria-labelledby="connection-title">
                     <h2 id="connection-title">{txt(|t| t.connection_title)}</h2>
                     <SitePicker />
@@ -319,25 +333,16 @@ pub fn App() -> impl IntoView {
                 <RenderForm on_render busy on_batch />
             </div>
             <div class="results">
-                {move || batch.get().map(|(_, batch)| view! { <components::BatchView batch /> })}
+                {move || batch.get().map(|(_, batch)| parts::batch(batch))}
                 {move || match current.get() {
                     Some(Current { job, request, record, hold, .. }) => {
                         // The next render replaces this view: its job goes with it (its loops
                         // stop at their next step, and until then use only `try_` accessors).
                         on_cleanup(move || job.dispose());
-                        leptos::either::Either::Left(view! { <JobView job request record hold /> })
+                        leptos::either::Either::Left(parts::job(JobPart { job, request, record, compact: false, hold }))
                     }
                     None => leptos::either::Either::Right(match shared_result.clone() {
-                        Some(result) => leptos::either::Either::Left(view! {
-                            <section class="card job" id="shared-result">
-                                <h2>{txt(|t| t.shared_result_title)}</h2>
-                                <p class="hint">{txt(|t| t.shared_result_note)}</p>
-                                <components::OutputList outputs=Signal::derive(move || result.urls.iter().map(|u| protocol::OutputFile {
-                                    file_url: u.clone(),
-                                    ..protocol::OutputFile::default()
-                                }).collect()) source_name=result.source_name.clone().unwrap_or_default() />
-                            </section>
-                        }),
+                        Some(result) => leptos::either::Either::Left(parts::shared(result)),
                         None => leptos::either::Either::Right(view! {
                             <section class="card empty" class:hidden=crate::state::live(move || batch.with(Option::is_some))>
                                 <h2>{txt(|t| t.empty_title)}</h2>
@@ -356,14 +361,14 @@ pub fn App() -> impl IntoView {
                                 view! {
                                     <li class="batch-item resumed-item">
                                         <p class="batch-name"><strong>{name}</strong></p>
-                                        <JobView job request record compact=true hold />
+                                        {parts::job(JobPart { job, request, record, compact: true, hold })}
                                     </li>
                                 }
                             }).collect_view()}
                         </ol>
                     </section>
                 </Show>
-                <HistoryPanel on_resume />
+                <HistoryCard on_resume />
             </div>
         </main>
         <footer class="foot"><p>{txt(|t| t.footer_privacy)}</p></footer>

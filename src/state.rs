@@ -145,6 +145,12 @@ pub struct Target {
 }
 
 impl Connection {
+    /// Whether the blocked-call guide shows: a free check found the current base URL blocked.
+    pub fn guide_shown(&self) -> bool {
+        self.blocked
+            .with(|blocked| blocked.is_some() && *blocked == self.base())
+    }
+
     /// State from saved settings, the remembered key and a `?api=` link parameter.
     pub fn new(saved: &Settings) -> Self {
         let connection = Connection {

@@ -683,6 +683,8 @@ async fn share_link_fills_the_form_in_a_fresh_profile_without_the_key() -> Resul
     assert!(colleague.is_visible("#from-link").await?);
     assert_eq!(colleague.prop("#node-112", "value").await?, SCREENSHOT);
     assert_eq!(colleague.prop("#node-158", "value").await?, REFERENCE);
+    // "Advanced" is made when something is set there (a part of the split build).
+    colleague.wait_for("#instance-type").await?;
     assert_eq!(colleague.prop("#instance-type", "value").await?, "plus");
     assert_eq!(colleague.prop("#webapp-id", "value").await?, SU_APP);
     assert_eq!(colleague.prop("#site", "value").await?, "local");

@@ -4,7 +4,8 @@ use crate::lifecycle::form::RawOverride;
 use crate::state::{txt, Connection};
 use crate::storage::Settings;
 
-/// Raw `nodeId / fieldName / fieldValue` overrides and the machine type, for apps and fields the
+/// Inside the form's "Advanced" (a part of the split build, made when it is first opened or
+/// has something set): raw `nodeId / fieldName / fieldValue` overrides and the machine type, for apps and fields the
 /// form doesn't know; and which API generation uploads and polls use.
 #[component]
 pub fn AdvancedEditor(
@@ -31,8 +32,6 @@ pub fn AdvancedEditor(
     };
     let current = move || v1_only.is_some_and(|c| c.get());
     view! {
-        <details class="more" id="advanced">
-            <summary>{txt(|t| t.advanced_title)}</summary>
             <div class="field">
                 <label for="api-version">{txt(|t| t.api_version_label)}</label>
                 <select id="api-version" on:change=on_api prop:value=crate::state::live(move || if current() { "v1" } else { "auto" })>
@@ -80,6 +79,5 @@ pub fn AdvancedEditor(
                 </For>
             </ol>
             <button id="add-override" type="button" class="secondary" on:click=add>{txt(|t| t.add_override)}</button>
-        </details>
     }
 }

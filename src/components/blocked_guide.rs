@@ -7,18 +7,14 @@ use crate::protocol::sites::normalize_base;
 use crate::state::{txt, use_ui, Connection, Task};
 use crate::storage::{Settings, SiteChoice};
 
-/// Shown when a free check found that the browser won't let the page call the chosen base URL
-/// (CORS): says that nothing was sent or billed, and offers the ways round it: download the
+/// Shown (as a part of the split build, while [`Connection::guide_shown`]) when a free check
+/// found that the browser won't let the page call the chosen base URL (CORS): says that nothing was sent or billed, and offers the ways round it: download the
 /// one-file app, use the app already running on this computer, or a team's relay. A relay is
 /// used only after it answered as ours and the user trusted it (the consent banner).
 #[component]
 pub fn BlockedGuide() -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
-    let shown = move || {
-        conn.blocked
-            .with(|blocked| blocked.is_some() && *blocked == conn.base())
-    };
     let releases = web_sys::window().and_then(|w| {
         let location = w.location();
         releases_url(
@@ -69,7 +65,6 @@ pub fn BlockedGuide() -> impl IntoView {
         }
     }));
     view! {
-        <Show when=crate::state::show_if(shown)>
             <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">
                 <p id="blocked-title"><strong>{txt(|t| t.guide_title)}</strong></p>
                 <p>{txt(|t| t.guide_body)}</p>
@@ -117,6 +112,5 @@ pub fn BlockedGuide() -> impl IntoView {
                     }}
                 </p>
             </section>
-        </Show>
     }
 }

@@ -3,14 +3,14 @@ use leptos::prelude::*;
 use crate::state::{txt, Connection};
 use crate::storage::{Settings, SiteChoice};
 
-/// Shown when a link, or the blocked-call guide, points the app at a server that is not
+/// Shown (as a part of the split build, while a server waits for consent) when a link, or the
+/// blocked-call guide, points the app at a server that is not
 /// RunningHub: the address is shown in full, and no request (so no key) goes there until the
 /// user trusts it.
 #[component]
 pub fn ConsentBanner() -> impl IntoView {
     let conn = expect_context::<Connection>();
     view! {
-        <Show when=crate::state::show_if(move || conn.consent_pending.with(Option::is_some))>
             <section id="consent" class="banner warning" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-body">
                 <p id="consent-title"><strong>{txt(|t| t.consent_title)}</strong></p>
                 <p class="consent-url"><code>{move || conn.consent_pending.get().unwrap_or_default()}</code></p>
@@ -39,6 +39,5 @@ pub fn ConsentBanner() -> impl IntoView {
                     </button>
                 </div>
             </section>
-        </Show>
     }
 }

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::history_card::HistoryHead;
 use super::job_view::{cost_text, phase_name};
 use super::Viewer;
 use crate::browser;
@@ -34,7 +35,7 @@ fn phase_of(slug: &str) -> Phase {
 /// again on every journal change (issue 6: no growth across 50 renders).
 pub const PAGE: usize = 12;
 
-/// Past renders, newest first, from the journal: view, use the settings again, keep the
+/// Past renders, newest first (a part of the split build, shown by [`super::HistoryCard`]), from the journal: view, use the settings again, keep the
 /// pictures on this device (they outlive RunningHub's expiring links), check an unfinished task
 /// again, delete, or clear all. Shows the newest [`PAGE`], and a page more on request.
 #[component]
@@ -144,24 +145,13 @@ pub fn HistoryPanel(
             });
         }
     };
-    let auto_keep = RwSignal::new(crate::storage::Settings::load().auto_keep);
-    let on_auto_keep = move |_| {
-        let mut saved = crate::storage::Settings::load();
-        saved.auto_keep = auto_keep.get_untracked();
-        saved.save();
-    };
     view! {
         <section class="card history" aria-labelledby="history-title">
-            <div class="history-head">
-                <h2 id="history-title">{txt(|t| t.history_title)}</h2>
-                <label class="check auto-keep">
-                    <input id="auto-keep" type="checkbox" bind:checked=auto_keep on:change=crate::state::handler(on_auto_keep) />
-                    <span>{txt(|t| t.auto_keep)}</span>
-                </label>
+            <HistoryHead>
                 <Show when=crate::state::show_if(any)>
                     <button id="clear-history" type="button" class="secondary" on:click=crate::state::handler(clear)>{txt(|t| t.clear_history)}</button>
                 </Show>
-            </div>
+            </HistoryHead>
             <Show when=crate::state::show_if(empty)>
                 <p class="hint" id="history-empty">{txt(|t| t.history_empty)}</p>
             </Show>

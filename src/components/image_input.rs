@@ -120,6 +120,8 @@ pub fn ImageInput(
         upload.set(UploadState::Preparing);
         refused_name.set(file.name());
         let (shrink_on, max_side) = shrink.get_untracked();
+        // A render is likely now, and the upload takes longer than fetching its view.
+        super::parts::prepare_job();
         spawn_local(async move {
             match picture::prepare(&file, shrink_on, max_side).await {
                 Ok(ready) => {

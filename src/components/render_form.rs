@@ -14,7 +14,7 @@ use crate::state::{
 };
 use crate::storage::Settings;
 
-use super::{AdvancedEditor, FieldInput, ImageInput, ShareButton, TextField};
+use super::{FieldInput, ImageInput, ShareButton, TextField};
 use crate::lifecycle::share::{Shared, SharedForm};
 
 /// How many of the newest renders the batch estimate looks through for the last cost.
@@ -112,6 +112,15 @@ pub fn RenderForm(
     let app_name = RwSignal::new(None::<String>);
     let overrides = RwSignal::new(Vec::<(u32, RwSignal<RawOverride>)>::new());
     let instance_type = RwSignal::new(None::<String>);
+    // "Advanced" is made when first opened, or when a link or "Use again" set something there.
+    let advanced_opened = RwSignal::new(false);
+    let v1_only = use_context::<Connection>().map(|c| c.v1_only);
+    let show_advanced = move || {
+        advanced_opened.get()
+            || instance_type.with(Option::is_some)
+            || overrides.with(|o| !o.is_empty())
+            || v1_only.is_some_and(|v| v.get())
+    };
     let webhook = RwSignal::new(String::new());
     let shrink = RwSignal::new(saved.shrink);
     let max_side = RwSignal::new(saved.max_side.to_string());
@@ -595,7 +604,10 @@ pub fn RenderForm(
                 <label class="inline" for="max-side">{txt(|t| t.max_side_label)}</label>
                 <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=crate::state::live(move || !shrink.get()) />
             </div>
-            <AdvancedEditor rows=overrides instance_type />
+            <details class="more" id="advanced" on:toggle=crate::state::handler(move |_| advanced_opened.set(true))>
+                <summary>{txt(|t| t.advanced_title)}</summary>
+                {move || show_advanced().then(|| super::parts::advanced(overrides, instance_type))}
+            </details>
             <TextField id="webhook-url" label=Signal::derive(move || ui.t().webhook_label)
                 hint=Signal::derive(move || Some(ui.t().webhook_hint)) value=webhook
                 error=Signal::derive(webhook_error) kind="url" placeholder="https://" />

@@ -10,6 +10,7 @@ use std::process::Command;
 
 use crate::budget;
 use crate::sizes::{self, kib};
+use crate::split;
 use crate::steps::{cargo, output_of, run};
 use crate::tools;
 
@@ -278,7 +279,9 @@ fn bytes_section(md: &mut String, files: &[sizes::FileSize], floor: Option<sizes
     let _ = writeln!(
         md,
         "\n## Bytes\n\nThe release build in `dist/`. First load: `index.html` and everything it \
-         references (JS glue, the preloaded wasm); the stylesheet is inside `index.html`.\n\n\
+         references (the JS glue and the parts' loader, the preloaded wasm); the stylesheet is \
+         inside `index.html`. The other wasm files are the parts of the split build, fetched \
+         when the page first shows one (below).\n\n\
          | first load | files | raw | gzip -9 | brotli 11 |\n|---|---:|---:|---:|---:|"
     );
     let row = |md: &mut String, label: &str, t: sizes::Totals| {
@@ -309,7 +312,7 @@ fn bytes_section(md: &mut String, files: &[sizes::FileSize], floor: Option<sizes
     );
     let rest = sizes::total(files, |f| !f.first_load);
     if rest.files > 0 {
-        row(md, "rest of dist (not needed for the first view)", rest);
+        row(md, "parts (fetched when first shown)", rest);
     }
     if let Some(floor) = floor {
         row(
@@ -326,6 +329,48 @@ fn bytes_section(md: &mut String, files: &[sizes::FileSize], floor: Option<sizes
             first.brotli as f64 / floor.brotli.max(1) as f64,
         );
     }
+    parts_table(md, files);
+}
+
+/// The split build's parts (src/components/parts.rs), with when the page fetches each.
+fn parts_table(md: &mut String, files: &[sizes::FileSize]) {
+    let parts: Vec<&sizes::FileSize> = files.iter().filter(|f| !f.first_load).collect();
+    if parts.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n| part | gzip -9 | fetched when |\n|---|---:|---|");
+    for part in parts {
+        let _ = writeln!(
+            md,
+            "| `{}` | {} | {} |",
+            part.name,
+            kib(part.gzip),
+            fetched_when(&part.name)
+        );
+    }
+}
+
+/// When the page fetches a part, from the name `#[wasm_split]` gave it.
+fn fetched_when(name: &str) -> &'static str {
+    const WHEN: [(&str, &str); 8] = [
+        (
+            "split_su_job",
+            "a render starts, or ahead of it when a picture is chosen",
+        ),
+        ("split_su_history", "the journal holds a render"),
+        ("split_su_batch", "a batch starts"),
+        ("split_su_shared", "a share link carries a result"),
+        ("split_su_guide", "a call was found blocked (the guide)"),
+        (
+            "split_su_consent",
+            "a server that is not RunningHub waits for consent",
+        ),
+        ("split_su_advanced", "the form's Advanced is opened or set"),
+        ("split_su_english", "the page shows English"),
+    ];
+    WHEN.iter()
+        .find(|(part, _)| name.contains(part))
+        .map_or("with the parts that share it", |(_, when)| when)
 }
 
 fn budget_section(
@@ -524,9 +569,13 @@ fn read_baseline(text: &str) -> (String, Vec<(String, u64)>) {
 }
 
 fn composition_section(md: &mut String, root: &Path) {
-    let wasm = [BINDGEN_WASM, budget::UNOPTIMISED_WASM]
-        .into_iter()
-        .find(|p| root.join(p).is_file());
+    let wasm = [
+        split::FIRST_VIEW_NAMED,
+        BINDGEN_WASM,
+        budget::UNOPTIMISED_WASM,
+    ]
+    .into_iter()
+    .find(|p| root.join(p).is_file());
     let Some((wasm, (by_crate, total))) = wasm.and_then(|w| Some((w, by_crate(&root.join(w))?)))
     else {
         let _ = writeln!(
@@ -549,10 +598,15 @@ fn composition_section(md: &mut String, root: &Path) {
         .sum();
     let _ = writeln!(
         md,
-        "\n## What the wasm is made of\n\n`twiggy top` of `{wasm}` (wasm-bindgen's output before \
+        "\n## What the wasm is made of\n\n`twiggy top` of `{wasm}` ({}wasm-bindgen's output before \
          wasm-opt, which shrinks it to the shipped file), code and data only, summed by crate: \
          {} in all. Leptos' rendering and reactivity (tachys, reactive_graph, leptos) are \
          **{:.0}%**.",
+        if wasm == split::FIRST_VIEW_NAMED {
+            "the first view's module, without the parts loaded on demand: "
+        } else {
+            ""
+        },
         kib(total),
         share(framework)
     );

@@ -13,6 +13,7 @@ mod inline_css;
 mod minify_js;
 mod package;
 mod sizes;
+mod split;
 mod steps;
 mod tools;
 
@@ -93,11 +94,17 @@ fn workspace_root() -> PathBuf {
 fn release_build(root: &Path) -> Result<(), String> {
     let mut trunk = Command::new("trunk");
     trunk
-        .args(["build", "--release"])
+        .args(["build", "--release", "--features=split"])
         .current_dir(root)
-        .env("TRUNK_SKIP_VERSION_CHECK", "true");
+        .env("TRUNK_SKIP_VERSION_CHECK", "true")
+        // Added to .cargo/config.toml's flags for this target (cargo merges the two lists).
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            split::RUSTFLAGS,
+        );
     run(&mut trunk)?;
     let dist = root.join("dist");
+    split::apply(root, &dist)?;
     minify_js::apply(&dist)?;
     inline_css::apply(&dist)?;
     csp::apply(&dist.join("index.html"))?;
@@ -250,6 +257,9 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
                     "--target",
                     "wasm32-unknown-unknown",
                     "--all-targets",
+                    // `split` is what ships (src/components/parts.rs); the browser tests build
+                    // the other side of its `cfg`s.
+                    "--features=split",
                     "--",
                     "-D",
                     "warnings",

@@ -109,7 +109,11 @@ pub fn measure(dist: &Path, with_brotli: bool) -> Result<Vec<FileSize>, String> 
 }
 
 /// `index.html`, then every file whose name appears in a text file already in the set
-/// (stylesheets, the JS glue, the preloaded wasm, images a stylesheet uses…).
+/// (stylesheets, the JS glue, the preloaded wasm, images a stylesheet uses…), except wasm that
+/// only scripts name: a module is fetched when code instantiates it, and the only one the page
+/// starts with is the one index.html preloads and starts. The others are the parts of the split
+/// build (`src/components/parts.rs`), which the parts loader fetches when one is first shown
+/// (an end-to-end test checks that a first visit fetches no other file).
 fn first_load_set(files: &[FileSize], texts: &[(String, String)]) -> BTreeSet<String> {
     let mut needed = BTreeSet::from(["index.html".to_string()]);
     let mut queue = vec!["index.html".to_string()];
@@ -119,7 +123,8 @@ fn first_load_set(files: &[FileSize], texts: &[(String, String)]) -> BTreeSet<St
         };
         for file in files {
             let base = file.name.rsplit('/').next().unwrap_or(&file.name);
-            if !needed.contains(&file.name) && text.contains(base) {
+            let lazy = file.kind == "wasm" && current != "index.html";
+            if !lazy && !needed.contains(&file.name) && text.contains(base) {
                 needed.insert(file.name.clone());
                 queue.push(file.name.clone());
             }
@@ -181,6 +186,11 @@ pub fn print_table(dist: &Path) -> Result<(), String> {
     println!("{}", "-".repeat(42));
     row("total", total(&files, |_| true));
     row("first load", total(&files, |f| f.first_load));
+    // The split build's parts: fetched when the page first shows one (src/components/parts.rs).
+    row(
+        "parts",
+        total(&files, |f| f.kind == "wasm" && !f.first_load),
+    );
     Ok(())
 }
 
@@ -202,6 +212,16 @@ mod tests {
         fs::write(dist.join("index.html"), &page).expect("write");
         fs::write(dist.join("app-0123456789abcdef.js"), &js).expect("write");
         fs::write(dist.join("unused.png"), [0u8; 64]).expect("write");
+        // The app's wasm is named by the page; a part only by the script that loads it.
+        fs::write(dist.join("app-0123456789abcdef_bg.wasm"), [0u8; 64]).expect("write");
+        fs::write(dist.join("app-0123456789abcdef-split_x.wasm"), [0u8; 64]).expect("write");
+        let page = page.replace(
+            "</script>",
+            "</script><link rel=preload href=./app-0123456789abcdef_bg.wasm>",
+        );
+        let js = js + "fetch(new URL('./app-0123456789abcdef-split_x.wasm', import.meta.url));";
+        fs::write(dist.join("index.html"), &page).expect("write");
+        fs::write(dist.join("app-0123456789abcdef.js"), &js).expect("write");
         let before = measure(&dist, true).expect("measure");
 
         crate::compress::precompress(&dist).expect("precompress");
@@ -212,14 +232,27 @@ mod tests {
         let names: Vec<&str> = after.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            ["app-0123456789abcdef.js", "index.html", "unused.png"]
+            [
+                "app-0123456789abcdef-split_x.wasm",
+                "app-0123456789abcdef.js",
+                "app-0123456789abcdef_bg.wasm",
+                "index.html",
+                "unused.png"
+            ]
         );
         let first: Vec<&str> = after
             .iter()
             .filter(|f| f.first_load)
             .map(|f| f.name.as_str())
             .collect();
-        assert_eq!(first, ["app-0123456789abcdef.js", "index.html"]);
+        assert_eq!(
+            first,
+            [
+                "app-0123456789abcdef.js",
+                "app-0123456789abcdef_bg.wasm",
+                "index.html"
+            ]
+        );
         let other = by_kind(&after, |_| true)
             .into_iter()
             .find(|(kind, _)| *kind == "other")
@@ -236,7 +269,7 @@ mod tests {
         }
         // The brotli column is the size of the `.br` sibling.
         let js_br = fs::metadata(dist.join("app-0123456789abcdef.js.br")).expect("br");
-        assert_eq!(after[0].brotli, Some(js_br.len()));
+        assert_eq!(after[1].brotli, Some(js_br.len()));
         let _ = fs::remove_dir_all(&dist);
     }
 }

@@ -1,0 +1,174 @@
+//! Cuts the release wasm into the first view and the parts loaded on demand
+//! (`src/components/parts.rs`, issue 12).
+//!
+//! Trunk builds the app with the `split` feature and wasm relocations kept; its wasm-bindgen step
+//! has to see the wasm before the cut, so this step starts again from cargo's output:
+//! 1. `wasm_split_cli_support` (the library cargo-leptos uses for `--split`) cuts it at the
+//!    `#[lazy]` functions: a main module, one module a part, chunks that parts share, and a
+//!    small JS loader;
+//! 2. wasm-bindgen turns the main module into Trunk's file names (`--keep-lld-exports`: the
+//!    parts call into it through exports the cut added);
+//! 3. wasm-opt shrinks every module, as Trunk does.
+//!
+//! Every file keeps Trunk's naming, `su-render-<name>-<hash>`, so that caches keep it for good
+//! and a browser never mixes files of two builds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::sizes::kib;
+use crate::steps::run;
+
+/// What cargo built for Trunk, relocations included.
+const CARGO_WASM: &str = "target/wasm32-unknown-unknown/release/su-render.wasm";
+/// Trunk's name for the app's files (`su-render-<hash>.js`), which the parts' names share.
+const PREFIX: &str = "su-render";
+/// Scratch space for the cut, cleared on every build.
+const WORK: &str = "target/wasm-split";
+
+/// The first view's module after wasm-bindgen and before wasm-opt: still named, for
+/// `cargo xtask bench`'s table of what the first load is made of.
+pub const FIRST_VIEW_NAMED: &str = "target/wasm-split/first-view_bg.wasm";
+
+/// Rust flags of the split build, on top of `.cargo/config.toml`'s: the cut needs the linker's
+/// relocations to know what each function uses.
+pub const RUSTFLAGS: &str = "-Clink-args=--emit-relocs";
+
+/// Replaces Trunk's wasm and JS glue in `dist` with the split build.
+pub fn apply(root: &Path, dist: &Path) -> Result<(), String> {
+    let stem = glue_stem(dist)?;
+    let input = read(&root.join(CARGO_WASM))?;
+    let work = root.join(WORK);
+    if work.exists() {
+        std::fs::remove_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    }
+    let parts_dir = work.join("parts");
+    std::fs::create_dir_all(&parts_dir).map_err(|e| format!("{}: {e}", parts_dir.display()))?;
+    let main_wasm = work.join("main.wasm");
+    let main_module = format!("./{stem}.js");
+    // Its content follows from the wasm's, as the glue's does: it takes the glue's hash.
+    let hash = stem.rsplit_once('-').map_or("", |(_, h)| h);
+    let loader = format!("{PREFIX}-parts-{hash}.js");
+    let link_name = format!("./{loader}");
+
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = &parts_dir;
+    options.main_out_path = &main_wasm;
+    options.main_module = &main_module;
+    options.link_name = &link_name;
+    let cut = wasm_split_cli_support::transform(options)
+        .map_err(|e| format!("splitting {CARGO_WASM}: {e:#}"))?;
+
+    let bindgen_dir = work.join("bindgen");
+    run(Command::new("wasm-bindgen")
+        .args([
+            "--target=web",
+            "--no-typescript",
+            "--keep-lld-exports",
+            "--no-demangle",
+        ])
+        .arg(format!("--out-dir={}", bindgen_dir.display()))
+        .arg(format!("--out-name={stem}"))
+        .arg(&main_wasm))?;
+
+    std::fs::copy(
+        bindgen_dir.join(format!("{stem}_bg.wasm")),
+        root.join(FIRST_VIEW_NAMED),
+    )
+    .map_err(|e| format!("keeping the named first-view module: {e}"))?;
+    // The loader names the parts "./split_<name>.wasm" and "./chunk_<n>.wasm".
+    let mut loader_js = std::fs::read_to_string(parts_dir.join(&loader))
+        .map_err(|e| format!("the loader {loader}: {e}"))?;
+    let main_in = read(&main_wasm)?.len() as u64;
+    optimise(
+        &bindgen_dir.join(format!("{stem}_bg.wasm")),
+        &dist.join(format!("{stem}_bg.wasm")),
+    )?;
+    let main_out = std::fs::metadata(dist.join(format!("{stem}_bg.wasm")))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "wasm split: main {} before wasm-bindgen and wasm-opt, {} after",
+        kib(main_in),
+        kib(main_out)
+    );
+    let mut parts: Vec<PathBuf> = cut.split_modules;
+    parts.sort();
+    let optimised = work.join("optimised");
+    std::fs::create_dir_all(&optimised).map_err(|e| format!("{}: {e}", optimised.display()))?;
+    for part in parts {
+        let file = part
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("odd part name {}", part.display()))?
+            .to_string();
+        let quoted = format!("\"./{file}\"");
+        if !loader_js.contains(&quoted) {
+            return Err(format!("the loader does not name {file}"));
+        }
+        let out = optimised.join(&file);
+        optimise(&part, &out)?;
+        let bytes = read(&out)?;
+        // Named like Trunk's files, `<name>-<16 hex digits of its content>`, so that servers
+        // cache it for good (server/src/lib.rs `is_hashed_asset`) and no browser mixes builds.
+        let shipped = format!(
+            "{PREFIX}-{}-{}.wasm",
+            file.trim_end_matches(".wasm"),
+            content_hash(&bytes)
+        );
+        loader_js = loader_js.replace(&quoted, &format!("\"./{shipped}\""));
+        write(&dist.join(&shipped), &bytes)?;
+        println!("wasm split: part {shipped} {}", kib(bytes.len() as u64));
+    }
+    write(&dist.join(&loader), loader_js.as_bytes())?;
+    std::fs::copy(
+        bindgen_dir.join(format!("{stem}.js")),
+        dist.join(format!("{stem}.js")),
+    )
+    .map_err(|e| format!("copying the JS glue: {e}"))?;
+    Ok(())
+}
+
+/// The first 16 hex digits of the SHA-256 of `bytes`.
+fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `su-render-<hash>`: the name Trunk gave the JS glue (and, with `_bg`, the wasm).
+fn glue_stem(dist: &Path) -> Result<String, String> {
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e}", dist.display()))?;
+    let mut stems: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix("_bg.wasm").map(str::to_string))
+        .collect();
+    match stems.len() {
+        1 => Ok(stems.remove(0)),
+        n => Err(format!(
+            "expected one *_bg.wasm in {}, found {n}",
+            dist.display()
+        )),
+    }
+}
+
+/// wasm-opt as Trunk runs it for `data-wasm-opt="z"` (the pinned binaryen, first on PATH).
+fn optimise(input: &Path, output: &Path) -> Result<(), String> {
+    run(Command::new("wasm-opt")
+        .arg("-Oz")
+        .arg(input)
+        .arg("-o")
+        .arg(output))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
