@@ -55,7 +55,7 @@ async fn a_first_visit_fetches_the_first_view_only_and_parts_when_shown() -> Res
         "no part is fetched before one is shown: {first:?}"
     );
 
-    // Choosing a picture fetches the render's view ahead of the click (the upload takes longer).
+    // A chosen picture fetches the render's view while it uploads, ahead of the click.
     let files = TempDir::new("parts-first-visit")?;
     let shot = files.png("room.png", 320, 200, 7)?;
     b.fill("#api-key", KEY).await?;

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use super::parts;
 use crate::state::{txt, HistoryVersion};
 use crate::storage::journal::{self, JobRecord};
-use crate::storage::Settings;
+use crate::storage::{settings, Settings};
 
 /// The history card. Until the journal holds a render, it is its head and "No renders yet",
 /// without the list's code: the list ([`super::HistoryPanel`]) is a part of the split build,
@@ -17,14 +17,20 @@ pub fn HistoryCard(
     on_resume: Callback<JobRecord>,
 ) -> impl IntoView {
     let history = expect_context::<HistoryVersion>();
-    // `None` until the journal was counted, so the note does not flash before the list.
-    let any = RwSignal::new(None::<bool>);
+    // `None` until the journal was read, so the note does not flash before the list. A journal
+    // that held renders last time is listed at once (the list reads it itself).
+    let any = RwSignal::new(settings::history_seen().then_some(true));
     Effect::new(crate::state::effect(move |_| {
         history.0.track();
         if any.get_untracked() != Some(true) {
             spawn_local(async move {
-                let n = journal::count().await;
-                any.try_set(Some(n > 0));
+                // The newest record through the date index: counting reads every row, and took
+                // a 5,000-render journal's start-up from 1.11x to 1.30x a 1-render one (bench).
+                let found = !journal::page(None, 1).await.records.is_empty();
+                if found {
+                    settings::note_history_seen(true);
+                }
+                any.try_set(Some(found));
             });
         }
     }));

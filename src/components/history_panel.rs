@@ -140,6 +140,8 @@ pub fn HistoryPanel(
         if browser::confirm(ui.t().clear_confirm) {
             spawn_local(async move {
                 let _ = journal::clear_all().await;
+                // The next start-up need not fetch this list's part.
+                crate::storage::settings::note_history_seen(false);
                 limit.try_set_value(PAGE);
                 bump();
             });

@@ -120,8 +120,6 @@ pub fn ImageInput(
         upload.set(UploadState::Preparing);
         refused_name.set(file.name());
         let (shrink_on, max_side) = shrink.get_untracked();
-        // A render is likely now, and the upload takes longer than fetching its view.
-        super::parts::prepare_job();
         spawn_local(async move {
             match picture::prepare(&file, shrink_on, max_side).await {
                 Ok(ready) => {
@@ -141,6 +139,9 @@ pub fn ImageInput(
                     }));
                     prepared.set_value(Some(ready));
                     uploaded_to.set(None);
+                    // A render is likely now: its view is fetched while the picture uploads
+                    // (not while it is shrunk: both would share the processor).
+                    super::parts::prepare_job();
                     start_upload();
                 }
                 // A refused file changes nothing the user had entered.

@@ -119,8 +119,8 @@ pub async fn load_language(lang: Lang) -> bool {
     true
 }
 
-/// Starts fetching a render's view before it is needed (the user chose a picture: a render is
-/// likely, and the upload takes longer than the fetch). Does nothing in builds without `split`.
+/// Starts fetching a render's view before it is needed (a chosen picture starts uploading: a
+/// render is likely, and the upload takes longer than the fetch). Does nothing in builds without `split`.
 pub fn prepare_job() {
     #[cfg(feature = "split")]
     leptos::task::spawn_local(async {

@@ -4,6 +4,7 @@ use crate::protocol::json::{self, Object, Value};
 
 const SETTINGS_KEY: &str = "su-render.settings.v1";
 const API_KEY_KEY: &str = "su-render.key.v1";
+const HISTORY_SEEN_KEY: &str = "su-render.history-seen.v1";
 
 /// Which API the requests go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +169,26 @@ pub fn store_key(key: Option<&str>) {
         let _ = match key {
             Some(key) if !key.is_empty() => storage.set_item(API_KEY_KEY, key),
             _ => storage.remove_item(API_KEY_KEY),
+        };
+    }
+}
+
+/// Whether the journal held a render when the page last looked. The history list is a part of
+/// the split build, fetched once the journal has something to list: with this flag it is fetched
+/// at start-up beside the journal's read, instead of after it (bench: history at start-up).
+pub fn history_seen() -> bool {
+    local_storage()
+        .and_then(|s| s.get_item(HISTORY_SEEN_KEY).ok().flatten())
+        .is_some()
+}
+
+/// Notes that the journal holds a render (`true`) or was emptied (`false`).
+pub fn note_history_seen(seen: bool) {
+    if let Some(storage) = local_storage() {
+        let _ = if seen {
+            storage.set_item(HISTORY_SEEN_KEY, "1")
+        } else {
+            storage.remove_item(HISTORY_SEEN_KEY)
         };
     }
 }

@@ -355,7 +355,7 @@ fn fetched_when(name: &str) -> &'static str {
     const WHEN: [(&str, &str); 8] = [
         (
             "split_su_job",
-            "a render starts, or ahead of it when a picture is chosen",
+            "a render starts, or ahead of it while a chosen picture uploads",
         ),
         ("split_su_history", "the journal holds a render"),
         ("split_su_batch", "a batch starts"),

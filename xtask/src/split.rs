@@ -121,12 +121,33 @@ pub fn apply(root: &Path, dist: &Path) -> Result<(), String> {
         println!("wasm split: part {shipped} {}", kib(bytes.len() as u64));
     }
     write(&dist.join(&loader), loader_js.as_bytes())?;
-    std::fs::copy(
-        bindgen_dir.join(format!("{stem}.js")),
-        dist.join(format!("{stem}.js")),
-    )
-    .map_err(|e| format!("copying the JS glue: {e}"))?;
+    let glue = std::fs::read_to_string(bindgen_dir.join(format!("{stem}.js")))
+        .map_err(|e| format!("reading the JS glue: {e}"))?;
+    write(
+        &dist.join(format!("{stem}.js")),
+        one_key_per_module(&glue, &link_name).as_bytes(),
+    )?;
     Ok(())
+}
+
+/// wasm-bindgen gives each function the main module imports from the loader its own
+/// `import * as importN from "<loader>"`, and lists them all in the imports object under the same
+/// key: the same module namespace every time, so only the first entry counts, and esbuild warns
+/// about each of the others. This keeps the first.
+fn one_key_per_module(glue: &str, module: &str) -> String {
+    let key = format!("\"{module}\":");
+    let mut seen = false;
+    let mut out = String::with_capacity(glue.len());
+    for line in glue.split_inclusive('\n') {
+        if line.trim_start().starts_with(&key) {
+            if seen {
+                continue;
+            }
+            seen = true;
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// The first 16 hex digits of the SHA-256 of `bytes`.
@@ -171,4 +192,34 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{content_hash, one_key_per_module};
+
+    #[test]
+    fn keeps_the_first_entry_of_a_module_in_the_imports_object() {
+        let glue = "import * as import1 from \"./parts.js\"\n\
+                    import * as import2 from \"./parts.js\"\n\
+                    const imports = {\n\
+                    \x20   \"./app_bg.js\": import0,\n\
+                    \x20   \"./parts.js\": import1,\n\
+                    \x20   \"./parts.js\": import2,\n\
+                    };\n";
+        let kept = one_key_per_module(glue, "./parts.js");
+        assert_eq!(kept.matches("\"./parts.js\": import").count(), 1);
+        assert!(kept.contains("\"./parts.js\": import1,"));
+        assert!(kept.contains("\"./app_bg.js\": import0,"));
+        // The import statements stay: they name the same module.
+        assert_eq!(kept.matches("import * as").count(), 2);
+        assert_eq!(one_key_per_module(&kept, "./parts.js"), kept);
+    }
+
+    #[test]
+    fn names_follow_content() {
+        assert_eq!(content_hash(b"a").len(), 16);
+        assert_eq!(content_hash(b"a"), content_hash(b"a"));
+        assert_ne!(content_hash(b"a"), content_hash(b"b"));
+    }
 }
