@@ -45,15 +45,15 @@ struct Current {
 }
 
 /// The language the page starts in: the saved choice, else the browser's.
-pub fn initial_lang() -> Lang {
-    Lang::pick(Settings::load().lang.as_deref(), &browser::languages())
+pub fn initial_lang(saved: &Settings) -> Lang {
+    Lang::pick(saved.lang.as_deref(), &browser::languages())
 }
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
     let saved = Settings::load();
-    let lang = initial_lang();
+    let lang = initial_lang(&saved);
     // English could not be fetched (see `main`): Chinese until the switch fetches it.
     let lang = if lang == Lang::En && i18n::english().is_none() {
         Lang::Zh

@@ -10,7 +10,8 @@ fn main() {
     wasm_bindgen_futures::spawn_local(async {
         // English is a part of the split build: fetched before the page shows in it. Without a
         // connection the page starts in Chinese, and its switch tries again.
-        su_render::components::parts::load_language(su_render::initial_lang()).await;
+        let saved = su_render::storage::Settings::load();
+        su_render::components::parts::load_language(su_render::initial_lang(&saved)).await;
         // The static skeleton in index.html shows until the app is ready; replace it.
         if let Some(shell) = leptos::prelude::document().get_element_by_id("shell") {
             shell.remove();

@@ -8,9 +8,10 @@ use crate::state::{txt, use_ui, Connection, Task};
 use crate::storage::{Settings, SiteChoice};
 
 /// Shown (as a part of the split build, while [`Connection::guide_shown`]) when a free check
-/// found that the browser won't let the page call the chosen base URL (CORS): says that nothing was sent or billed, and offers the ways round it: download the
-/// one-file app, use the app already running on this computer, or a team's relay. A relay is
-/// used only after it answered as ours and the user trusted it (the consent banner).
+/// found that the browser won't let the page call the chosen base URL (CORS): says that nothing
+/// was sent or billed, and offers the ways round it: download the one-file app, use the app
+/// already running on this computer, or a team's relay. A relay is used only after it answered
+/// as ours and the user trusted it (the consent banner).
 #[component]
 pub fn BlockedGuide() -> impl IntoView {
     let ui = use_ui();
@@ -65,52 +66,52 @@ pub fn BlockedGuide() -> impl IntoView {
         }
     }));
     view! {
-            <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">
-                <p id="blocked-title"><strong>{txt(|t| t.guide_title)}</strong></p>
-                <p>{txt(|t| t.guide_body)}</p>
-                <ol class="guide-steps">
-                    <li>
-                        <p>{txt(|t| t.guide_download)}</p>
-                        {match releases.clone() {
-                            Some(url) => leptos::either::Either::Left(view! {
-                                <p><a id="download-app" class="button-link" href=url target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_download_link)}</a>
-                                " "<a id="open-app" href=format!("{LOCAL_APP}/") target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_open_app)}</a></p>
-                            }),
-                            None => leptos::either::Either::Right(view! {
-                                <p class="hint">{txt(|t| t.guide_releases_unknown)}" "
-                                <a id="open-app" href=format!("{LOCAL_APP}/") target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_open_app)}</a></p>
-                            }),
-                        }}
-                    </li>
-                    <li>
-                        <p>{txt(|t| t.guide_local)}</p>
-                        <button id="use-local-app" type="button" class="secondary"
-                            disabled=crate::state::live(move || try_relay.pending.get())
-                            on:click=crate::state::handler(move |_| { start_relay(LOCAL_APP.to_owned()); })>
-                            {txt(|t| t.guide_use_local)}
-                        </button>
-                    </li>
-                    <li>
-                        <label for="relay-address">{txt(|t| t.guide_team)}</label>
-                        <div class="inline-field">
-                            <input id="relay-address" type="url" inputmode="url" bind:value=typed
-                                placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
-                            <button id="use-relay" type="button" class="secondary"
-                                disabled=crate::state::live(move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty()))
-                                on:click=crate::state::handler(move |_| { start_relay(typed.get_untracked()); })>
-                                {txt(|t| t.guide_use_relay)}
-                            </button>
-                        </div>
-                    </li>
-                </ol>
-                <p class="hint">{txt(|t| t.guide_permission)}</p>
-                <p id="relay-check" class="field-error" role="status">
-                    {move || if try_relay.pending.get() {
-                        Some(ui.t().guide_checking.to_owned())
-                    } else {
-                        try_relay.value.get().and_then(Result::err)
+        <section node_ref=section id="blocked" class="banner warning" role="alert" aria-labelledby="blocked-title">
+            <p id="blocked-title"><strong>{txt(|t| t.guide_title)}</strong></p>
+            <p>{txt(|t| t.guide_body)}</p>
+            <ol class="guide-steps">
+                <li>
+                    <p>{txt(|t| t.guide_download)}</p>
+                    {match releases.clone() {
+                        Some(url) => leptos::either::Either::Left(view! {
+                            <p><a id="download-app" class="button-link" href=url target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_download_link)}</a>
+                            " "<a id="open-app" href=format!("{LOCAL_APP}/") target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_open_app)}</a></p>
+                        }),
+                        None => leptos::either::Either::Right(view! {
+                            <p class="hint">{txt(|t| t.guide_releases_unknown)}" "
+                            <a id="open-app" href=format!("{LOCAL_APP}/") target="_blank" rel="noopener noreferrer">{txt(|t| t.guide_open_app)}</a></p>
+                        }),
                     }}
-                </p>
-            </section>
+                </li>
+                <li>
+                    <p>{txt(|t| t.guide_local)}</p>
+                    <button id="use-local-app" type="button" class="secondary"
+                        disabled=crate::state::live(move || try_relay.pending.get())
+                        on:click=crate::state::handler(move |_| { start_relay(LOCAL_APP.to_owned()); })>
+                        {txt(|t| t.guide_use_local)}
+                    </button>
+                </li>
+                <li>
+                    <label for="relay-address">{txt(|t| t.guide_team)}</label>
+                    <div class="inline-field">
+                        <input id="relay-address" type="url" inputmode="url" bind:value=typed
+                            placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
+                        <button id="use-relay" type="button" class="secondary"
+                            disabled=crate::state::live(move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty()))
+                            on:click=crate::state::handler(move |_| { start_relay(typed.get_untracked()); })>
+                            {txt(|t| t.guide_use_relay)}
+                        </button>
+                    </div>
+                </li>
+            </ol>
+            <p class="hint">{txt(|t| t.guide_permission)}</p>
+            <p id="relay-check" class="field-error" role="status">
+                {move || if try_relay.pending.get() {
+                    Some(ui.t().guide_checking.to_owned())
+                } else {
+                    try_relay.value.get().and_then(Result::err)
+                }}
+            </p>
+        </section>
     }
 }

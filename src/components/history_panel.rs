@@ -35,9 +35,9 @@ fn phase_of(slug: &str) -> Phase {
 /// again on every journal change (issue 6: no growth across 50 renders).
 pub const PAGE: usize = 12;
 
-/// Past renders, newest first (a part of the split build, shown by [`super::HistoryCard`]), from the journal: view, use the settings again, keep the
-/// pictures on this device (they outlive RunningHub's expiring links), check an unfinished task
-/// again, delete, or clear all. Shows the newest [`PAGE`], and a page more on request.
+/// Past renders, newest first (a part of the split build, shown by [`super::HistoryCard`]), from
+/// the journal: view, use the settings again, keep the pictures on this device (they outlive
+/// RunningHub's expiring links), check an unfinished task again, delete, or clear all. Shows the newest [`PAGE`], and a page more on request.
 #[component]
 pub fn HistoryPanel(
     /// Called to poll an unfinished task again.

@@ -120,7 +120,8 @@ pub async fn load_language(lang: Lang) -> bool {
 }
 
 /// Starts fetching a render's view before it is needed (a chosen picture starts uploading: a
-/// render is likely, and the upload takes longer than the fetch). Does nothing in builds without `split`.
+/// render is likely, and the upload takes longer than the fetch). Does nothing in builds
+/// without `split`.
 pub fn prepare_job() {
     #[cfg(feature = "split")]
     leptos::task::spawn_local(async {

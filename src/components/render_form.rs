@@ -114,12 +114,11 @@ pub fn RenderForm(
     let instance_type = RwSignal::new(None::<String>);
     // "Advanced" is made when first opened, or when a link or "Use again" set something there.
     let advanced_opened = RwSignal::new(false);
-    let v1_only = use_context::<Connection>().map(|c| c.v1_only);
     let show_advanced = move || {
         advanced_opened.get()
             || instance_type.with(Option::is_some)
             || overrides.with(|o| !o.is_empty())
-            || v1_only.is_some_and(|v| v.get())
+            || conn.v1_only.get()
     };
     let webhook = RwSignal::new(String::new());
     let shrink = RwSignal::new(saved.shrink);

@@ -126,16 +126,12 @@ impl Object {
 
     /// See [`Value::to_json`].
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, None);
-        out
+        written(|out| self.write(out, None))
     }
 
     /// See [`Value::to_pretty`].
     pub fn to_pretty(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Some(0));
-        out
+        written(|out| self.write(out, Some(0)))
     }
 
     fn write(&self, out: &mut String, indent: Option<usize>) {
@@ -145,6 +141,13 @@ impl Object {
             v.write(out, inner);
         })
     }
+}
+
+/// What `write` puts into a new string.
+fn written(write: impl FnOnce(&mut String)) -> String {
+    let mut out = String::new();
+    write(&mut out);
+    out
 }
 
 impl Value {
@@ -211,17 +214,13 @@ impl Value {
 
     /// Compact text, as serde_json's `to_string` wrote it (no spaces).
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, None);
-        out
+        written(|out| self.write(out, None))
     }
 
     /// Text for people: one member per line, indented by two spaces (as serde_json's
     /// `to_string_pretty`).
     pub fn to_pretty(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out, Some(0));
-        out
+        written(|out| self.write(out, Some(0)))
     }
 
     /// Writes the value; `indent` is the current depth when pretty.

@@ -165,10 +165,15 @@ pub fn load_key() -> Option<String> {
 
 /// Remembers the key, or forgets it with `None`.
 pub fn store_key(key: Option<&str>) {
+    keep(API_KEY_KEY, key.filter(|k| !k.is_empty()));
+}
+
+/// Sets `name` to `value`, or removes it with `None`.
+fn keep(name: &str, value: Option<&str>) {
     if let Some(storage) = local_storage() {
-        let _ = match key {
-            Some(key) if !key.is_empty() => storage.set_item(API_KEY_KEY, key),
-            _ => storage.remove_item(API_KEY_KEY),
+        let _ = match value {
+            Some(value) => storage.set_item(name, value),
+            None => storage.remove_item(name),
         };
     }
 }
@@ -184,13 +189,7 @@ pub fn history_seen() -> bool {
 
 /// Notes that the journal holds a render (`true`) or was emptied (`false`).
 pub fn note_history_seen(seen: bool) {
-    if let Some(storage) = local_storage() {
-        let _ = if seen {
-            storage.set_item(HISTORY_SEEN_KEY, "1")
-        } else {
-            storage.remove_item(HISTORY_SEEN_KEY)
-        };
-    }
+    keep(HISTORY_SEEN_KEY, seen.then_some("1"));
 }
 
 #[cfg(test)]

@@ -368,9 +368,11 @@ fn fetched_when(name: &str) -> &'static str {
         ("split_su_advanced", "the form's Advanced is opened or set"),
         ("split_su_english", "the page shows English"),
     ];
-    WHEN.iter()
-        .find(|(part, _)| name.contains(part))
-        .map_or("with the parts that share it", |(_, when)| when)
+    match WHEN.iter().find(|(part, _)| name.contains(part)) {
+        Some((_, when)) => when,
+        None if name.contains("-chunk_") => "with the parts that share it",
+        None => "when the page first shows it (src/components/parts.rs)",
+    }
 }
 
 fn budget_section(

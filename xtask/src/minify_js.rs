@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::sizes::kib;
+use crate::sizes::{file_len, kib};
 use crate::steps::run;
 use crate::tools;
 
@@ -18,7 +18,7 @@ pub fn apply(dist: &Path) -> Result<(), String> {
         .collect();
     scripts.sort();
     for script in scripts {
-        let before = size(&script)?;
+        let before = file_len(&script)?;
         run(Command::new(tools::esbuild())
             .arg(&script)
             .args([
@@ -28,15 +28,9 @@ pub fn apply(dist: &Path) -> Result<(), String> {
                 "--allow-overwrite",
             ])
             .arg(format!("--outfile={}", script.display())))?;
-        let after = size(&script)?;
+        let after = file_len(&script)?;
         let name = script.file_name().unwrap_or_default().to_string_lossy();
         println!("JS: {name} minified, {} -> {}", kib(before), kib(after));
     }
     Ok(())
-}
-
-fn size(path: &Path) -> Result<u64, String> {
-    std::fs::metadata(path)
-        .map(|m| m.len())
-        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -263,14 +263,16 @@ fn build_one(
 
 /// `sha256sum` format: 64 hex digits, two spaces, the file name.
 pub fn sha256_line(bytes: &[u8], name: &str) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut line = String::with_capacity(66 + name.len());
-    for byte in digest {
-        let _ = write!(line, "{byte:02x}");
+    format!("{}  {name}", sha256_hex(bytes))
+}
+
+/// The SHA-256 of `bytes` in 64 lowercase hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        let _ = write!(hex, "{byte:02x}");
     }
-    line.push_str("  ");
-    line.push_str(name);
-    line
+    hex
 }
 
 /// Writes `SHA256SUMS` for every `su-render-<version>-*` file in `out` (also those packaged by

@@ -163,6 +163,13 @@ pub fn kib(bytes: u64) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
+/// The length of the file at `path`.
+pub fn file_len(path: &Path) -> Result<u64, String> {
+    fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Prints one row per kind of file in `dist` (files, raw, gzip -9), the total and the first load.
 pub fn print_table(dist: &Path) -> Result<(), String> {
     let files = measure(dist, false)?;

@@ -16,7 +16,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::sizes::kib;
+use crate::package::sha256_hex;
+use crate::sizes::{file_len, kib};
 use crate::steps::run;
 
 /// What cargo built for Trunk, relocations included.
@@ -71,26 +72,18 @@ pub fn apply(root: &Path, dist: &Path) -> Result<(), String> {
         .arg(format!("--out-name={stem}"))
         .arg(&main_wasm))?;
 
-    std::fs::copy(
-        bindgen_dir.join(format!("{stem}_bg.wasm")),
-        root.join(FIRST_VIEW_NAMED),
-    )
-    .map_err(|e| format!("keeping the named first-view module: {e}"))?;
+    let main_bindgen = bindgen_dir.join(format!("{stem}_bg.wasm"));
+    let main_shipped = dist.join(format!("{stem}_bg.wasm"));
+    std::fs::copy(&main_bindgen, root.join(FIRST_VIEW_NAMED))
+        .map_err(|e| format!("keeping the named first-view module: {e}"))?;
     // The loader names the parts "./split_<name>.wasm" and "./chunk_<n>.wasm".
     let mut loader_js = std::fs::read_to_string(parts_dir.join(&loader))
         .map_err(|e| format!("the loader {loader}: {e}"))?;
-    let main_in = read(&main_wasm)?.len() as u64;
-    optimise(
-        &bindgen_dir.join(format!("{stem}_bg.wasm")),
-        &dist.join(format!("{stem}_bg.wasm")),
-    )?;
-    let main_out = std::fs::metadata(dist.join(format!("{stem}_bg.wasm")))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    optimise(&main_bindgen, &main_shipped)?;
     println!(
         "wasm split: main {} before wasm-bindgen and wasm-opt, {} after",
-        kib(main_in),
-        kib(main_out)
+        kib(file_len(&main_wasm)?),
+        kib(file_len(&main_shipped)?)
     );
     let mut parts: Vec<PathBuf> = cut.split_modules;
     parts.sort();
@@ -114,7 +107,7 @@ pub fn apply(root: &Path, dist: &Path) -> Result<(), String> {
         let shipped = format!(
             "{PREFIX}-{}-{}.wasm",
             file.trim_end_matches(".wasm"),
-            content_hash(&bytes)
+            &sha256_hex(&bytes)[..16]
         );
         loader_js = loader_js.replace(&quoted, &format!("\"./{shipped}\""));
         write(&dist.join(&shipped), &bytes)?;
@@ -148,16 +141,6 @@ fn one_key_per_module(glue: &str, module: &str) -> String {
         out.push_str(line);
     }
     out
-}
-
-/// The first 16 hex digits of the SHA-256 of `bytes`.
-fn content_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// `su-render-<hash>`: the name Trunk gave the JS glue (and, with `_bg`, the wasm).
@@ -196,7 +179,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{content_hash, one_key_per_module};
+    use super::{one_key_per_module, sha256_hex};
 
     #[test]
     fn keeps_the_first_entry_of_a_module_in_the_imports_object() {
@@ -218,8 +201,9 @@ mod tests {
 
     #[test]
     fn names_follow_content() {
-        assert_eq!(content_hash(b"a").len(), 16);
-        assert_eq!(content_hash(b"a"), content_hash(b"a"));
-        assert_ne!(content_hash(b"a"), content_hash(b"b"));
+        let name = |bytes: &[u8]| sha256_hex(bytes)[..16].to_string();
+        assert_eq!(name(b"a").len(), 16);
+        assert_eq!(name(b"a"), name(b"a"));
+        assert_ne!(name(b"a"), name(b"b"));
     }
 }
