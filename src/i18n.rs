@@ -2,6 +2,7 @@
 //! so a string missing from either language fails to compile, and the code tables are exhaustive
 //! matches. Tests check that the English side holds no Chinese and the other way round.
 
+use crate::protocol::codes::Msg;
 use crate::protocol::{ApiError, Code};
 
 /// The UI language.
@@ -183,6 +184,34 @@ texts! {
     err_aborted,
     err_code_unknown,
     err_code_prefix,
+    /// What each RunningHub code means for the user (one per `codes::Msg`; see [`code_text`]).
+    code_success,
+    code_params,
+    code_workflow,
+    code_address,
+    code_no_machine,
+    code_balance,
+    code_wait_slot,
+    code_task_missing,
+    code_inputs,
+    code_instance_type,
+    code_exclusive,
+    code_server_error,
+    code_free_user,
+    code_key_refused,
+    code_node_info,
+    code_running,
+    code_failed,
+    code_user_missing,
+    code_upload_failed,
+    code_file_too_large,
+    code_run_once,
+    code_corp_key,
+    code_corp_balance,
+    code_queued,
+    code_personal_queue,
+    code_app_missing,
+    code_moderation,
     empty_title,
     empty_body,
     sim_badge,
@@ -225,6 +254,11 @@ texts! {
     missing_image,
     check_key,
     checking_key,
+    /// The chosen site (China) refused the key and the international one knows it.
+    key_on_ai,
+    key_on_cn,
+    switch_to_ai,
+    switch_to_cn,
     account_coins,
     account_tasks,
     account_type,
@@ -417,7 +451,7 @@ pub static ZH: Texts = Texts {
     phase_timed_out: "等待超时",
     phase_cancelled: "已取消",
     phase_unknown: "结果未知",
-    detail_waiting: "RunningHub 暂时没有空闲机器或队列已满，稍后会自动重新提交（任务尚未创建，不会重复扣费）。",
+    detail_waiting: "正在等待 RunningHub 的空位，稍后会自动重新提交（任务尚未创建，不会重复扣费）。",
     detail_queued: "正在排队等待空闲的 GPU…",
     detail_running: "正在生成效果图，通常需要 1–3 分钟。",
     detail_reconnecting: "暂时连不上服务器，正在自动重试，任务不会丢失。",
@@ -448,6 +482,33 @@ pub static ZH: Texts = Texts {
     err_aborted: "请求已中止。",
     err_code_unknown: "RunningHub 返回了未知代码 {}：{}",
     err_code_prefix: "RunningHub 代码 {}：",
+    code_success: "成功。",
+    code_params: "请求参数缺失或类型错误。",
+    code_workflow: "工作流不存在。",
+    code_address: "请求地址不对：请检查站点或中转服务器地址（这不是密钥的问题）。",
+    code_no_machine: "RunningHub 暂时没有空闲机器：页面会等待空位，自动再试。",
+    code_balance: "账户余额不足，请在 RunningHub 充值后再试。",
+    code_wait_slot: "RunningHub 暂时没有空位（密钥同时运行的任务已满、请求过快或站点算力不足）：页面会等待空位，自动再试。",
+    code_task_missing: "找不到这个任务：它可能属于另一个密钥或站点。",
+    code_inputs: "工作流拒绝了输入参数。",
+    code_instance_type: "所选机器类型暂不可用，可尝试 plus（48 GB）。",
+    code_exclusive: "专属会员已过期。",
+    code_server_error: "RunningHub 服务器出错，请稍后再试。",
+    code_free_user: "免费账户不能使用 API，请先升级为会员。",
+    code_key_refused: "密钥无效或已停用，或者它属于另一个站点（中国站 / 国际站）。",
+    code_node_info: "节点参数不存在：nodeId 或 fieldName 与该应用不符。",
+    code_running: "任务正在运行。",
+    code_failed: "任务失败。",
+    code_user_missing: "找不到该用户：密钥可能属于另一个站点（中国站 / 国际站）。",
+    code_upload_failed: "上传失败，请重试。",
+    code_file_too_large: "文件超过 RunningHub 的 30 MB 上限：请勾选“上传前压缩大图”或另存为 JPG 后重试。",
+    code_run_once: "请先在 RunningHub 网站上手动运行一次这个应用，之后才能通过 API 调用。",
+    code_corp_key: "企业密钥无效。",
+    code_corp_balance: "企业账户余额不足。",
+    code_queued: "任务正在排队。",
+    code_personal_queue: "个人队列已满（1000 个），请稍后再试。",
+    code_app_missing: "AI 应用不存在，请检查 webappId。",
+    code_moderation: "RunningHub 的内容审核拒绝了这张图片或提示词，所以没有生成效果图。请换一个视角的截图，或换一张参考图（也可以不用参考图）再试；原样重新提交仍会被拒绝。",
     empty_title: "效果图会显示在这里",
     empty_body: "填写密钥和截图，点击“开始渲染”。",
     sim_badge: "模拟器",
@@ -490,6 +551,10 @@ pub static ZH: Texts = Texts {
     missing_image: "请为节点 {} 提供图片。",
     check_key: "检查密钥与余额",
     checking_key: "正在检查…",
+    key_on_ai: "这个密钥来自 RunningHub 国际站：中国站不认识它，国际站认识。请切换到国际站再渲染。",
+    key_on_cn: "这个密钥来自 RunningHub 中国站：国际站不认识它，中国站认识。请切换到中国站再渲染。",
+    switch_to_ai: "切换到 RunningHub 国际站",
+    switch_to_cn: "切换到 RunningHub 中国站",
     account_coins: "剩余积分：{}",
     account_tasks: "运行中的任务：{}",
     account_type: "密钥类型：{}",
@@ -662,7 +727,7 @@ pub static EN: Texts = Texts {
     phase_timed_out: "Timed out",
     phase_cancelled: "Cancelled",
     phase_unknown: "Outcome unknown",
-    detail_waiting: "RunningHub has no free machine or your queue is full; the request will be sent again shortly (no task was created, so nothing is billed twice).",
+    detail_waiting: "Waiting for a free slot at RunningHub: the render will be sent again shortly (no task was created, so nothing is billed twice).",
     detail_queued: "Waiting for a free GPU…",
     detail_running: "Rendering; this usually takes 1–3 minutes.",
     detail_reconnecting: "Can't reach the server right now; retrying on its own. The task is not lost.",
@@ -693,6 +758,33 @@ pub static EN: Texts = Texts {
     err_aborted: "The request was aborted.",
     err_code_unknown: "RunningHub answered with unknown code {}: {}",
     err_code_prefix: "RunningHub code {}: ",
+    code_success: "Success.",
+    code_params: "A field of the request is missing or has the wrong type.",
+    code_workflow: "This workflow does not exist.",
+    code_address: "Wrong request address: check the site or relay base URL (this is not a key problem).",
+    code_no_machine: "RunningHub has no free machine right now: the page waits for one and tries again by itself.",
+    code_balance: "Your balance is too low; top up on RunningHub and try again.",
+    code_wait_slot: "RunningHub has no free slot for this key right now (its tasks at once are used up, too many requests, or the site is at capacity): the page waits for one and tries again by itself.",
+    code_task_missing: "Task not found: it may belong to another key or site.",
+    code_inputs: "The workflow rejected the inputs.",
+    code_instance_type: "That instance type is unavailable; try plus (48 GB).",
+    code_exclusive: "Your exclusive membership has expired.",
+    code_server_error: "RunningHub had a server error; try again later.",
+    code_free_user: "Free accounts can't use the API; upgrade your RunningHub membership first.",
+    code_key_refused: "The key is invalid or disabled, or it belongs to the other site (China / International).",
+    code_node_info: "A nodeId or fieldName does not exist in this app.",
+    code_running: "The task is running.",
+    code_failed: "The task failed.",
+    code_user_missing: "No such user: the key probably belongs to the other site (China / International).",
+    code_upload_failed: "The upload failed; try again.",
+    code_file_too_large: "The file is over RunningHub's 30 MB limit: tick \"Shrink large pictures before upload\" or save it as JPG, then try again.",
+    code_run_once: "Run this app once on the RunningHub website first; only then can the API run it.",
+    code_corp_key: "The enterprise key is invalid.",
+    code_corp_balance: "The enterprise balance is too low.",
+    code_queued: "The task is queued.",
+    code_personal_queue: "Your personal queue is full (1,000 tasks); try again later.",
+    code_app_missing: "No such AI app; check the webappId.",
+    code_moderation: "RunningHub's content check refused the picture or the prompt, so nothing was rendered. Try a screenshot from another view, or a different reference picture (or none); sending the same again will be refused again.",
     empty_title: "Your rendering will appear here",
     empty_body: "Enter your key and screenshot, then press Render.",
     sim_badge: "Simulator",
@@ -735,6 +827,10 @@ pub static EN: Texts = Texts {
     missing_image: "Give a picture for node {}.",
     check_key: "Check key and balance",
     checking_key: "Checking…",
+    key_on_ai: "This key is from RunningHub International: the China site does not know it, the international site does. Switch to it to render.",
+    key_on_cn: "This key is from RunningHub China: the international site does not know it, the China site does. Switch to it to render.",
+    switch_to_ai: "Switch to RunningHub International",
+    switch_to_cn: "Switch to RunningHub China",
     account_coins: "Coins left: {}",
     account_tasks: "Running tasks: {}",
     account_type: "Key type: {}",
@@ -849,40 +945,36 @@ pub static EN: Texts = Texts {
     progress_lost: "Live progress was lost; the task is still checked on schedule, so the result is not affected.",
 };
 
-/// What a RunningHub code means for the user, and what to do about it.
-pub fn code_message(code: Code, lang: Lang) -> &'static str {
-    let [zh, en] = match code {
-        Code::Success => ["成功。", "Success."],
-        Code::ParamsInvalid => ["请求参数缺失或类型错误。", "A field of the request is missing or has the wrong type."],
-        Code::WorkflowNotExists => ["工作流不存在。", "This workflow does not exist."],
-        Code::TokenInvalid => ["请求地址不对：请检查站点或中转服务器地址（这不是密钥的问题）。", "Wrong request address: check the site or relay base URL (this is not a key problem)."],
-        Code::TaskInstanceMaxed => ["RunningHub 暂时没有空闲机器，请稍后再试（30–120 秒）。", "RunningHub has no free machine right now; try again in 30–120 s."],
-        Code::NotEnoughWallet => ["账户余额不足，请在 RunningHub 充值后再试。", "Your balance is too low; top up on RunningHub and try again."],
-        Code::TaskQueueMaxed => ["您的密钥同时运行的任务已满，请等当前任务结束。", "Your key's concurrent tasks are used up; wait for the running one to finish."],
-        Code::TaskNotFounded => ["找不到这个任务。", "Task not found."],
-        Code::ValidatePromptFailed => ["工作流拒绝了输入参数。", "The workflow rejected the inputs."],
-        Code::ExclusiveInstanceNotFound => ["所选机器类型暂不可用，可尝试 plus（48 GB）。", "That instance type is unavailable; try plus (48 GB)."],
-        Code::ExclusiveRequired => ["专属会员已过期。", "Your exclusive membership has expired."],
-        Code::UnknownError => ["RunningHub 服务器出错，请稍后再试。", "RunningHub had a server error; try again later."],
-        Code::FreeUserUnsupported => ["免费账户不能使用 API，请先升级为会员。", "Free accounts can't use the API; upgrade your RunningHub membership first."],
-        Code::Unauthorized => ["密钥无效或已停用，或者它属于另一个站点（中国站 / 国际站）。", "The key is invalid or disabled, or it belongs to the other site (China / International)."],
-        Code::InvalidNodeInfo => ["节点参数不存在：nodeId 或 fieldName 与该应用不符。", "A nodeId or fieldName does not exist in this app."],
-        Code::TaskIsRunning => ["任务正在运行。", "The task is running."],
-        Code::TaskStatusError => ["任务失败。", "The task failed."],
-        Code::UserNotFound => ["找不到该用户：密钥可能属于另一个站点（中国站 / 国际站）。", "No such user: the key probably belongs to the other site (China / International)."],
-        Code::TaskNotFound => ["找不到这个任务：它可能属于另一个密钥或站点。", "Task not found: it may belong to another key or site."],
-        Code::UploadFailed => ["上传失败，请重试。", "The upload failed; try again."],
-        Code::FileSizeExceeded => ["文件超过 30 MB 上限。", "The file is over the 30 MB limit."],
-        Code::WorkflowNotSaved => ["请先在 RunningHub 网站上手动运行一次这个应用，之后才能通过 API 调用。", "Run this app once on the RunningHub website first; only then can the API run it."],
-        Code::CorpKeyInvalid => ["企业密钥无效。", "The enterprise key is invalid."],
-        Code::CorpInsufficientFunds => ["企业账户余额不足。", "The enterprise balance is too low."],
-        Code::TaskIsQueued => ["任务正在排队。", "The task is queued."],
-        Code::PersonalQueueLimit => ["个人队列已满（1000 个），请稍后再试。", "Your personal queue is full (1,000 tasks); try again later."],
-        Code::WebappNotExists => ["AI 应用不存在，请检查 webappId。", "No such AI app; check the webappId."],
-    };
-    match lang {
-        Lang::Zh => zh,
-        Lang::En => en,
+/// The text of a code's message ([`Code::msg`]) in the language of `t`.
+pub fn code_text(msg: Msg, t: &'static Texts) -> &'static str {
+    match msg {
+        Msg::Success => t.code_success,
+        Msg::Params => t.code_params,
+        Msg::Workflow => t.code_workflow,
+        Msg::Address => t.code_address,
+        Msg::NoMachine => t.code_no_machine,
+        Msg::Balance => t.code_balance,
+        Msg::WaitSlot => t.code_wait_slot,
+        Msg::TaskMissing => t.code_task_missing,
+        Msg::Inputs => t.code_inputs,
+        Msg::InstanceType => t.code_instance_type,
+        Msg::Exclusive => t.code_exclusive,
+        Msg::ServerError => t.code_server_error,
+        Msg::FreeUser => t.code_free_user,
+        Msg::KeyRefused => t.code_key_refused,
+        Msg::NodeInfo => t.code_node_info,
+        Msg::Running => t.code_running,
+        Msg::Failed => t.code_failed,
+        Msg::UserMissing => t.code_user_missing,
+        Msg::UploadFailed => t.code_upload_failed,
+        Msg::FileTooLarge => t.code_file_too_large,
+        Msg::RunOnce => t.code_run_once,
+        Msg::CorpKey => t.code_corp_key,
+        Msg::CorpBalance => t.code_corp_balance,
+        Msg::Queued => t.code_queued,
+        Msg::PersonalQueue => t.code_personal_queue,
+        Msg::AppMissing => t.code_app_missing,
+        Msg::Moderation => t.code_moderation,
     }
 }
 
@@ -903,7 +995,7 @@ pub fn error_message(error: &ApiError, lang: Lang, base: &str) -> String {
         ApiError::Service { code, msg } => match Code::from_i64(*code) {
             Some(known) => {
                 let mut text = fill(t.err_code_prefix, &[&code.to_string()]);
-                text.push_str(code_message(known, lang));
+                text.push_str(code_text(known.msg(), t));
                 // The service's own words help when it explains which input is wrong.
                 if !msg.is_empty() && msg != known.name() {
                     text.push_str(" (");
@@ -943,10 +1035,6 @@ mod tests {
                 assert!(has_cjk(zh), "ZH.{name} has no Chinese: {zh}");
             }
         }
-        for code in Code::ALL {
-            assert!(!has_cjk(code_message(code, Lang::En)), "{code:?}");
-            assert!(has_cjk(code_message(code, Lang::Zh)), "{code:?}");
-        }
     }
 
     #[test]
@@ -971,6 +1059,72 @@ mod tests {
         assert_eq!(Lang::pick(None, &[]), Lang::En);
     }
 
+    fn service(code: i64, msg: &str) -> ApiError {
+        ApiError::Service {
+            code,
+            msg: msg.into(),
+        }
+    }
+
+    #[test]
+    fn no_code_of_the_table_reads_as_unknown() {
+        for lang in [Lang::Zh, Lang::En] {
+            let unknown = fill(lang.texts().err_code_unknown, &["", ""]);
+            let unknown = unknown.trim_end_matches([':', ' ', '：']);
+            for code in Code::ALL {
+                let text = error_message(&service(code.number(), code.name()), lang, "x");
+                assert!(!text.contains(unknown), "{code:?}: {text}");
+                assert!(text.contains(&code.number().to_string()), "{text}");
+                assert!(text.contains(code_text(code.msg(), lang.texts())), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_newer_codes_say_what_happened_and_what_to_do() {
+        // 1003 and 1520 read as 421 does: waiting for a free slot, sent again by itself.
+        let slot = error_message(&service(421, "TASK_QUEUE_MAXED"), Lang::En, "x");
+        for code in [1003, 1520] {
+            let text = error_message(&service(code, ""), Lang::En, "x");
+            assert_eq!(text.replace(&code.to_string(), "421"), slot);
+        }
+        assert!(
+            slot.contains("free slot") && slot.contains("tries again by itself"),
+            "{slot}"
+        );
+        // 1501: the content check refused the input; another view or reference picture.
+        let en = error_message(&service(1501, ""), Lang::En, "x");
+        for part in [
+            "content check",
+            "refused",
+            "another view",
+            "reference picture",
+        ] {
+            assert!(en.contains(part), "{part:?} in {en}");
+        }
+        let zh = error_message(&service(1501, ""), Lang::Zh, "x");
+        for part in ["内容审核", "视角", "参考图"] {
+            assert!(zh.contains(part), "{part:?} in {zh}");
+        }
+        // 1008 is 809's message, with the limit.
+        for lang in [Lang::Zh, Lang::En] {
+            let big = error_message(&service(1008, "file too large"), lang, "x");
+            assert!(big.contains("30 MB") && big.contains("1008"), "{big}");
+            assert!(
+                big.contains("file too large"),
+                "the service's words stay: {big}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_code_message_is_in_both_languages() {
+        for code in Code::ALL {
+            assert!(has_cjk(code_text(code.msg(), &ZH)), "{code:?}");
+            assert!(!has_cjk(code_text(code.msg(), &EN)), "{code:?}");
+        }
+    }
+
     #[test]
     fn messages_for_errors() {
         let bad_key = ApiError::Service {
@@ -988,10 +1142,14 @@ mod tests {
         };
         assert!(error_message(&detail, Lang::En, "x").contains("bad size"));
         let unknown = ApiError::Service {
-            code: 1003,
-            msg: "busy".into(),
+            code: 1777,
+            msg: "SOMETHING_NEW".into(),
         };
-        assert!(error_message(&unknown, Lang::En, "x").contains("1003"));
+        let text = error_message(&unknown, Lang::En, "x");
+        assert!(
+            text.contains("1777") && text.contains("SOMETHING_NEW"),
+            "{text}"
+        );
         let network = ApiError::Network("TypeError: Failed to fetch".into());
         let text = error_message(&network, Lang::En, "https://www.runninghub.cn");
         assert!(

@@ -271,16 +271,45 @@ impl Connection {
 
     /// The base URL in effect, if it is a valid one (tracks).
     pub fn base(&self) -> Option<String> {
-        let site = |direct: &str, path: &str| match self.via() {
+        self.base_of(self.effective_site())
+    }
+
+    /// The base URL of `site` as the page reaches it now: a RunningHub site through the relay
+    /// in use, if any (tracks).
+    fn base_of(&self, site: SiteChoice) -> Option<String> {
+        let runninghub = |direct: &str, path: &str| match self.via() {
             Some(relay) => format!("{relay}{path}"),
             None => direct.to_owned(),
         };
-        match self.effective_site() {
-            SiteChoice::Cn => Some(site(CN_BASE, "/cn")),
-            SiteChoice::Ai => Some(site(AI_BASE, "/ai")),
+        match site {
+            SiteChoice::Cn => Some(runninghub(CN_BASE, "/cn")),
+            SiteChoice::Ai => Some(runninghub(AI_BASE, "/ai")),
             SiteChoice::Local => browser::origin(),
             SiteChoice::Custom => self.custom_base.with(|b| normalize_base(b)),
         }
+    }
+
+    /// The other RunningHub site and its base URL (the same way there as to the chosen one),
+    /// when one of the two is chosen (tracks). Keys belong to one site: a key the chosen site
+    /// refuses is looked up there.
+    pub fn other_site(&self) -> Option<(SiteChoice, String)> {
+        let other = match self.effective_site() {
+            SiteChoice::Cn => SiteChoice::Ai,
+            SiteChoice::Ai => SiteChoice::Cn,
+            _ => return None,
+        };
+        Some((other, self.base_of(other)?))
+    }
+
+    /// The user picked `site` (the site list, or the offer to switch to the key's own site):
+    /// it answers a pending link consent too, and is remembered.
+    pub fn choose_site(&self, site: Option<SiteChoice>) {
+        self.site.set(site);
+        self.consent_pending.set(None);
+        let mut saved = Settings::load();
+        saved.site = site;
+        saved.custom_base = self.custom_base.get_untracked();
+        saved.save();
     }
 
     /// True when an empty key may stand for [`SIMULATOR_DEMO_KEY`]: on the simulator, unless it

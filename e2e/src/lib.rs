@@ -29,6 +29,7 @@ pub mod packaged;
 pub mod page;
 pub mod raw_http;
 pub mod server;
+pub mod sites;
 pub mod upstream;
 
 pub use chromium::{CHROMEDRIVER, CHROMIUM};

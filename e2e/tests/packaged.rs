@@ -17,6 +17,7 @@ use su_render_e2e::packaged::{
     fetch, free_port, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV, WINE_ENV,
 };
 use su_render_e2e::page::{Browser, TempDir};
+use su_render_e2e::sites::{key_from_the_other_site, two_sites};
 use su_render_e2e::{dist_dir, entry_body, entry_path, log_entries_for, Result, Server};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -254,6 +255,70 @@ async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
         assert_eq!(entry["origin"], json!(sim.base_url), "{entry}");
     }
     browser.screenshot("packaged-foundation").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the packaged binary: run through `cargo xtask test` (SU_RENDER_PACKAGED_BIN)"]
+async fn packaged_binary_finds_the_site_of_a_key_and_switches_to_it() -> Result {
+    let binary = linux_binary()?;
+    // Two simulated sites, each knowing its own key; the app relays /cn to one, /ai to the other.
+    let (cn, ai) = two_sites().await?;
+    let app = Packaged::start(
+        &binary,
+        &[
+            "--relay-cn",
+            &cn.base_url,
+            "--relay-ai",
+            &ai.base_url,
+            "--no-open",
+            "--port",
+            "0",
+            "--host",
+            "127.0.0.1",
+        ],
+        START,
+    )?;
+    let base = app.url()?.to_string();
+    assert!(
+        app.output()
+            .contains(&format!("/cn to {}, /ai to {}", cn.base_url, ai.base_url)),
+        "it says where each site goes: {}",
+        app.output()
+    );
+    let browser = Browser::start("packaged-key-site", &Chromium::default()).await?;
+    let files = TempDir::new("packaged-key-site")?;
+    let screenshot = files.png("screenshot.png", 640, 400, 5)?;
+    key_from_the_other_site(
+        &browser,
+        &base,
+        (&cn, &ai),
+        &screenshot,
+        "packaged-key-site",
+    )
+    .await?;
+    // Every call went to the app's own origin, under the site's path.
+    let urls = browser.request_urls().await?;
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with(&format!("{base}/cn/uc/openapi/accountStatus"))),
+        "{urls:?}"
+    );
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with(&format!("{base}/ai{RUN}"))),
+        "{urls:?}"
+    );
+    let direct: Vec<_> = urls
+        .iter()
+        .filter(|u| {
+            (u.starts_with(&cn.base_url) || u.starts_with(&ai.base_url)) && u.contains("/openapi/")
+        })
+        .collect();
+    assert!(
+        direct.is_empty(),
+        "the page called a site itself: {direct:?}"
+    );
     Ok(())
 }
 

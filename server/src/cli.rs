@@ -35,6 +35,15 @@ pub struct Cli {
     #[arg(long, value_name = "URL", value_parser = parse_upstream)]
     pub relay: Option<String>,
 
+    /// Relay /cn to this upstream instead of www.runninghub.cn (a base URL: a test simulator,
+    /// another relay); /ai stays on its own site unless --relay-ai says otherwise.
+    #[arg(long, value_name = "URL", value_parser = parse_upstream, conflicts_with_all = ["relay", "simulator"])]
+    pub relay_cn: Option<String>,
+
+    /// Relay /ai to this upstream instead of www.runninghub.ai (see --relay-cn).
+    #[arg(long, value_name = "URL", value_parser = parse_upstream, conflicts_with_all = ["relay", "simulator"])]
+    pub relay_ai: Option<String>,
+
     /// Address to listen on (0.0.0.0 for a team relay on the local network).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub host: IpAddr,
@@ -112,7 +121,16 @@ impl Cli {
                 upstream: upstream.clone(),
             },
             (None, true) => Mode::Simulator,
-            (None, false) => Mode::runninghub(),
+            (None, false) => Mode::Sites {
+                cn: self
+                    .relay_cn
+                    .clone()
+                    .unwrap_or_else(|| relay::CN.to_owned()),
+                ai: self
+                    .relay_ai
+                    .clone()
+                    .unwrap_or_else(|| relay::AI.to_owned()),
+            },
         }
     }
 

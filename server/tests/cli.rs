@@ -104,6 +104,42 @@ fn flags() {
 }
 
 #[test]
+fn each_site_can_be_relayed_to_its_own_upstream() {
+    // Tests put two simulators behind the two sites, each knowing its own keys.
+    let both = parse(&[
+        "--relay-cn",
+        "http://127.0.0.1:9001/",
+        "--relay-ai",
+        "http://127.0.0.1:9002",
+    ])
+    .expect("both");
+    assert_eq!(
+        both.settings().mode,
+        Mode::Sites {
+            cn: "http://127.0.0.1:9001".into(),
+            ai: "http://127.0.0.1:9002".into()
+        }
+    );
+    // One of them: the other stays on its RunningHub site.
+    let one = parse(&["--relay-ai", "http://127.0.0.1:9002"]).expect("one");
+    assert_eq!(
+        one.mode(),
+        Mode::Sites {
+            cn: "https://www.runninghub.cn".into(),
+            ai: "http://127.0.0.1:9002".into()
+        }
+    );
+    for args in [
+        &["--relay-cn", "http://127.0.0.1:9001", "--relay", "cn"][..],
+        &["--relay-ai", "http://127.0.0.1:9002", "--simulator"],
+        &["--relay-cn", "ftp://x.example"],
+        &["--relay-ai", "http://127.0.0.1:9002/?key=x"],
+    ] {
+        assert!(parse(args).is_err(), "{args:?}");
+    }
+}
+
+#[test]
 fn bad_command_lines_are_refused() {
     for args in [
         &["--bogus"][..],
@@ -137,6 +173,8 @@ fn help_version_and_errors() {
     for flag in [
         "--simulator",
         "--relay",
+        "--relay-cn",
+        "--relay-ai",
         "--host",
         "--port",
         "--dist",

@@ -197,7 +197,7 @@ async fn run_refusals() {
     .await;
     assert_eq!(other.code(), 0, "{}", other.text());
     assert_eq!(
-        stats(&sim.base).await["runs"],
+        self::stats(&sim.base).await["runs"],
         1,
         "refused runs create no task"
     );
@@ -918,7 +918,7 @@ async fn fault_drop_loses_the_run_answer_but_keeps_the_task() {
     assert_eq!(lost.status, 502, "an answer, never a closed connection");
     assert!(lost.content_type.starts_with("text/html"));
     assert_eq!(
-        stats(&sim.base).await["runs"],
+        self::stats(&sim.base).await["runs"],
         1,
         "the task was created all the same"
     );
@@ -952,8 +952,36 @@ async fn fault_codes_and_counts() {
     let log = sim_log(&sim.base).await;
     assert_eq!(entries(&log, RUN).len(), 5);
 
+    // The newer codes, one run each, in the order armed: none creates a task.
+    for code in [1003, 1501, 1520] {
+        fault(
+            &sim.base,
+            json!({"path": RUN, "kind": format!("code{code}")}),
+        )
+        .await;
+    }
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let run = post(&sim.base, RUN, &json!({"apiKey": KEY, "webappId": SU_APP})).await;
+        assert!(run.data().is_null());
+        codes.push((run.code(), run.json()["msg"].clone()));
+    }
+    assert_eq!(
+        codes,
+        vec![
+            (1003, json!("RATE_LIMIT")),
+            (1501, json!("CONTENT_MODERATION_FAILED")),
+            (1520, json!("CAPACITY_LIMIT"))
+        ]
+    );
+    assert_eq!(
+        self::stats(&sim.base).await["runs"],
+        2,
+        "refused runs create no task"
+    );
+
     // Faults stay on their own path, and each code has its name.
-    for code in [803, 805, 807, 808, 812, 813, 814, 901] {
+    for code in [803, 805, 807, 808, 812, 813, 814, 901, 1008] {
         fault(
             &sim.base,
             json!({"path": STATUS, "kind": format!("code{code}")}),

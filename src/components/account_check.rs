@@ -1,29 +1,88 @@
 use leptos::prelude::*;
 
 use crate::i18n::{error_message, fill};
-use crate::protocol::AccountStatus;
-use crate::state::{use_ui, Connection, Task};
+use crate::protocol::client::Api;
+use crate::protocol::{is_valid_key, AccountStatus, ApiError};
+use crate::state::{txt, use_ui, Connection, Task};
+use crate::storage::SiteChoice;
 
-/// "Check key": asks `accountStatus` and shows coins left, running tasks and key type; a wrong
-/// key (or one from the other site) is explained.
+/// How long the key must stay unchanged after typing or pasting before it is checked.
+const KEY_SETTLE_MS: u32 = 800;
+
+/// What a check of the key found.
+struct KeyCheck {
+    /// The chosen site's `accountStatus` answer.
+    answer: Result<AccountStatus, ApiError>,
+    /// Where it was asked.
+    base: String,
+    /// The other RunningHub site, when the chosen one refused the key and that one knows it:
+    /// its base URL and what it said.
+    other: Option<(SiteChoice, String, AccountStatus)>,
+}
+
+/// "Check key": asks `accountStatus` (free) and shows coins left, running tasks and key type.
+/// Also run by itself once a typed or pasted key has settled. When the chosen RunningHub site
+/// refuses the key, the other site is asked too, the same way (through the relay in use, or
+/// directly): if only it knows the key, the page says so and offers to switch, in one click. The
+/// key goes nowhere else: only to RunningHub's two sites (or the relay the user chose for them).
 #[component]
 pub fn AccountCheck() -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
-    let check = Task::new();
+    let check = Task::<Option<KeyCheck>>::new();
+    // Bumped by every change of the key and every check: a check waiting for the key to settle
+    // goes ahead only if nothing happened since.
+    let round = StoredValue::new(0u32);
     let run_check = move || {
+        round.update_value(|r| *r = r.wrapping_add(1));
         let target = conn.target();
+        let other = conn.other_site();
         check.run(async move {
-            match target {
-                Ok(target) => {
-                    let answer = target.api.account(&target.key).await;
-                    conn.note(target.api.base(), answer.as_ref().err());
-                    Some(answer.map_err(|e| (e, target.api.base().to_owned())))
+            let target = target.ok()?;
+            let base = target.api.base().to_owned();
+            let answer = target.api.account(&target.key).await;
+            conn.note(&base, answer.as_ref().err());
+            let other = match (&answer, other) {
+                (Err(error), Some((site, other_base))) if error.refuses_key() => {
+                    let api = Api::new(&other_base).v1_only(target.api.is_v1_only());
+                    // A refusal there too, or no answer (a browser that blocks that site): the
+                    // chosen site's message, as without the lookup.
+                    api.account(&target.key)
+                        .await
+                        .ok()
+                        .map(|account| (site, other_base, account))
                 }
-                Err(_) => None,
-            }
+                _ => None,
+            };
+            Some(KeyCheck {
+                answer,
+                base,
+                other,
+            })
         });
     };
+    // A key typed or pasted for one of the two RunningHub sites is checked once it has settled,
+    // so that a key from the other site is found before the render (not on the page's start
+    // with a remembered key: nothing is sent before the user does something).
+    Effect::new(crate::state::effect(move |first: Option<()>| {
+        conn.key.track();
+        if first.is_none() {
+            return;
+        }
+        let typed = round.get_value().wrapping_add(1);
+        round.set_value(typed);
+        leptos::task::spawn_local(async move {
+            crate::browser::sleep(KEY_SETTLE_MS).await;
+            let settled = round.try_get_value() == Some(typed);
+            let ready = settled
+                && !check.pending.get_untracked()
+                && conn.key.with_untracked(|k| is_valid_key(k.trim()))
+                && untrack(|| conn.other_site().is_some() && conn.target().is_ok());
+            if ready {
+                run_check();
+            }
+        });
+    }));
     let blocker = move || conn.target().err().map(|b| b.message(ui.t()));
     let lines = move |a: &AccountStatus| {
         let t = ui.t();
@@ -45,6 +104,24 @@ pub fn AccountCheck() -> impl IntoView {
         }
         out
     };
+    let balance = move |account: &AccountStatus| {
+        view! {
+            <ul id="account" class="account-lines">
+                {lines(account).into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    // The switch: the other site becomes the choice (remembered like a pick from the list), and
+    // what it said about the key is shown as its balance.
+    let switch = move |site: SiteChoice, base: String, account: AccountStatus| {
+        conn.choose_site(Some(site));
+        check.value.set(Some(Some(KeyCheck {
+            answer: Ok(account),
+            base,
+            other: None,
+        })));
+    };
     view! {
         <div class="account">
             <button id="check-key" type="button" class="secondary"
@@ -53,16 +130,28 @@ pub fn AccountCheck() -> impl IntoView {
                 on:click=crate::state::handler(move |_| run_check())>
                 {move || if check.pending.get() { ui.t().checking_key } else { ui.t().check_key }}
             </button>
-            {move || check.value.get().flatten().map(|answer| match answer {
-                Ok(account) => view! {
-                    <ul id="account" class="account-lines">
-                        {lines(&account).into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
-                    </ul>
-                }.into_any(),
-                Err((error, base)) => view! {
-                    <p id="account-error" class="error" role="alert">{move || error_message(&error, ui.lang.get(), &base)}</p>
-                }.into_any(),
-            })}
+            // A check tells about the site it asked: shown while that site is the choice.
+            {move || check.value.with(|c| c.as_ref().and_then(|c| c.as_ref()).filter(|c| conn.base().as_deref() == Some(c.base.as_str())).map(|c| match (&c.answer, &c.other) {
+                (Ok(account), _) => balance(account),
+                (Err(_), Some((site, base, account))) => {
+                    let (site, base, account) = (*site, base.clone(), account.clone());
+                    view! {
+                        <div id="key-site" class="banner info" role="alert" data-site=site.slug()>
+                            <p>{txt(if site == SiteChoice::Ai { |t| t.key_on_ai } else { |t| t.key_on_cn })}</p>
+                            <button id="switch-site" type="button" class="primary"
+                                on:click=crate::state::handler(move |_| switch(site, base.clone(), account.clone()))>
+                                {txt(if site == SiteChoice::Ai { |t| t.switch_to_ai } else { |t| t.switch_to_cn })}
+                            </button>
+                        </div>
+                    }.into_any()
+                }
+                (Err(error), _) => {
+                    let (error, base) = (error.clone(), c.base.clone());
+                    view! {
+                        <p id="account-error" class="error" role="alert">{move || error_message(&error, ui.lang.get(), &base)}</p>
+                    }.into_any()
+                }
+            }))}
         </div>
     }
 }

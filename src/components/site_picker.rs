@@ -17,13 +17,8 @@ pub fn SitePicker() -> impl IntoView {
         saved.custom_base = conn.custom_base.get_untracked();
         saved.save();
     };
-    let on_change = move |ev| {
-        let site = SiteChoice::from_slug(&event_target_value(&ev));
-        conn.site.set(site);
-        // Picking any site by hand answers a pending link consent: the user chose.
-        conn.consent_pending.set(None);
-        save();
-    };
+    // Picking any site by hand answers a pending link consent: the user chose.
+    let on_change = move |ev| conn.choose_site(SiteChoice::from_slug(&event_target_value(&ev)));
     let custom_invalid = move || {
         conn.effective_site() == SiteChoice::Custom
             && conn.custom_base.with(|b| !b.trim().is_empty())

@@ -1,9 +1,10 @@
 //! One render job's state machine. The view feeds it answers and the clock; it answers with the
 //! next [`Step`]. It never decides to submit twice when a run answer was lost.
 
+use crate::protocol::codes::Retry;
 use crate::protocol::{
-    ApiError, ApiVersion, Code, FailedReason, NodeError, OutputFile, OutputsAnswer, Polled,
-    RunData, SocketUrl, Usage,
+    ApiError, ApiVersion, FailedReason, NodeError, OutputFile, OutputsAnswer, Polled, RunData,
+    SocketUrl, Usage,
 };
 
 use super::schedule::PollPlan;
@@ -13,7 +14,8 @@ use super::schedule::PollPlan;
 pub enum Phase {
     /// The run request is on its way.
     Submitting,
-    /// RunningHub is busy (421/415): the run will be sent again after a pause; no task exists yet.
+    /// RunningHub had no free slot (415, 421, 1003, 1520): the run will be sent again after a
+    /// pause; no task exists yet.
     Waiting,
     Queued,
     Running,
@@ -264,10 +266,8 @@ impl Job {
                 self.not_sent(error, now_ms)
             }
             Err(error) => {
-                let busy = matches!(
-                    error.code(),
-                    Some(Code::TaskQueueMaxed | Code::TaskInstanceMaxed)
-                );
+                // 415, 421, 1003, 1520: RunningHub had no free slot and made no task.
+                let busy = error.retry() == Retry::Wait;
                 let lost = error.answer_lost();
                 self.error = Some(error);
                 if busy {
@@ -374,7 +374,7 @@ impl Job {
             Err(error) => {
                 let retry = error.retry();
                 self.error = Some(error);
-                if retry == crate::protocol::codes::Retry::Backoff {
+                if retry != Retry::Never {
                     self.error_streak += 1;
                     self.phase = Phase::Reconnecting;
                     if self.past_deadline(now_ms) {
@@ -709,6 +709,47 @@ mod tests {
     }
 
     #[test]
+    fn rate_limit_and_capacity_wait_like_a_full_queue() {
+        for code in [1003, 1520] {
+            let mut job = Job::new(0.0, &PLAN);
+            // The same schedule as 421: no task was made, so the run is sent again.
+            assert_eq!(
+                job.on_run(Err(service(code)), 10.0, &PLAN, 0.5),
+                Step::Resubmit(5_000),
+                "{code}"
+            );
+            assert_eq!(job.phase, Phase::Waiting);
+            assert_eq!(job.task_id, None);
+            let run = RunData {
+                task_id: "7".into(),
+                ..RunData::default()
+            };
+            assert_eq!(job.on_run(Ok(run), 5_010.0, &PLAN, 0.5), Step::Poll(2_000));
+            assert_eq!((job.phase, job.submit_attempts), (Phase::Queued, 2));
+            // A poll that meets the rate limit keeps polling, slower.
+            assert_eq!(
+                job.on_outputs(Err(service(code)), 7_010.0, &PLAN, 0.5),
+                Step::Poll(PLAN.next_delay(0, 1, 0.5))
+            );
+            assert_eq!(job.phase, Phase::Reconnecting);
+        }
+    }
+
+    #[test]
+    fn content_moderation_is_never_retried() {
+        let mut job = Job::new(0.0, &PLAN);
+        assert_eq!(job.on_run(Err(service(1501)), 10.0, &PLAN, 0.5), Step::Stop);
+        assert_eq!((job.phase, job.submit_attempts), (Phase::Refused, 1));
+        // Nor when a poll answers it.
+        let (mut job, _) = started();
+        assert_eq!(
+            job.on_outputs(Err(service(1501)), 2_000.0, &PLAN, 0.5),
+            Step::Stop
+        );
+        assert_eq!(job.phase, Phase::Refused);
+    }
+
+    #[test]
     fn lost_run_answer_is_never_resubmitted() {
         for error in [
             ApiError::Network("Failed to fetch".into()),
@@ -723,7 +764,7 @@ mod tests {
 
     #[test]
     fn refused_runs() {
-        for code in [301, 416, 801, 802, 803, 806, 809, 810, 812, 901] {
+        for code in [301, 416, 801, 802, 803, 806, 809, 810, 812, 901, 1008, 1501] {
             let mut job = Job::new(0.0, &PLAN);
             assert_eq!(
                 job.on_run(Err(service(code)), 10.0, &PLAN, 0.5),

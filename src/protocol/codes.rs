@@ -1,167 +1,213 @@
-//! RunningHub's result codes, and what the app does with each.
+//! RunningHub's result codes, and what the app does with each: one table ([`codes!`] below) that
+//! gives every code of the field guide (`shared/runninghub-api.md`, "Codes" and "More of the
+//! public record") its number, RunningHub's name, a retry rule and the key of the message a
+//! designer reads (the texts, in Chinese and English, are in `crate::i18n`, one per [`Msg`]).
+//! A code not in the table stays a plain number and is shown with its number and text.
 
-/// A code RunningHub is known to answer. Unknown codes stay plain numbers (see [`Code::from_i64`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Code {
-    Success,
-    ParamsInvalid,
-    WorkflowNotExists,
-    TokenInvalid,
-    TaskInstanceMaxed,
-    NotEnoughWallet,
-    TaskQueueMaxed,
-    TaskNotFounded,
-    ValidatePromptFailed,
-    ExclusiveInstanceNotFound,
-    ExclusiveRequired,
-    UnknownError,
-    FreeUserUnsupported,
-    Unauthorized,
-    InvalidNodeInfo,
-    TaskIsRunning,
-    TaskStatusError,
-    UserNotFound,
-    TaskNotFound,
-    UploadFailed,
-    FileSizeExceeded,
-    WorkflowNotSaved,
-    CorpKeyInvalid,
-    CorpInsufficientFunds,
-    TaskIsQueued,
-    PersonalQueueLimit,
-    WebappNotExists,
-}
-
-/// Whether an answer with this code may be retried without asking the user.
+/// Whether (and how) an answer with this code may be tried again without asking the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
-    /// Busy or transient: try again later with backoff.
+    /// RunningHub had no free slot for the request (the key's tasks at once, its request rate,
+    /// the site's machines or capacity) and did nothing: no task exists. A run is sent again
+    /// after a pause (the same schedule for all of them); a poll goes on with backoff.
+    Wait,
+    /// Busy or transient: a poll goes on with backoff. A run is not sent again on its own (the
+    /// fault may have happened after the task was made).
     Backoff,
-    /// The request itself is wrong (key, inputs, balance): trying again can't help.
+    /// The request itself is wrong (key, inputs, balance, content): trying again can't help.
     Never,
 }
 
-impl Code {
-    /// Every known code, for exhaustive tests of the message tables.
-    pub const ALL: [Code; 27] = [
-        Code::Success,
-        Code::ParamsInvalid,
-        Code::WorkflowNotExists,
-        Code::TokenInvalid,
-        Code::TaskInstanceMaxed,
-        Code::NotEnoughWallet,
-        Code::TaskQueueMaxed,
-        Code::TaskNotFounded,
-        Code::ValidatePromptFailed,
-        Code::ExclusiveInstanceNotFound,
-        Code::ExclusiveRequired,
-        Code::UnknownError,
-        Code::FreeUserUnsupported,
-        Code::Unauthorized,
-        Code::InvalidNodeInfo,
-        Code::TaskIsRunning,
-        Code::TaskStatusError,
-        Code::UserNotFound,
-        Code::TaskNotFound,
-        Code::UploadFailed,
-        Code::FileSizeExceeded,
-        Code::WorkflowNotSaved,
-        Code::CorpKeyInvalid,
-        Code::CorpInsufficientFunds,
-        Code::TaskIsQueued,
-        Code::PersonalQueueLimit,
-        Code::WebappNotExists,
-    ];
+/// What a designer is told about a code: the key of one message in `crate::i18n`. Codes that
+/// mean the same to a designer share one (421, 1003 and 1520 all wait for a free slot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Msg {
+    Success,
+    Params,
+    Workflow,
+    Address,
+    NoMachine,
+    Balance,
+    WaitSlot,
+    TaskMissing,
+    Inputs,
+    InstanceType,
+    Exclusive,
+    ServerError,
+    FreeUser,
+    KeyRefused,
+    NodeInfo,
+    Running,
+    Failed,
+    UserMissing,
+    UploadFailed,
+    FileTooLarge,
+    RunOnce,
+    CorpKey,
+    CorpBalance,
+    Queued,
+    PersonalQueue,
+    AppMissing,
+    Moderation,
+}
 
-    /// The number RunningHub sends.
-    pub fn number(self) -> i64 {
-        match self {
-            Code::Success => 0,
-            Code::ParamsInvalid => 301,
-            Code::WorkflowNotExists => 380,
-            Code::TokenInvalid => 412,
-            Code::TaskInstanceMaxed => 415,
-            Code::NotEnoughWallet => 416,
-            Code::TaskQueueMaxed => 421,
-            Code::TaskNotFounded => 423,
-            Code::ValidatePromptFailed => 433,
-            Code::ExclusiveInstanceNotFound => 435,
-            Code::ExclusiveRequired => 436,
-            Code::UnknownError => 500,
-            Code::FreeUserUnsupported => 801,
-            Code::Unauthorized => 802,
-            Code::InvalidNodeInfo => 803,
-            Code::TaskIsRunning => 804,
-            Code::TaskStatusError => 805,
-            Code::UserNotFound => 806,
-            Code::TaskNotFound => 807,
-            Code::UploadFailed => 808,
-            Code::FileSizeExceeded => 809,
-            Code::WorkflowNotSaved => 810,
-            Code::CorpKeyInvalid => 811,
-            Code::CorpInsufficientFunds => 812,
-            Code::TaskIsQueued => 813,
-            Code::PersonalQueueLimit => 814,
-            Code::WebappNotExists => 901,
+/// The table: one line a code. `Code::ALL`, `number`, `name`, `retry` and `msg` are made from it.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident = $number:literal, $name:literal, $retry:ident, $msg:ident;)*) => {
+        /// A code RunningHub is known to answer. Unknown codes stay plain numbers (see
+        /// [`Code::from_i64`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($(#[$doc])* $variant,)* }
+
+        impl Code {
+            /// Every known code, in the table's order.
+            pub const ALL: [Code; [$($number),*].len()] = [$(Code::$variant),*];
+
+            /// The number RunningHub sends.
+            pub fn number(self) -> i64 {
+                match self { $(Code::$variant => $number,)* }
+            }
+
+            /// RunningHub's own name for the code (as it appears in `msg`).
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// Whether an answer with this code may be tried again without asking the user.
+            pub fn retry(self) -> Retry {
+                match self { $(Code::$variant => Retry::$retry,)* }
+            }
+
+            /// The message a designer reads for it.
+            pub fn msg(self) -> Msg {
+                match self { $(Code::$variant => Msg::$msg,)* }
+            }
         }
-    }
+    };
+}
 
+codes! {
+    Success = 0, "SUCCESS", Never, Success;
+    ParamsInvalid = 301, "PARAMS_INVALID", Never, Params;
+    WorkflowNotExists = 380, "WORKFLOW_NOT_EXISTS", Never, Workflow;
+    /// v2's answer to a key it does not know (its upload page's example).
+    ApiKeyRefused = 401, "UNAUTHORIZED", Never, KeyRefused;
+    /// A wrong path: a base URL or relay problem, not the key.
+    TokenInvalid = 412, "TOKEN_INVALID", Never, Address;
+    /// No exclusive machine free: retry after 30–120 s.
+    TaskInstanceMaxed = 415, "TASK_INSTANCE_MAXED", Wait, NoMachine;
+    NotEnoughWallet = 416, "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", Never, Balance;
+    /// The key's tasks at once are used up.
+    TaskQueueMaxed = 421, "TASK_QUEUE_MAXED", Wait, WaitSlot;
+    /// (sic)
+    TaskNotFounded = 423, "TASK_NOT_FOUNED", Never, TaskMissing;
+    ValidatePromptFailed = 433, "VALIDATE_PROMPT_FAILED", Never, Inputs;
+    ExclusiveInstanceNotFound = 435, "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND", Never, InstanceType;
+    ExclusiveRequired = 436, "TASK_USER_EXCLAPI_REQUIRED", Never, Exclusive;
+    UnknownError = 500, "UNKNOWN_ERROR", Backoff, ServerError;
+    FreeUserUnsupported = 801, "APIKEY_UNSUPPORTED_FREE_USER", Never, FreeUser;
+    /// Key invalid or disabled, or from the other site.
+    Unauthorized = 802, "APIKEY_UNAUTHORIZED", Never, KeyRefused;
+    InvalidNodeInfo = 803, "APIKEY_INVALID_NODE_INFO", Never, NodeInfo;
+    TaskIsRunning = 804, "APIKEY_TASK_IS_RUNNING", Backoff, Running;
+    TaskStatusError = 805, "APIKEY_TASK_STATUS_ERROR", Never, Failed;
+    /// Often a key from the other site.
+    UserNotFound = 806, "APIKEY_USER_NOT_FOUND", Never, UserMissing;
+    TaskNotFound = 807, "APIKEY_TASK_NOT_FOUND", Never, TaskMissing;
+    UploadFailed = 808, "APIKEY_UPLOAD_FAILED", Backoff, UploadFailed;
+    FileSizeExceeded = 809, "APIKEY_FILE_SIZE_EXCEEDED", Never, FileTooLarge;
+    WorkflowNotSaved = 810, "WORKFLOW_NOT_SAVED_OR_NOT_RUNNING", Never, RunOnce;
+    CorpKeyInvalid = 811, "CORPAPIKEY_INVALID", Never, CorpKey;
+    CorpInsufficientFunds = 812, "CORPAPIKEY_INSUFFICIENT_FUNDS", Never, CorpBalance;
+    TaskIsQueued = 813, "APIKEY_TASK_IS_QUEUED", Backoff, Queued;
+    /// The personal queue holds 1,000 tasks.
+    PersonalQueueLimit = 814, "PERSONAL_QUEUE_COUNT_LIMIT", Backoff, PersonalQueue;
+    WebappNotExists = 901, "WEBAPP_NOT_EXISTS", Never, AppMissing;
+    /// v2's `errorCode` of a task that failed for no stated reason (its query page's example).
+    V2UnknownError = 1000, "UNKNOWN_ERROR", Backoff, ServerError;
+    /// Rate limited. colorAi waits and retries, as for 421.
+    RateLimited = 1003, "RATE_LIMIT", Wait, WaitSlot;
+    /// v2's `errorCode` of a task it does not know (a test call for a made-up id).
+    V2TaskNotFound = 1004, "TASK_NOT_FOUND", Never, TaskMissing;
+    /// A file over the limit (v2 upload).
+    FileTooLarge = 1008, "FILE_TOO_LARGE", Never, FileTooLarge;
+    /// RunningHub's content check refused the input (the picture or the prompt): never retried,
+    /// the same input would be refused again.
+    ContentModeration = 1501, "CONTENT_MODERATION_FAILED", Never, Moderation;
+    /// No capacity: colorAi waits and retries, as for 421.
+    CapacityLimit = 1520, "CAPACITY_LIMIT", Wait, WaitSlot;
+}
+
+impl Code {
     /// The known code with this number, if any.
     pub fn from_i64(n: i64) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.number() == n)
-    }
-
-    /// RunningHub's own name for the code (as it appears in `msg`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Code::Success => "SUCCESS",
-            Code::ParamsInvalid => "PARAMS_INVALID",
-            Code::WorkflowNotExists => "WORKFLOW_NOT_EXISTS",
-            Code::TokenInvalid => "TOKEN_INVALID",
-            Code::TaskInstanceMaxed => "TASK_INSTANCE_MAXED",
-            Code::NotEnoughWallet => "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET",
-            Code::TaskQueueMaxed => "TASK_QUEUE_MAXED",
-            Code::TaskNotFounded => "TASK_NOT_FOUNED",
-            Code::ValidatePromptFailed => "VALIDATE_PROMPT_FAILED",
-            Code::ExclusiveInstanceNotFound => "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND",
-            Code::ExclusiveRequired => "TASK_USER_EXCLAPI_REQUIRED",
-            Code::UnknownError => "UNKNOWN_ERROR",
-            Code::FreeUserUnsupported => "APIKEY_UNSUPPORTED_FREE_USER",
-            Code::Unauthorized => "APIKEY_UNAUTHORIZED",
-            Code::InvalidNodeInfo => "APIKEY_INVALID_NODE_INFO",
-            Code::TaskIsRunning => "APIKEY_TASK_IS_RUNNING",
-            Code::TaskStatusError => "APIKEY_TASK_STATUS_ERROR",
-            Code::UserNotFound => "APIKEY_USER_NOT_FOUND",
-            Code::TaskNotFound => "APIKEY_TASK_NOT_FOUND",
-            Code::UploadFailed => "APIKEY_UPLOAD_FAILED",
-            Code::FileSizeExceeded => "APIKEY_FILE_SIZE_EXCEEDED",
-            Code::WorkflowNotSaved => "WORKFLOW_NOT_SAVED_OR_NOT_RUNNING",
-            Code::CorpKeyInvalid => "CORPAPIKEY_INVALID",
-            Code::CorpInsufficientFunds => "CORPAPIKEY_INSUFFICIENT_FUNDS",
-            Code::TaskIsQueued => "APIKEY_TASK_IS_QUEUED",
-            Code::PersonalQueueLimit => "PERSONAL_QUEUE_COUNT_LIMIT",
-            Code::WebappNotExists => "WEBAPP_NOT_EXISTS",
-        }
-    }
-
-    /// Busy and server-side codes are retried with backoff; the rest would fail again the same way.
-    pub fn retry(self) -> Retry {
-        match self {
-            Code::TaskInstanceMaxed
-            | Code::TaskQueueMaxed
-            | Code::UnknownError
-            | Code::UploadFailed
-            | Code::PersonalQueueLimit
-            | Code::TaskIsRunning
-            | Code::TaskIsQueued => Retry::Backoff,
-            _ => Retry::Never,
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code the field guide lists ("Codes", and the newer ones of "More of the public
+    /// record (2026)"), with what it must do: its message and whether it is tried again.
+    const FIELD_GUIDE: [(i64, Msg, Retry); 31] = [
+        (0, Msg::Success, Retry::Never),
+        (301, Msg::Params, Retry::Never),
+        (380, Msg::Workflow, Retry::Never),
+        (412, Msg::Address, Retry::Never),
+        (415, Msg::NoMachine, Retry::Wait),
+        (416, Msg::Balance, Retry::Never),
+        (421, Msg::WaitSlot, Retry::Wait),
+        (423, Msg::TaskMissing, Retry::Never),
+        (433, Msg::Inputs, Retry::Never),
+        (435, Msg::InstanceType, Retry::Never),
+        (436, Msg::Exclusive, Retry::Never),
+        (500, Msg::ServerError, Retry::Backoff),
+        (801, Msg::FreeUser, Retry::Never),
+        (802, Msg::KeyRefused, Retry::Never),
+        (803, Msg::NodeInfo, Retry::Never),
+        (804, Msg::Running, Retry::Backoff),
+        (805, Msg::Failed, Retry::Never),
+        (806, Msg::UserMissing, Retry::Never),
+        (807, Msg::TaskMissing, Retry::Never),
+        (808, Msg::UploadFailed, Retry::Backoff),
+        (809, Msg::FileTooLarge, Retry::Never),
+        (810, Msg::RunOnce, Retry::Never),
+        (811, Msg::CorpKey, Retry::Never),
+        (812, Msg::CorpBalance, Retry::Never),
+        (813, Msg::Queued, Retry::Backoff),
+        (814, Msg::PersonalQueue, Retry::Backoff),
+        (901, Msg::AppMissing, Retry::Never),
+        // 1003 and 1520 wait like 421, with its message; 1008 is 809's file-size message.
+        (1003, Msg::WaitSlot, Retry::Wait),
+        (1008, Msg::FileTooLarge, Retry::Never),
+        (1501, Msg::Moderation, Retry::Never),
+        (1520, Msg::WaitSlot, Retry::Wait),
+    ];
+
+    #[test]
+    fn every_code_of_the_field_guide_has_its_message_and_retry_rule() {
+        for (number, msg, retry) in FIELD_GUIDE {
+            let code = Code::from_i64(number).unwrap_or_else(|| panic!("{number} is unknown"));
+            assert_eq!(code.number(), number);
+            assert_eq!((code.msg(), code.retry()), (msg, retry), "{number}");
+        }
+        // The codes v2 answers that the guide's tables don't list (seen in saved test calls).
+        for (number, msg, retry) in [
+            (401, Msg::KeyRefused, Retry::Never),
+            (1000, Msg::ServerError, Retry::Backoff),
+            (1004, Msg::TaskMissing, Retry::Never),
+        ] {
+            let code = Code::from_i64(number).unwrap_or_else(|| panic!("{number} is unknown"));
+            assert_eq!((code.msg(), code.retry()), (msg, retry), "{number}");
+        }
+        assert_eq!(
+            Code::ALL.len(),
+            FIELD_GUIDE.len() + 3,
+            "a code no test names"
+        );
+    }
 
     #[test]
     fn numbers_round_trip_and_are_unique() {
@@ -177,14 +223,17 @@ mod tests {
 
     #[test]
     fn retry_classes_follow_the_field_guide() {
-        for n in [415, 421, 500, 808] {
-            assert_eq!(
+        // "Retry with backoff: 415, 421, 500, 808" (a busy answer waits for a free slot), and
+        // the newer codes that clients wait on.
+        for n in [415, 421, 500, 808, 1003, 1520] {
+            assert_ne!(
                 Code::from_i64(n).map(Code::retry),
-                Some(Retry::Backoff),
+                Some(Retry::Never),
                 "{n}"
             );
         }
-        for n in [301, 801, 802, 803, 806, 809, 810, 416, 812] {
+        // "Never retry on their own", and content moderation: the same input is refused again.
+        for n in [301, 801, 802, 803, 806, 809, 810, 416, 812, 1008, 1501] {
             assert_eq!(
                 Code::from_i64(n).map(Code::retry),
                 Some(Retry::Never),

@@ -44,8 +44,9 @@ impl ApiError {
         }
     }
 
-    /// Whether repeating the same request could succeed. Network trouble, 5xx, non-JSON answers
-    /// and busy codes are transient; a bad key or bad inputs are not.
+    /// Whether repeating the same request could succeed. Network trouble, 5xx and non-JSON
+    /// answers are transient, busy codes wait for a free slot (see [`Code::retry`]); a bad key or
+    /// bad inputs are not.
     pub fn retry(&self) -> Retry {
         match self {
             ApiError::Network(_) | ApiError::NotJson | ApiError::RelayUnreachable => Retry::Backoff,
@@ -64,6 +65,15 @@ impl ApiError {
                     Retry::Never
                 }),
         }
+    }
+
+    /// True when the site said it does not know the key (802, 806, v2's 401): a key from the
+    /// other site gets these (see `Connection::other_site`).
+    pub fn refuses_key(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(Code::Unauthorized | Code::UserNotFound | Code::ApiKeyRefused)
+        )
     }
 
     /// True when the request may have reached the server and done its work even though no answer
@@ -90,7 +100,7 @@ mod tests {
             code: 421,
             msg: "TASK_QUEUE_MAXED".into(),
         };
-        assert_eq!(busy.retry(), Retry::Backoff);
+        assert_eq!(busy.retry(), Retry::Wait);
         let bad_key = ApiError::Service {
             code: 802,
             msg: "APIKEY_UNAUTHORIZED".into(),
@@ -101,6 +111,23 @@ mod tests {
             msg: String::new(),
         };
         assert_eq!(unknown_5xx.retry(), Retry::Backoff);
+    }
+
+    #[test]
+    fn refusals_of_the_key_are_told_from_other_refusals() {
+        let service = |code| ApiError::Service {
+            code,
+            msg: String::new(),
+        };
+        for code in [401, 802, 806] {
+            assert!(service(code).refuses_key(), "{code}");
+        }
+        // A free account, a balance, a full queue: the site knows the key.
+        for code in [801, 416, 421, 1501, 500] {
+            assert!(!service(code).refuses_key(), "{code}");
+        }
+        assert!(!ApiError::Blocked.refuses_key());
+        assert!(!ApiError::Network("x".into()).refuses_key());
     }
 
     #[test]

@@ -222,6 +222,10 @@ fn code_name(code: i64) -> &'static str {
         813 => "APIKEY_TASK_IS_QUEUED",
         814 => "PERSONAL_QUEUE_COUNT_LIMIT",
         901 => "WEBAPP_NOT_EXISTS",
+        1003 => "RATE_LIMIT",
+        1008 => "FILE_TOO_LARGE",
+        1501 => "CONTENT_MODERATION_FAILED",
+        1520 => "CAPACITY_LIMIT",
         _ => "ERROR",
     }
 }
