@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use su_render_e2e::client::RUN;
+use su_render_e2e::client::{ClientPage, RUN};
 use su_render_e2e::page::TempDir;
 use su_render_e2e::sites::{calls, key_from_the_other_site, two_sites, ACCOUNT, AI_KEY, CN_KEY};
 use su_render_e2e::{log_entries_for, Harness, Mode, Options, Result};

@@ -143,6 +143,11 @@ impl Code {
     pub fn from_i64(n: i64) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.number() == n)
     }
+
+    /// The known code a text names by its number (v2's `errorCode` is a string), if any.
+    pub fn from_text(text: &str) -> Option<Code> {
+        text.trim().parse().ok().and_then(Code::from_i64)
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +212,15 @@ mod tests {
             FIELD_GUIDE.len() + 3,
             "a code no test names"
         );
+    }
+
+    #[test]
+    fn codes_in_text_as_v2_sends_them() {
+        assert_eq!(Code::from_text("1501"), Some(Code::ContentModeration));
+        assert_eq!(Code::from_text(" 1000 "), Some(Code::V2UnknownError));
+        for text in ["", "torch.OutOfMemoryError", "1501a", "99999"] {
+            assert_eq!(Code::from_text(text), None, "{text:?}");
+        }
     }
 
     #[test]
