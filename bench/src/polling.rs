@@ -18,9 +18,7 @@ pub const RENDER_MS: u64 = 10 * 60 * 1_000;
 /// The measured render runs this many times faster (the page's poll intervals too).
 pub const SCALE: u64 = 20;
 
-const OUTPUTS: &str = "/task/openapi/outputs";
-const QUERY: &str = "/openapi/v2/query";
-const RUN: &str = "/task/openapi/ai-app/run";
+use rh_api::path::{OUTPUTS, QUERY, RUN};
 
 /// Polls the plan makes for a task that takes `render_ms`: every poll that finds it unfinished,
 /// plus the one that finds it done.

@@ -18,18 +18,10 @@ use crate::{poll, DEFAULT_WAIT};
 /// itself.
 pub const SETTLED_UPLOAD_STATES: [&str; 3] = ["done", "refused", "failed"];
 
-pub const RUN: &str = "/task/openapi/ai-app/run";
-/// v1's upload (the fall-back where v2 is not there).
-pub const UPLOAD: &str = "/task/openapi/upload";
-pub const CANCEL: &str = "/task/openapi/cancel";
-/// v1's poll (the fall-back, and how the page learns a running task's progress socket).
-pub const OUTPUTS: &str = "/task/openapi/outputs";
-/// v2's upload: what the page uses where the base has v2.
-pub const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
-/// v2's poll.
-pub const QUERY: &str = "/openapi/v2/query";
-/// A task's progress socket on the simulator.
-pub const SOCKET: &str = "/ws/c_instance";
+/// RunningHub's paths, as the page and the simulator know them: v1's run, upload (the fall-back
+/// where v2 is not there), cancel and poll (also how the page learns a running task's progress
+/// socket), the free `accountStatus`; v2's upload and poll; a task's progress socket.
+pub use rh_api::path::{ACCOUNT, CANCEL, OUTPUTS, QUERY, RUN, SOCKET, UPLOAD, UPLOAD_V2};
 
 /// The log's uploads, by either API.
 pub fn upload_entries(log: &[Value]) -> Vec<&Value> {

@@ -32,7 +32,7 @@ pub const PHONE_WIDTH: u32 = 390;
 pub const DESKTOP_WIDTH: u32 = 1440;
 
 /// The SketchUp app of the seed document (the form's default).
-pub const SU_APP: &str = "1983061233110790146";
+pub const SU_APP: &str = rh_api::su_app::WEBAPP_ID;
 
 /// WebDriver keys (W3C key table) that empty a focused text field: Ctrl-A, release, Backspace.
 pub const CLEAR_FIELD: &str = "\u{E009}a\u{E000}\u{E003}";

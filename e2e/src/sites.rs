@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+pub use crate::client::ACCOUNT;
 use crate::client::{upload_entries, RUN};
 use crate::page::Browser;
 use crate::{fast_sim, log_entries_for, Result, Server, SimConfig};
@@ -16,8 +17,6 @@ use crate::{fast_sim, log_entries_for, Result, Server, SimConfig};
 pub const CN_KEY: &str = "c0ffee00c0ffee00c0ffee00c0ffee00";
 /// The one key the simulated international site knows.
 pub const AI_KEY: &str = "a1a1a1a1b2b2b2b2c3c3c3c3d4d4d4d4";
-/// The free call that tells whether a site knows a key.
-pub const ACCOUNT: &str = "/uc/openapi/accountStatus";
 
 /// Two simulators: the "China" one takes [`CN_KEY`] only, the "international" one
 /// [`AI_KEY`] only (802 for any other key, as `--simulator --require-key K` does).

@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
+use rh_api::path::RUN;
 use serde_json::json;
 use su_render_e2e::client::ClientPage;
 use su_render_e2e::{Harness, Options, Result};
-
-const RUN: &str = "/task/openapi/ai-app/run";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_five_with_concurrency_one_survives_a_full_queue() -> Result {

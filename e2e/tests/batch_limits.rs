@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
+use rh_api::path::RUN;
 use serde_json::{json, Value};
 use su_render_e2e::client::ClientPage;
 use su_render_e2e::{Harness, Result};
 
-const RUN: &str = "/task/openapi/ai-app/run";
 /// Uploads go to v2's path, or to v1's where v2 is not there.
 const UPLOADS: [&str; 2] = [
     su_render_e2e::client::UPLOAD_V2,

@@ -323,7 +323,7 @@ async fn check_key_shows_the_balance_or_explains_the_key() -> Result {
         );
     }
     let log = h.sim_log().await?;
-    let account = log_entries_for(&log, "/uc/openapi/accountStatus");
+    let account = log_entries_for(&log, su_render_e2e::client::ACCOUNT);
     assert_eq!(account.len(), 1, "{log:?}");
     assert_eq!(
         su_render_e2e::entry_body(account[0])["apikey"],

@@ -1,6 +1,7 @@
 //! The seed's flow, end to end: a user fills the form, renders, and sees the outcome.
 //! Each test has its own server, simulator and browser.
 
+use rh_api::path::{QUERY, RUN};
 use serde_json::{json, Value};
 use su_render_e2e::{
     entry_body, entry_uri, log_entries_for, node_ids, AppPage, Harness, Options, Result,
@@ -11,8 +12,6 @@ const KEY: &str = "0123456789abcdef0123456789abcdef";
 const BAD_KEY: &str = "bad00000000000000000000000000802";
 const SCREENSHOT: &str = "api/screenshot.png";
 const REFERENCE: &str = "api/reference.png";
-const RUN: &str = "/task/openapi/ai-app/run";
-const QUERY: &str = "/openapi/v2/query";
 
 /// Opens the app and fills the form the way a user does; the site stays at its default.
 async fn fill_form(page: &AppPage<'_>, key: &str, reference: &str) -> Result {

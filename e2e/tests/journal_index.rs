@@ -6,13 +6,13 @@
 
 use std::time::Duration;
 
+use rh_api::path::RUN;
 use serde_json::{json, Value};
 use su_render_e2e::journal::{record_json, Journal};
 use su_render_e2e::page::SU_APP;
 use su_render_e2e::{Harness, Options, Result};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-const RUN: &str = "/task/openapi/ai-app/run";
 const WAIT: Duration = Duration::from_secs(20);
 const PAGE: usize = 12;
 

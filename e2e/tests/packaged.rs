@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rh_api::path::{OUTPUTS, QUERY, RUN, SOCKET, UPLOAD_V2};
 use serde_json::{json, Value};
 use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{
@@ -21,11 +22,6 @@ use su_render_e2e::sites::{key_from_the_other_site, two_sites};
 use su_render_e2e::{dist_dir, entry_body, entry_path, log_entries_for, Result, Server};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-const RUN: &str = "/task/openapi/ai-app/run";
-const OUTPUTS: &str = "/task/openapi/outputs";
-const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
-const QUERY: &str = "/openapi/v2/query";
-const SOCKET: &str = "/ws/c_instance";
 /// How long the binary may take to print its address.
 const START: Duration = Duration::from_secs(15);
 /// How long it may take to stop after Ctrl-C or SIGTERM.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, WheelAction, WheelActions};
 use fantoccini::key::Key;
+use rh_api::path::{OUTPUTS, QUERY, RUN, UPLOAD, UPLOAD_V2};
 use serde_json::{json, Value};
 use su_render_e2e::page::{
     bind, check_dist, cjk_lines, host_of, Browser, BrowserOptions, Server, TempDir, DESKTOP_WIDTH,
@@ -24,11 +25,6 @@ use su_render_e2e::{
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const SCREENSHOT: &str = "api/screenshot.png";
 const REFERENCE: &str = "api/reference.png";
-const RUN: &str = "/task/openapi/ai-app/run";
-const UPLOAD: &str = "/task/openapi/upload";
-const OUTPUTS: &str = "/task/openapi/outputs";
-const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
-const QUERY: &str = "/openapi/v2/query";
 /// Every RunningHub path the app may call.
 const API_PATHS: [&str; 8] = [
     RUN,
@@ -36,9 +32,9 @@ const API_PATHS: [&str; 8] = [
     OUTPUTS,
     UPLOAD_V2,
     QUERY,
-    "/task/openapi/status",
-    "/task/openapi/cancel",
-    "/uc/openapi/accountStatus",
+    rh_api::path::STATUS,
+    rh_api::path::CANCEL,
+    rh_api::path::ACCOUNT,
 ];
 
 fn key(k: Key) -> char {

@@ -3,12 +3,12 @@
 //! when first shown. A part that can't be fetched says so, loses nothing, and loads on "Retry".
 //! These run on `cargo xtask build`'s dist/, which is the split build.
 
+use rh_api::path::RUN;
 use serde_json::json;
 use su_render_e2e::page::{Browser, BrowserOptions, Server, TempDir};
 use su_render_e2e::{log_entries_for, Harness, Options, Result};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-const RUN: &str = "/task/openapi/ai-app/run";
 
 /// The page's own files among the URLs it asked for (not API calls, sockets or data URLs).
 fn static_files(urls: &[String], origin: &str) -> Vec<String> {

@@ -226,7 +226,7 @@ async fn a_team_relay_that_allows_the_page_carries_the_whole_render() -> Result 
     );
     // (A socket the instance closes at the end may be opened once more before a poll says the
     // task is over; RunningHub then refuses it.)
-    let opened = log_entries_for(&log, "/ws/c_instance");
+    let opened = log_entries_for(&log, rh_api::path::SOCKET);
     assert!(!opened.is_empty());
     for entry in opened {
         assert_eq!(entry["origin"], runninghub.base_url.as_str(), "{entry}");

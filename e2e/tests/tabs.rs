@@ -75,7 +75,7 @@ async fn each_task_is_polled_by_one_tab() -> Result {
     let log = h.sim_log().await?;
     let runs = log
         .iter()
-        .filter(|e| e["path"] == "/task/openapi/ai-app/run")
+        .filter(|e| e["path"] == rh_api::path::RUN)
         .count();
     assert_eq!(runs, 1, "one render, one run request");
     Ok(())

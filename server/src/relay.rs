@@ -33,17 +33,12 @@ use crate::Origin;
 pub mod socket;
 
 /// RunningHub China.
-pub const CN: &str = "https://www.runninghub.cn";
+pub const CN: &str = rh_api::CN_BASE;
 /// RunningHub international.
-pub const AI: &str = "https://www.runninghub.ai";
+pub const AI: &str = rh_api::AI_BASE;
 
 /// The paths that are relayed (`/openapi/v2/` carries the key in `Authorization`).
-pub const API_PREFIXES: [&str; 4] = [
-    "/task/openapi/",
-    "/uc/openapi/",
-    "/api/webapp/",
-    "/openapi/v2/",
-];
+pub const API_PREFIXES: [&str; 4] = rh_api::path::API_PREFIXES;
 
 /// The largest request body relayed: RunningHub's 30 MB upload limit plus 1 MB of multipart
 /// form around the file.
@@ -205,7 +200,7 @@ async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Re
     let content_type = parts.headers.get(header::CONTENT_TYPE).cloned();
     let over_limit = Arc::new(AtomicBool::new(false));
 
-    let body = if path == "/api/webapp/apiCallDemo" && method == Method::POST {
+    let body = if path == rh_api::path::APP_DEMO && method == Method::POST {
         // The app sends this call's key in a body; RunningHub wants it in the query.
         let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
             Ok(bytes) => bytes,

@@ -15,7 +15,7 @@ use su_render_server::Mode;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-const SOCKET: &str = "/ws/c_instance";
+use rh_api::path::SOCKET;
 
 type Client =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -11,8 +11,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-const V2_UPLOAD: &str = "/openapi/v2/media/upload/binary";
-const V2_QUERY: &str = "/openapi/v2/query";
+use rh_api::path::{QUERY as V2_QUERY, UPLOAD_V2 as V2_UPLOAD};
 
 async fn control(base: &str, body: Value) -> Value {
     let answer = post(base, "/__sim/control", &body).await;

@@ -14,13 +14,7 @@ use super::v2::{self, Fallback};
 
 /// Paths of the v1 OpenAPI, relative to the base URL.
 pub mod paths {
-    pub const RUN: &str = "/task/openapi/ai-app/run";
-    pub const OUTPUTS: &str = "/task/openapi/outputs";
-    pub const STATUS: &str = "/task/openapi/status";
-    pub const CANCEL: &str = "/task/openapi/cancel";
-    pub const UPLOAD: &str = "/task/openapi/upload";
-    pub const ACCOUNT: &str = "/uc/openapi/accountStatus";
-    pub const APP_DEMO: &str = "/api/webapp/apiCallDemo";
+    pub use rh_api::path::{ACCOUNT, APP_DEMO, CANCEL, OUTPUTS, RUN, STATUS, UPLOAD};
 }
 
 /// A RunningHub site or relay, addressed by its base URL (scheme and host, maybe a path prefix).

@@ -4,6 +4,8 @@
 //! designer reads (the texts, in Chinese and English, are in `crate::i18n`, one per [`Msg`]).
 //! A code not in the table stays a plain number and is shown with its number and text.
 
+use rh_api::code;
+
 /// Whether (and how) an answer with this code may be tried again without asking the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
@@ -51,9 +53,10 @@ pub enum Msg {
     Moderation,
 }
 
-/// The table: one line a code. `Code::ALL`, `number`, `name`, `retry` and `msg` are made from it.
+/// The table: one line a code (its number and name come from `rh_api::code`). `Code::ALL`,
+/// `number`, `name`, `retry` and `msg` are made from it.
 macro_rules! codes {
-    ($($(#[$doc:meta])* $variant:ident = $number:literal, $name:literal, $retry:ident, $msg:ident;)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $code:ident, $retry:ident, $msg:ident;)*) => {
         /// A code RunningHub is known to answer. Unknown codes stay plain numbers (see
         /// [`Code::from_i64`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,16 +64,16 @@ macro_rules! codes {
 
         impl Code {
             /// Every known code, in the table's order.
-            pub const ALL: [Code; [$($number),*].len()] = [$(Code::$variant),*];
+            pub const ALL: [Code; [$(code::$code.number),*].len()] = [$(Code::$variant),*];
 
             /// The number RunningHub sends.
             pub fn number(self) -> i64 {
-                match self { $(Code::$variant => $number,)* }
+                match self { $(Code::$variant => code::$code.number,)* }
             }
 
             /// RunningHub's own name for the code (as it appears in `msg`).
             pub fn name(self) -> &'static str {
-                match self { $(Code::$variant => $name,)* }
+                match self { $(Code::$variant => code::$code.name,)* }
             }
 
             /// Whether an answer with this code may be tried again without asking the user.
@@ -87,55 +90,55 @@ macro_rules! codes {
 }
 
 codes! {
-    Success = 0, "SUCCESS", Never, Success;
-    ParamsInvalid = 301, "PARAMS_INVALID", Never, Params;
-    WorkflowNotExists = 380, "WORKFLOW_NOT_EXISTS", Never, Workflow;
+    Success = SUCCESS, Never, Success;
+    ParamsInvalid = PARAMS_INVALID, Never, Params;
+    WorkflowNotExists = WORKFLOW_NOT_EXISTS, Never, Workflow;
     /// v2's answer to a key it does not know (its upload page's example).
-    ApiKeyRefused = 401, "UNAUTHORIZED", Never, KeyRefused;
+    ApiKeyRefused = UNAUTHORIZED, Never, KeyRefused;
     /// A wrong path: a base URL or relay problem, not the key.
-    TokenInvalid = 412, "TOKEN_INVALID", Never, Address;
+    TokenInvalid = TOKEN_INVALID, Never, Address;
     /// No exclusive machine free: retry after 30–120 s.
-    TaskInstanceMaxed = 415, "TASK_INSTANCE_MAXED", Wait, NoMachine;
-    NotEnoughWallet = 416, "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", Never, Balance;
+    TaskInstanceMaxed = TASK_INSTANCE_MAXED, Wait, NoMachine;
+    NotEnoughWallet = NOT_ENOUGH_WALLET, Never, Balance;
     /// The key's tasks at once are used up.
-    TaskQueueMaxed = 421, "TASK_QUEUE_MAXED", Wait, WaitSlot;
+    TaskQueueMaxed = TASK_QUEUE_MAXED, Wait, WaitSlot;
     /// (sic)
-    TaskNotFounded = 423, "TASK_NOT_FOUNED", Never, TaskMissing;
-    ValidatePromptFailed = 433, "VALIDATE_PROMPT_FAILED", Never, Inputs;
-    ExclusiveInstanceNotFound = 435, "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND", Never, InstanceType;
-    ExclusiveRequired = 436, "TASK_USER_EXCLAPI_REQUIRED", Never, Exclusive;
-    UnknownError = 500, "UNKNOWN_ERROR", Backoff, ServerError;
-    FreeUserUnsupported = 801, "APIKEY_UNSUPPORTED_FREE_USER", Never, FreeUser;
+    TaskNotFounded = TASK_NOT_FOUNED, Never, TaskMissing;
+    ValidatePromptFailed = VALIDATE_PROMPT_FAILED, Never, Inputs;
+    ExclusiveInstanceNotFound = EXCLUSIVE_INSTANCE_NOT_FOUND, Never, InstanceType;
+    ExclusiveRequired = EXCLUSIVE_REQUIRED, Never, Exclusive;
+    UnknownError = UNKNOWN_ERROR, Backoff, ServerError;
+    FreeUserUnsupported = FREE_USER, Never, FreeUser;
     /// Key invalid or disabled, or from the other site.
-    Unauthorized = 802, "APIKEY_UNAUTHORIZED", Never, KeyRefused;
-    InvalidNodeInfo = 803, "APIKEY_INVALID_NODE_INFO", Never, NodeInfo;
-    TaskIsRunning = 804, "APIKEY_TASK_IS_RUNNING", Backoff, Running;
-    TaskStatusError = 805, "APIKEY_TASK_STATUS_ERROR", Never, Failed;
+    Unauthorized = APIKEY_UNAUTHORIZED, Never, KeyRefused;
+    InvalidNodeInfo = INVALID_NODE_INFO, Never, NodeInfo;
+    TaskIsRunning = TASK_IS_RUNNING, Backoff, Running;
+    TaskStatusError = TASK_STATUS_ERROR, Never, Failed;
     /// Often a key from the other site.
-    UserNotFound = 806, "APIKEY_USER_NOT_FOUND", Never, UserMissing;
-    TaskNotFound = 807, "APIKEY_TASK_NOT_FOUND", Never, TaskMissing;
-    UploadFailed = 808, "APIKEY_UPLOAD_FAILED", Backoff, UploadFailed;
-    FileSizeExceeded = 809, "APIKEY_FILE_SIZE_EXCEEDED", Never, FileTooLarge;
-    WorkflowNotSaved = 810, "WORKFLOW_NOT_SAVED_OR_NOT_RUNNING", Never, RunOnce;
-    CorpKeyInvalid = 811, "CORPAPIKEY_INVALID", Never, CorpKey;
-    CorpInsufficientFunds = 812, "CORPAPIKEY_INSUFFICIENT_FUNDS", Never, CorpBalance;
-    TaskIsQueued = 813, "APIKEY_TASK_IS_QUEUED", Backoff, Queued;
+    UserNotFound = USER_NOT_FOUND, Never, UserMissing;
+    TaskNotFound = TASK_NOT_FOUND, Never, TaskMissing;
+    UploadFailed = UPLOAD_FAILED, Backoff, UploadFailed;
+    FileSizeExceeded = FILE_SIZE_EXCEEDED, Never, FileTooLarge;
+    WorkflowNotSaved = WORKFLOW_NOT_SAVED, Never, RunOnce;
+    CorpKeyInvalid = CORP_KEY_INVALID, Never, CorpKey;
+    CorpInsufficientFunds = CORP_INSUFFICIENT_FUNDS, Never, CorpBalance;
+    TaskIsQueued = TASK_IS_QUEUED, Backoff, Queued;
     /// The personal queue holds 1,000 tasks.
-    PersonalQueueLimit = 814, "PERSONAL_QUEUE_COUNT_LIMIT", Backoff, PersonalQueue;
-    WebappNotExists = 901, "WEBAPP_NOT_EXISTS", Never, AppMissing;
+    PersonalQueueLimit = PERSONAL_QUEUE_LIMIT, Backoff, PersonalQueue;
+    WebappNotExists = WEBAPP_NOT_EXISTS, Never, AppMissing;
     /// v2's `errorCode` of a task that failed for no stated reason (its query page's example).
-    V2UnknownError = 1000, "UNKNOWN_ERROR", Backoff, ServerError;
+    V2UnknownError = V2_UNKNOWN_ERROR, Backoff, ServerError;
     /// Rate limited. colorAi waits and retries, as for 421.
-    RateLimited = 1003, "RATE_LIMIT", Wait, WaitSlot;
+    RateLimited = RATE_LIMIT, Wait, WaitSlot;
     /// v2's `errorCode` of a task it does not know (a test call for a made-up id).
-    V2TaskNotFound = 1004, "TASK_NOT_FOUND", Never, TaskMissing;
+    V2TaskNotFound = V2_TASK_NOT_FOUND, Never, TaskMissing;
     /// A file over the limit (v2 upload).
-    FileTooLarge = 1008, "FILE_TOO_LARGE", Never, FileTooLarge;
+    FileTooLarge = FILE_TOO_LARGE, Never, FileTooLarge;
     /// RunningHub's content check refused the input (the picture or the prompt): never retried,
     /// the same input would be refused again.
-    ContentModeration = 1501, "CONTENT_MODERATION_FAILED", Never, Moderation;
+    ContentModeration = CONTENT_MODERATION, Never, Moderation;
     /// No capacity: colorAi waits and retries, as for 421.
-    CapacityLimit = 1520, "CAPACITY_LIMIT", Wait, WaitSlot;
+    CapacityLimit = CAPACITY_LIMIT, Wait, WaitSlot;
 }
 
 impl Code {

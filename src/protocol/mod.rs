@@ -24,12 +24,13 @@ pub use codes::Code;
 pub use error::ApiError;
 pub use types::*;
 
-/// The SketchUp-screenshot-to-rendering AI app of the seed document.
-pub const SU_WEBAPP_ID: &str = "1983061233110790146";
-/// Node that takes the SketchUp screenshot (field `image`, required).
-pub const SU_SCREENSHOT_NODE: &str = "112";
-/// Node that takes the reference picture; only its colour temperature and tone are used.
-pub const SU_REFERENCE_NODE: &str = "158";
+/// The SketchUp-screenshot-to-rendering AI app of the seed document, its screenshot node
+/// (field `image`, required) and its reference-picture node (only the colour temperature and
+/// tone are taken).
+pub use rh_api::su_app::{
+    REFERENCE_NODE as SU_REFERENCE_NODE, SCREENSHOT_NODE as SU_SCREENSHOT_NODE,
+    WEBAPP_ID as SU_WEBAPP_ID,
+};
 
 /// True for a RunningHub API key: 32 hexadecimal characters.
 pub fn is_valid_key(key: &str) -> bool {

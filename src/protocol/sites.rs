@@ -1,9 +1,6 @@
 //! The two RunningHub sites, and telling them apart from other base URLs.
 
-/// RunningHub China.
-pub const CN_BASE: &str = "https://www.runninghub.cn";
-/// RunningHub international.
-pub const AI_BASE: &str = "https://www.runninghub.ai";
+pub use rh_api::{AI_BASE, CN_BASE};
 
 /// Normalises a base URL the user or a link gave: trimmed, no trailing slash. `None` unless it is
 /// an absolute http(s) URL with a host and no query, fragment or credentials (a key must never be

@@ -19,8 +19,7 @@ use super::types::*;
 
 /// Paths of the v2 API, relative to the base URL.
 pub mod paths {
-    pub const UPLOAD: &str = "/openapi/v2/media/upload/binary";
-    pub const QUERY: &str = "/openapi/v2/query";
+    pub use rh_api::path::{QUERY, UPLOAD_V2 as UPLOAD};
 }
 
 /// v2's `errorCode` for a task it does not know (seen on a test call for a made-up id).

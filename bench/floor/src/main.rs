@@ -7,8 +7,7 @@ use gloo_net::http::Request;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
-/// "SU截图转效果图" and the node that takes the screenshot.
-const APP: &str = "1983061233110790146";
+use rh_api::{code, path, su_app};
 
 /// Posts `body` to `path` on this origin and returns the answer's `data`, or its message.
 async fn call(path: &str, body: Value) -> Result<Value, String> {
@@ -24,7 +23,9 @@ async fn call(path: &str, body: Value) -> Result<Value, String> {
     match answer["code"].as_i64() {
         Some(0) => Ok(answer["data"].clone()),
         // Queued or running: not an error, poll again.
-        Some(804 | 813) => Ok(Value::Null),
+        Some(n) if n == code::TASK_IS_RUNNING.number || n == code::TASK_IS_QUEUED.number => {
+            Ok(Value::Null)
+        }
         _ => Err(answer["msg"].as_str().unwrap_or("error").to_string()),
     }
 }
@@ -39,19 +40,16 @@ async fn sleep(ms: i32) {
 }
 
 async fn render(key: String, image: String) -> Result<String, String> {
-    let nodes = json!([{ "nodeId": "112", "fieldName": "image", "fieldValue": image }]);
-    let run = json!({ "apiKey": key, "webappId": APP, "nodeInfoList": nodes });
-    let task = call("/task/openapi/ai-app/run", run).await?["taskId"]
+    let nodes =
+        json!([{ "nodeId": su_app::SCREENSHOT_NODE, "fieldName": "image", "fieldValue": image }]);
+    let run = json!({ "apiKey": key, "webappId": su_app::WEBAPP_ID, "nodeInfoList": nodes });
+    let task = call(path::RUN, run).await?["taskId"]
         .as_str()
         .ok_or("no task id")?
         .to_string();
     loop {
         sleep(5000).await;
-        let outputs = call(
-            "/task/openapi/outputs",
-            json!({ "apiKey": key, "taskId": task }),
-        )
-        .await?;
+        let outputs = call(path::OUTPUTS, json!({ "apiKey": key, "taskId": task })).await?;
         if let Some(url) = outputs[0]["fileUrl"].as_str() {
             return Ok(url.to_string());
         }

@@ -23,6 +23,8 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use rh_api::path;
+
 use crate::SimConfig;
 
 pub mod files;
@@ -36,7 +38,7 @@ use knobs::{Fault, FaultKind};
 use tasks::{Outcome, SocketKind, Task};
 
 /// The SketchUp app of the seed document.
-pub const SU_APP: &str = "1983061233110790146";
+pub const SU_APP: &str = rh_api::su_app::WEBAPP_ID;
 /// A second app, with every kind of field, for the generated form.
 pub const RESTYLE_APP: &str = "1937084629516193794";
 
@@ -158,17 +160,17 @@ impl Sim {
 /// The simulator's routes: RunningHub's paths plus `/__sim/*` knobs and `/sim-files/*`.
 pub fn routes(sim: Shared) -> Router {
     Router::new()
-        .route("/task/openapi/ai-app/run", post(v1::run))
-        .route("/task/openapi/outputs", post(v1::outputs))
-        .route("/task/openapi/status", post(v1::status))
-        .route("/task/openapi/cancel", post(v1::cancel))
+        .route(path::RUN, post(v1::run))
+        .route(path::OUTPUTS, post(v1::outputs))
+        .route(path::STATUS, post(v1::status))
+        .route(path::CANCEL, post(v1::cancel))
         .route(
-            "/task/openapi/upload",
+            path::UPLOAD,
             post(v1::upload).layer(axum::extract::DefaultBodyLimit::max(40 * 1024 * 1024)),
         )
-        .route("/uc/openapi/accountStatus", post(v1::account))
+        .route(path::ACCOUNT, post(v1::account))
         .route(
-            "/api/webapp/apiCallDemo",
+            path::APP_DEMO,
             get(v1::app_demo_get).post(v1::app_demo_post),
         )
         .route(
@@ -194,40 +196,7 @@ fn envelope(code: i64, msg: &str, data: Value) -> Response {
 
 /// RunningHub's name for a code, as it appears in `msg`.
 fn code_name(code: i64) -> &'static str {
-    match code {
-        0 => "success",
-        301 => "PARAMS_INVALID",
-        380 => "WORKFLOW_NOT_EXISTS",
-        412 => "TOKEN_INVALID",
-        415 => "TASK_INSTANCE_MAXED",
-        416 => "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET",
-        421 => "TASK_QUEUE_MAXED",
-        423 => "TASK_NOT_FOUNED",
-        433 => "VALIDATE_PROMPT_FAILED",
-        435 => "TASK_USER_EXCLAPI_INSTANCE_NOT_FOUND",
-        436 => "TASK_USER_EXCLAPI_REQUIRED",
-        500 => "UNKNOWN_ERROR",
-        801 => "APIKEY_UNSUPPORTED_FREE_USER",
-        802 => "APIKEY_UNAUTHORIZED",
-        803 => "APIKEY_INVALID_NODE_INFO",
-        804 => "APIKEY_TASK_IS_RUNNING",
-        805 => "APIKEY_TASK_STATUS_ERROR",
-        806 => "APIKEY_USER_NOT_FOUND",
-        807 => "APIKEY_TASK_NOT_FOUND",
-        808 => "APIKEY_UPLOAD_FAILED",
-        809 => "APIKEY_FILE_SIZE_EXCEEDED",
-        810 => "WORKFLOW_NOT_SAVED_OR_NOT_RUNNING",
-        811 => "CORPAPIKEY_INVALID",
-        812 => "CORPAPIKEY_INSUFFICIENT_FUNDS",
-        813 => "APIKEY_TASK_IS_QUEUED",
-        814 => "PERSONAL_QUEUE_COUNT_LIMIT",
-        901 => "WEBAPP_NOT_EXISTS",
-        1003 => "RATE_LIMIT",
-        1008 => "FILE_TOO_LARGE",
-        1501 => "CONTENT_MODERATION_FAILED",
-        1520 => "CAPACITY_LIMIT",
-        _ => "ERROR",
-    }
+    rh_api::Code::of(code).map_or("ERROR", |c| c.name)
 }
 
 fn coded(code: i64) -> Response {

@@ -25,7 +25,7 @@ use super::tasks::{SocketKind, Task, TaskState};
 use super::Shared;
 
 /// Where the sockets are, as on RunningHub.
-pub const PATH: &str = "/ws/c_instance";
+pub const PATH: &str = rh_api::path::SOCKET;
 
 /// Sampler steps the simulated graph reports.
 const STEPS: u32 = 20;

@@ -16,8 +16,7 @@ use super::tasks::{Outcome, TaskState};
 use super::v1::failed_reason;
 use super::{check_key, enter_with, host_of, parse_body, text_of, Entry, Shared, Sim};
 
-pub const UPLOAD: &str = "/openapi/v2/media/upload/binary";
-pub const QUERY: &str = "/openapi/v2/query";
+pub use rh_api::path::{QUERY, UPLOAD_V2 as UPLOAD};
 
 /// v2's task-not-found code (seen on RunningHub for a made-up id).
 const TASK_NOT_FOUND: &str = "1004";

@@ -19,13 +19,9 @@ pub const KEY: &str = "0123456789abcdef0123456789abcdef";
 pub const SU_APP: &str = su_render_server::sim::SU_APP;
 pub const RESTYLE_APP: &str = su_render_server::sim::RESTYLE_APP;
 
-pub const RUN: &str = "/task/openapi/ai-app/run";
-pub const OUTPUTS: &str = "/task/openapi/outputs";
-pub const STATUS: &str = "/task/openapi/status";
-pub const CANCEL: &str = "/task/openapi/cancel";
-pub const UPLOAD: &str = "/task/openapi/upload";
-pub const ACCOUNT: &str = "/uc/openapi/accountStatus";
-pub const APP_DEMO: &str = "/api/webapp/apiCallDemo";
+// Like the rest of this module, each test crate uses some of them.
+#[allow(unused_imports)]
+pub use rh_api::path::{ACCOUNT, APP_DEMO, CANCEL, OUTPUTS, RUN, STATUS, UPLOAD};
 
 /// The simulator's test key that answers `code` (`bad000…0NNN`).
 pub fn bad_key(code: u32) -> String {
