@@ -9,9 +9,10 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::budget;
-use crate::sizes::{self, kib};
+use crate::files::kib;
+use crate::process::{cargo, output_of, run};
+use crate::sizes;
 use crate::split;
-use crate::steps::{cargo, output_of, run};
 use crate::tools;
 
 /// Issue 12's figures for the first load, gzip KiB: "done" at or below the target, and the aim.

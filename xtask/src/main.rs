@@ -9,9 +9,11 @@ mod budget;
 mod compress;
 mod csp;
 mod disk;
+mod files;
 mod inline_css;
 mod minify_js;
 mod package;
+mod process;
 mod sizes;
 mod split;
 mod steps;
@@ -23,7 +25,8 @@ use std::process::{Command, ExitCode};
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use steps::{cargo, run, Steps};
+use process::{cargo, run};
+use steps::Steps;
 
 /// The project's set-up, build, serve and test entry points.
 #[derive(Debug, Parser)]

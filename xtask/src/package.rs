@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::steps::{cargo, format_duration, output_of, run};
+use crate::process::{cargo, output_of, run};
+use crate::steps::format_duration;
 use crate::tools;
 
 /// The cargo profile of the packaged server (see `[profile.server-release]` in the root
