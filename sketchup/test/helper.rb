@@ -39,6 +39,11 @@ class SURenderTest < Minitest::Test
     ENV['SU_RENDER_HOME'] = @home
     StandIn.temp_dir = @temp
     @apps = []
+    # What the extension keeps for the session (its windows), as after a fresh start of SketchUp.
+    SURender::Page.instance_variable_set(:@dialog, nil)
+    SURender::Page.instance_variable_set(:@url, nil)
+    SURender::Scenes.instance_variable_set(:@picker, nil)
+    SURender::Inbox.in_flight.clear
   end
 
   def teardown
