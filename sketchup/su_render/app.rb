@@ -30,8 +30,9 @@ module SURender
       when :platform_osx
         File.join(Dir.home, 'Library', 'Application Support', 'su-render')
       else
-        config = ENV['XDG_CONFIG_HOME']
-        config = File.join(Dir.home, '.config') if config.nil? || config.empty?
+        # XDG: a relative XDG_CONFIG_HOME is to be ignored.
+        config = ENV['XDG_CONFIG_HOME'].to_s
+        config = File.join(Dir.home, '.config') unless config.start_with?('/')
         File.join(config, 'su-render')
       end
     end

@@ -78,6 +78,8 @@ class AppTest < SURenderTest
     assert_equal '/xdg/su-render', SURender::App.data_dir
     ENV['XDG_CONFIG_HOME'] = ''
     assert_equal '/home/ada/.config/su-render', SURender::App.data_dir
+    ENV['XDG_CONFIG_HOME'] = 'relative/config'
+    assert_equal '/home/ada/.config/su-render', SURender::App.data_dir, 'XDG: a relative path is ignored'
     ENV['SU_RENDER_HOME'] = ''
     assert_equal '/home/ada/.config/su-render', SURender::App.data_dir, 'an empty SU_RENDER_HOME is unset'
   end
