@@ -24,8 +24,7 @@ module SURender
         no_scenes: 'This model has no scenes. Use "Render this view", or add scenes ' \
                    '(Window > Scenes) and try again.',
         pick_title: 'SU Render: scenes to render',
-        pick_intro: 'Each scene is shown, captured and sent to SU Render. Nothing is sent to ' \
-                    'RunningHub before you click Render on the SU Render page.',
+        pick_intro: 'Each ticked scene is shown, captured and sent to the SU Render app, in this order.',
         pick_all: 'All',
         pick_none: 'None',
         pick_ok: 'Send to SU Render',
@@ -75,8 +74,7 @@ module SURender
         pictures_kept: "没有丢失任何东西：未发送的图片保存在\n%<dir>s",
         no_scenes: '这个模型没有场景。请使用“渲染当前视图”，或先添加场景（窗口 > 场景）再试。',
         pick_title: 'SU Render：要渲染的场景',
-        pick_intro: '每个场景会被显示、截图并发送到 SU Render。在 SU Render 页面上点击“渲染”之前，' \
-                    '不会向 RunningHub 发送任何内容。',
+        pick_intro: '勾选的每个场景会依次显示、截图并发送到 SU Render 应用。',
         pick_all: '全选',
         pick_none: '全不选',
         pick_ok: '发送到 SU Render',

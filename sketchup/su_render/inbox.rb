@@ -20,7 +20,9 @@ module SURender
     # Percent-encoding of a query value as UTF-8; a space is %20, which every decoder reads.
     def self.encode(text)
       text = text.to_s
-      text = text.encode('UTF-8') unless text.encoding == Encoding::UTF_8
+      # Bytes of unknown encoding are taken as UTF-8 (what SketchUp gives); others are converted.
+      text = text.dup.force_encoding(Encoding::UTF_8) if text.encoding == Encoding::BINARY
+      text = text.encode(Encoding::UTF_8) unless text.encoding == Encoding::UTF_8
       text.scrub('?').bytes.map { |b| unreserved?(b) ? b.chr : format('%%%02X', b) }.join
     rescue EncodingError
       ''

@@ -29,6 +29,14 @@ class InboxTest < SURenderTest
     assert_empty messages
   end
 
+  def test_names_in_other_encodings_are_sent_as_utf8
+    assert_equal '%E5%AE%A2%E5%8E%85', SURender::Inbox.encode('客厅'.encode('GBK'))
+    assert_equal '%E5%AE%A2%E5%8E%85', SURender::Inbox.encode('客厅'.b)
+    assert_equal 'a%3F%3Fb', SURender::Inbox.encode("a\xFF\xFEb".b), 'broken bytes become ?'
+    assert_equal 'A-Z_a.z~09', SURender::Inbox.encode('A-Z_a.z~09')
+    assert_equal '', SURender::Inbox.encode(nil)
+  end
+
   def test_after_sending_the_file_is_removed_and_the_designer_told
     app = start_app
     command(:render_view).proc.call

@@ -14,6 +14,9 @@ class RealServerTest < SURenderTest
   def setup
     super
     if BIN.empty?
+      skip 'SU_RENDER_SERVER_BIN is not set' if self.class.instance_variable_get(:@warned)
+
+      self.class.instance_variable_set(:@warned, true)
       warn "\n#{'!' * 78}\n!! SKIPPED: the extension against the real app. Set SU_RENDER_SERVER_BIN to the built\n" \
            "!! su-render-server (with the SketchUp inbox) to run it.\n#{'!' * 78}"
       skip 'SU_RENDER_SERVER_BIN is not set'
@@ -43,6 +46,12 @@ class RealServerTest < SURenderTest
     end
     @port = @port.to_i
     @reader = reader
+    # Serving (and so stopping cleanly on SIGTERM) once the inbox answers.
+    until (get('/__su/inbox').code == '200' rescue false)
+      raise "the inbox did not answer within 30 s:\n#{@output}" if Time.now > deadline
+
+      sleep 0.05
+    end
   rescue EOFError
     raise "the server stopped:\n#{@output}"
   end
