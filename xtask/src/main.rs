@@ -40,9 +40,11 @@ struct Cli {
 // `wrap_help`, and the explanations read as they were laid out.
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// install the pinned toolchain (and Chromium + chromedriver with --browser)
+    /// install the pinned toolchain (and Chromium + chromedriver, Ruby + rubocop
+    /// for the SketchUp extension's checks, with --browser)
+    #[command(verbatim_doc_comment)]
     Setup {
-        /// also install Chromium and chromedriver
+        /// also install Chromium and chromedriver, Ruby and rubocop
         #[arg(long)]
         browser: bool,
     },
@@ -52,7 +54,8 @@ enum Task {
     /// with --relay the relay to both sites (/cn, /ai), or to one upstream
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
-    /// setup --browser, fmt, clippy, browser tests, release build,
+    /// setup --browser, the SketchUp extension's checks (sketchup/test/check.rb),
+    /// fmt, clippy, browser tests, release build,
     /// byte budget (size-budget.toml), package (Linux, Windows), native + e2e
     /// tests, the packaged binary end to end, the .exe under wine
     #[command(verbatim_doc_comment)]
@@ -280,9 +283,16 @@ fn test(root: &Path, lean: bool) -> Result<(), String> {
     let dist = root.join("dist");
 
     let result = (|| {
-        steps.step("setup (tools, Chromium, chromedriver)", || {
+        steps.step("setup (tools, Chromium, chromedriver, Ruby)", || {
             tools::setup(true)
         })?;
+        // Seconds, and nothing else builds it: first, so a broken extension fails fast.
+        steps.command(
+            "SketchUp extension (Ruby tests, 2.5 syntax)",
+            Command::new("ruby")
+                .arg(root.join("sketchup/test/check.rb"))
+                .current_dir(root),
+        )?;
         steps.command(
             "cargo fmt --check",
             cargo().args(["fmt", "--all", "--check"]).current_dir(root),
