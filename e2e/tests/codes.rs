@@ -134,6 +134,17 @@ async fn a_key_from_the_other_site_is_found_and_switched_to_in_one_click() -> Re
         page.text_of("#switch-site").await?,
         "Switch to RunningHub China"
     );
+    // The offer in Chinese too.
+    page.click("#lang").await?;
+    page.wait_until(
+        "the offer in Chinese",
+        "return document.querySelector('#switch-site')?.textContent === '切换到 RunningHub 中国站';",
+        vec![],
+    )
+    .await?;
+    let zh = page.text_of("#key-site").await?;
+    assert!(zh.contains("这个密钥来自 RunningHub 中国站"), "{zh}");
+    h.screenshot("codes-key-site-zh").await?;
     page.click("#switch-site").await?;
     page.wait_gone("#key-site").await?;
     assert_eq!(page.site().await?, "cn");
