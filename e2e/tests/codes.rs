@@ -154,3 +154,37 @@ async fn a_key_from_the_other_site_is_found_and_switched_to_in_one_click() -> Re
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_other_site_cannot_be_asked_the_page_says_so() -> Result {
+    let (cn, _) = two_sites().await?;
+    // The international site gets no answer: the relay can't reach it (a port free a moment
+    // ago), as a browser that blocks direct calls to it would leave the page without one.
+    let (listener, nowhere) = su_render_e2e::server::bind().await?;
+    drop(listener);
+    let h = Harness::start_with_mode(
+        Options::new("codes-key-site-unasked"),
+        Mode::Sites {
+            cn: cn.base_url.clone(),
+            ai: format!("http://{nowhere}"),
+        },
+    )
+    .await?;
+    let page = h.open_page().await?;
+    page.set_key(AI_KEY).await?;
+    let error = page.wait_text("#account-error").await?;
+    assert!(error.contains("802"), "China's answer, as before: {error}");
+    let unasked = page.text_of("#key-other-unasked").await?;
+    assert!(
+        unasked.contains("RunningHub International") && unasked.contains("could not be asked"),
+        "{unasked}"
+    );
+    assert!(
+        !page.exists("#key-site").await?,
+        "no switch is offered blindly"
+    );
+    assert_eq!(page.site().await?, "cn");
+    assert_eq!(calls(&cn, ACCOUNT).await?, 1);
+    h.screenshot("codes-key-site-unasked").await?;
+    Ok(())
+}

@@ -15,9 +15,18 @@ struct KeyCheck {
     answer: Result<AccountStatus, ApiError>,
     /// Where it was asked.
     base: String,
-    /// The other RunningHub site, when the chosen one refused the key and that one knows it:
-    /// its base URL and what it said.
-    other: Option<(SiteChoice, String, AccountStatus)>,
+    /// What the other RunningHub site said, when the chosen one refused the key; `None` when it
+    /// was not asked, or refused the key too.
+    other: Option<Other>,
+}
+
+/// The other RunningHub site's answer about a key the chosen one refused.
+enum Other {
+    /// It knows the key: its base URL and what it said.
+    Knows(SiteChoice, String, AccountStatus),
+    /// It could not be asked (no answer came: a browser that blocks calls to it, a relay that
+    /// can't reach it), so where the key is from is not known.
+    Unasked(SiteChoice),
 }
 
 /// "Check key": asks `accountStatus` (free) and shows coins left, running tasks and key type.
@@ -45,12 +54,13 @@ pub fn AccountCheck() -> impl IntoView {
             let other = match (&answer, other) {
                 (Err(error), Some((site, other_base))) if error.refuses_key() => {
                     let api = Api::new(&other_base).v1_only(target.api.is_v1_only());
-                    // A refusal there too, or no answer (a browser that blocks that site): the
-                    // chosen site's message, as without the lookup.
-                    api.account(&target.key)
-                        .await
-                        .ok()
-                        .map(|account| (site, other_base, account))
+                    match api.account(&target.key).await {
+                        Ok(account) => Some(Other::Knows(site, other_base, account)),
+                        // An answer (a refusal of the key there too, or of something else):
+                        // the chosen site's message, as without the lookup.
+                        Err(ApiError::Service { .. }) => None,
+                        Err(_) => Some(Other::Unasked(site)),
+                    }
                 }
                 _ => None,
             };
@@ -133,7 +143,7 @@ pub fn AccountCheck() -> impl IntoView {
             // A check tells about the site it asked: shown while that site is the choice.
             {move || check.value.with(|c| c.as_ref().and_then(|c| c.as_ref()).filter(|c| conn.base().as_deref() == Some(c.base.as_str())).map(|c| match (&c.answer, &c.other) {
                 (Ok(account), _) => balance(account),
-                (Err(_), Some((site, base, account))) => {
+                (Err(_), Some(Other::Knows(site, base, account))) => {
                     let (site, base, account) = (*site, base.clone(), account.clone());
                     view! {
                         <div id="key-site" class="banner info" role="alert" data-site=site.slug()>
@@ -145,10 +155,20 @@ pub fn AccountCheck() -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-                (Err(error), _) => {
+                (Err(error), other) => {
                     let (error, base) = (error.clone(), c.base.clone());
+                    let unasked = match other {
+                        Some(Other::Unasked(site)) => Some(*site),
+                        _ => None,
+                    };
                     view! {
                         <p id="account-error" class="error" role="alert">{move || error_message(&error, ui.lang.get(), &base)}</p>
+                        {unasked.map(|site| view! {
+                            <p id="key-other-unasked" class="hint">{move || {
+                                let t = ui.t();
+                                fill(t.key_other_unasked, &[if site == SiteChoice::Ai { t.site_ai } else { t.site_cn }])
+                            }}</p>
+                        })}
                     }.into_any()
                 }
             }))}
