@@ -362,6 +362,17 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
         let base = r.base.clone();
         move || can_resume && conn.target_for(&base).is_err()
     };
+    // What it waits for: a key, or (for a server that is not RunningHub) the user's word before
+    // the key goes there.
+    let waits_for = {
+        let conn = use_context::<Connection>();
+        let base = r.base.clone();
+        move || match super::job_view::waits_for_consent(conn, &base) {
+            Some(true) => fill(ui.t().resume_refused, &[&base]),
+            Some(false) => fill(ui.t().resume_needs_consent, &[&base]),
+            None => ui.t().resume_needs_key.to_owned(),
+        }
+    };
     let when = r.created_ms;
     let app = r.webapp_id.clone();
     let cost = Total::of(&r.usage());
@@ -392,7 +403,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     {move || cost_text(ui.t(), &cost, currency.as_deref())}
                 </p>
                 <Show when=crate::state::show_if(needs_key)>
-                    <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>
+                    <p class="hint needs-key">{waits_for.clone()}</p>
                 </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {

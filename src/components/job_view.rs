@@ -13,7 +13,9 @@ use crate::lifecycle::progress::{self, Progress, SocketPlan};
 use crate::lifecycle::{Job, Phase, Step};
 use crate::protocol::socket::ProgressSocket;
 use crate::protocol::ApiError;
-use crate::state::{scoped_ui, txt, Connection, HistoryVersion, LiveProgress, RenderRequest};
+use crate::state::{
+    scoped_ui, txt, Blocker, Connection, HistoryVersion, LiveProgress, RenderRequest,
+};
 use crate::storage::journal::{self, JobRecord};
 
 use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ProgressBar, ShareButton};
@@ -43,6 +45,7 @@ pub fn JobView(
     } else {
         Step::Resubmit(0)
     };
+    let record_base = record.base.clone();
     let record = StoredValue::new(record);
     let page = PageContext {
         history: use_context::<HistoryVersion>(),
@@ -259,11 +262,23 @@ pub fn JobView(
             {move || phase_detail(ui.t(), phase()).map(|d| view! { <p class="detail">{d}</p> })}
             {hold.then(|| view! {
                 <div class="banner info needs-key">
-                    <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
-                    // The key field may be a long way up (on a phone the form comes first).
-                    {(!compact).then(|| view! {
-                        <button id="go-to-key" type="button" class="secondary" on:click=crate::state::handler(move |_| focus_key())>{txt(|t| t.go_to_key)}</button>
-                    })}
+                    {move || match waits_for_consent(page.connection, &record_base) {
+                        None => leptos::either::Either::Left(view! {
+                            <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
+                            // The key field may be a long way up (on a phone the form comes first).
+                            {(!compact).then(|| view! {
+                                <button id="go-to-key" type="button" class="secondary" on:click=crate::state::handler(move |_| focus_key())>{txt(|t| t.go_to_key)}</button>
+                            })}
+                        }),
+                        Some(refused) => {
+                            let base = record_base.clone();
+                            leptos::either::Either::Right(view! {
+                                <p id=(!compact).then_some("needs-consent") class="needs-consent" data-refused=refused.to_string() role="status">
+                                    {move || fill(if refused { ui.t().resume_refused } else { ui.t().resume_needs_consent }, &[&base])}
+                                </p>
+                            })
+                        }
+                    }}
                 </div>
             })}
             <Show when=crate::state::show_if(move || error_text.with(Option::is_some))>
@@ -300,6 +315,15 @@ pub fn JobView(
             </Show>
         </section>
     }
+}
+
+/// Whether a render held back from `base` (a journaled render's server) waits for the consent
+/// prompt: `Some(refused)` when the key may not go there yet, `None` when it waits for
+/// something else (a key) (tracks).
+pub fn waits_for_consent(conn: Option<Connection>, base: &str) -> Option<bool> {
+    let conn = conn?;
+    (!conn.may_send_to(base) && matches!(conn.target_for(base), Err(Blocker::NeedConsent)))
+        .then(|| conn.answer_for(base) == Some(false))
 }
 
 /// Puts the cursor in the API key field (the browser scrolls it into view).
