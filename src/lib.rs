@@ -232,28 +232,6 @@ pub fn App() -> impl IntoView {
         }
     }));
 
-    // A waiting render started at a server that is neither RunningHub nor this page's (nor the
-    // chosen relay): the consent prompt asks before the key goes there, one server at a time,
-    // once a visit (a refusal stands until the user asks again from the history).
-    Effect::new(crate::state::effect(move |_| {
-        if conn.consent_pending.with(Option::is_some) {
-            return;
-        }
-        let waiting = |c: &Current| {
-            (c.hold
-                && !conn.may_send_to(&c.record.base)
-                && conn.answer_for(&c.record.base).is_none())
-            .then(|| c.record.base.clone())
-        };
-        let ask = current
-            .with(|c| c.as_ref().and_then(&waiting))
-            .or_else(|| others.with(|rows| rows.iter().find_map(&waiting)));
-        if let Some(base) = ask {
-            conn.consent_for.set(state::ConsentFor::Resume);
-            conn.consent_pending.set(Some(base));
-        }
-    }));
-
     // Result files whose host refuses the page are fetched through our server, when there is one.
     Effect::new(crate::state::effect(move |_| {
         browser::set_file_proxy(conn.file_proxy())
@@ -321,9 +299,6 @@ pub fn App() -> impl IntoView {
             lifecycle::Phase::Queued
         };
         if record.task_id.is_some() {
-            // Asked again: a refusal of its server this visit no longer stands.
-            conn.answers
-                .update(|a| a.retain(|(base, allowed)| *allowed || *base != record.base));
             resume(record, phase);
         }
     });

@@ -373,6 +373,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             None => ui.t().resume_needs_key.to_owned(),
         }
     };
+    let resume_conn = use_context::<Connection>();
     let when = r.created_ms;
     let app = r.webapp_id.clone();
     let cost = Total::of(&r.usage());
@@ -407,7 +408,14 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {
-                        <button type="button" class="secondary resume" on:click=crate::state::handler(move |_| on_resume.run(record.get_value()))>{txt(|t| t.resume)}</button>
+                        <button type="button" class="secondary resume" on:click=crate::state::handler(move |_| {
+                            // Asked again: a refusal of its server this visit no longer stands.
+                            let asked = record.get_value();
+                            if let Some(conn) = resume_conn {
+                                conn.answers.update(|a| a.retain(|(b, allowed)| *allowed || *b != asked.base));
+                            }
+                            on_resume.run(asked);
+                        })>{txt(|t| t.resume)}</button>
                     })}
                     <button type="button" class="secondary reuse" on:click=crate::state::handler(reuse)>{txt(|t| t.reuse)}</button>
                     {(!images.is_empty()).then(|| if all_kept {

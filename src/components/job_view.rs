@@ -14,7 +14,7 @@ use crate::lifecycle::{Job, Phase, Step};
 use crate::protocol::socket::ProgressSocket;
 use crate::protocol::ApiError;
 use crate::state::{
-    scoped_ui, txt, Blocker, Connection, HistoryVersion, LiveProgress, RenderRequest,
+    scoped_ui, txt, Blocker, Connection, ConsentFor, HistoryVersion, LiveProgress, RenderRequest,
 };
 use crate::storage::journal::{self, JobRecord};
 
@@ -140,6 +140,20 @@ pub fn JobView(
     };
     if !hold {
         drive(first_step);
+    } else if let Some(conn) = page.connection {
+        // Held for a server that is neither RunningHub nor this page's (nor the chosen relay):
+        // the consent prompt asks before the key goes there, one server at a time, once a visit
+        // (a refusal stands until "Check again" in the history).
+        let base = record_base.clone();
+        Effect::new(crate::state::effect(move |_| {
+            if conn.consent_pending.with(Option::is_none)
+                && !conn.may_send_to(&base)
+                && conn.answer_for(&base).is_none()
+            {
+                conn.consent_for.set(ConsentFor::Resume);
+                conn.consent_pending.set(Some(base.clone()));
+            }
+        }));
     }
 
     let keep_waiting = {
