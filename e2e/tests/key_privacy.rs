@@ -19,6 +19,12 @@ use su_render_e2e::{
 };
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
+}
 const SETTINGS: &str = "su-render.settings.v1";
 
 /// Our server in `mode`, serving the built app, with pages on `allow` allowed to call it.
@@ -190,6 +196,7 @@ async fn a_relay_refused_in_the_guide_is_not_saved_also_after_a_reload() -> Resu
 
     // Allowed, the same choice is saved (so the refusal above is what kept it out).
     page.set_key(KEY).await?;
+    page.set_screenshot("api/screenshot.png").await?;
     page.click_render().await?;
     page.wait_status("not-sent").await?;
     page.fill("#relay-address", &relay.base_url).await?;
@@ -228,7 +235,7 @@ async fn a_render_journaled_at_another_server_waits_until_the_key_may_go_there()
     journal
         .seed(&[record_json(
             "elsewhere",
-            1_000.0,
+            now_ms() - 30_000.0,
             &elsewhere.base_url,
             "queued",
             Some(&task_id),
@@ -262,10 +269,14 @@ async fn a_render_journaled_at_another_server_waits_until_the_key_may_go_there()
     page.click("#check-key").await?;
     page.wait_for("#account").await?;
 
-    // Refused: it stays unsent, and says so.
+    // Refused: it stays unsent, and says so; it holds nothing up.
     page.click("#consent-reject").await?;
     page.wait_gone("#consent").await?;
     page.wait_for("#needs-consent[data-refused=true]").await?;
+    assert_eq!(
+        page.attr("#render", "aria-busy").await?.as_deref(),
+        Some("false")
+    );
     page.screenshot_at(1280, "privacy-resume-refused").await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let log = elsewhere.sim_log().await?;

@@ -47,7 +47,9 @@ pub fn BlockedGuide() -> impl IntoView {
         if let Some(Ok(base)) = try_relay.value.get() {
             let site_before = conn.site.get_untracked();
             conn.relay.set(base.clone());
-            if !matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai) {
+            // Untracked: this runs once per relay found, not again when the site changes here
+            // (or back, when the prompt is refused).
+            if !untrack(|| matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai)) {
                 conn.site.set(Some(SiteChoice::Cn));
             }
             // The key goes there only once the user trusts it, as with any other server; the
