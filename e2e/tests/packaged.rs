@@ -616,7 +616,7 @@ async fn no_url_the_browser_sends_in_a_whole_session_carries_the_key() -> Result
     );
 
     // And none of it carried the key, plain or escaped, nor the socket's signed token.
-    println!("{} URLs sent", sent.0.len());
+    println!("{} URLs sent: {:#?}", sent.0.len(), sent.0);
     let with_key: Vec<&String> = sent.0.iter().filter(|u| carries(u, KEY)).collect();
     assert!(
         with_key.is_empty(),

@@ -611,8 +611,9 @@ async fn drive(
                 .try_with_untracked(|j| !j.phase.is_final())
                 .unwrap_or(false)
     };
+    // What the journal holds now; anything else is written after each step.
+    let mut written = state();
     loop {
-        let before = state();
         step = match step {
             Step::Stop => break,
             Step::Resubmit(ms) => {
@@ -659,9 +660,15 @@ async fn drive(
                     .unwrap_or(Step::Stop)
             }
         };
-        if state() != before {
+        if state() != written {
             persist().await;
+            written = state();
         }
+    }
+    // A change made while the loop slept (the user cancelled) ended it without a step: written
+    // too, or the history would say the task still runs.
+    if state() != written {
+        persist().await;
     }
     // "Keep new renders automatically": the pictures go into storage before their links expire.
     let succeeded = job
