@@ -14,6 +14,7 @@ use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{required_file, Packaged, BIN_ENV};
 use su_render_e2e::page::Browser;
 use su_render_e2e::{dist_dir, raw_http::http, Result};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long the binary may take to print its address.
 const START: Duration = Duration::from_secs(15);
@@ -73,62 +74,116 @@ async fn sim_log(app: &Packaged) -> Result<Vec<Value>> {
         .unwrap_or_default())
 }
 
+/// The attacker's page: on load, its script asks its own origin for the server's info, a run,
+/// the simulator's log and the progress socket, and leaves what came back in `window.results`.
+const REBINDING_PAGE: &str = "<!DOCTYPE html><title>Cute cats</title><pre id=out>…</pre><script>
+const status = (p) => p.then(r => r.status, e => 'failed');
+const socket = new Promise(done => {
+  const ws = new WebSocket('ws://' + location.host + '/ws/c_instance?clientId=x&Rh-Comfy-Auth=y');
+  ws.onopen = () => done('open');
+  ws.onerror = () => done('refused');
+});
+Promise.all([
+  status(fetch('/__su/info')),
+  status(fetch('/task/openapi/ai-app/run', {method: 'POST', headers: {'content-type': 'application/json'},
+    body: JSON.stringify({apiKey: '0123456789abcdef0123456789abcdef', webappId: '1983061233110790146'})})),
+  status(fetch('/__sim/log')),
+  socket,
+]).then(r => { window.results = r; document.getElementById('out').textContent = JSON.stringify(r); });
+</script>";
+
+/// What DNS rebinding does, at one `host:port` the browser sees: a connection whose first
+/// request is for the page (`GET / `) goes to the attacker's server, every other connection to
+/// `victim` (as if the name now resolved to it). The attacker's server closes each connection
+/// after its answer, so the page's own requests come on new connections, as after a rebinding.
+async fn rebinding_forwarder(victim: String) -> Result<(u16, tokio::task::JoinHandle<()>)> {
+    let attacker = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let attacker_addr = attacker.local_addr()?.to_string();
+    let page = axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async {
+            (
+                [(axum::http::header::CONNECTION, "close")],
+                axum::response::Html(REBINDING_PAGE),
+            )
+        }),
+    );
+    let forwarder = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = forwarder.local_addr()?.port();
+    let handle = tokio::spawn(async move {
+        let serving = tokio::spawn(async move {
+            let _ = axum::serve(attacker, page).await;
+        });
+        while let Ok((mut from, _)) = forwarder.accept().await {
+            let (attacker_addr, victim) = (attacker_addr.clone(), victim.clone());
+            tokio::spawn(async move {
+                let mut first = vec![0u8; 4096];
+                let Ok(n) = from.read(&mut first).await else {
+                    return;
+                };
+                let to = if first[..n].starts_with(b"GET / ") {
+                    attacker_addr
+                } else {
+                    victim
+                };
+                let Ok(mut to) = tokio::net::TcpStream::connect(&to).await else {
+                    return;
+                };
+                if to.write_all(&first[..n]).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut from, &mut to).await;
+                }
+            });
+        }
+        serving.abort();
+    });
+    Ok((port, handle))
+}
+
+/// Opens the attacker's page at `http://rebind.example:<port>/` and returns what its script got.
+async fn rebound_results(b: &Browser, port: u16) -> Result<Value> {
+    b.client.goto(&format!("http://{REBIND}:{port}/")).await?;
+    for _ in 0..100 {
+        let results = b.js("return window.results || null;", vec![]).await?;
+        if !results.is_null() {
+            return Ok(results);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("the attacker's page did not finish its requests within 10 s".into())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the packaged binary: run through `cargo xtask test` (SU_RENDER_PACKAGED_BIN)"]
-async fn a_page_at_a_name_that_is_not_ours_gets_nothing_from_the_app() -> Result {
+async fn a_dns_rebinding_page_gets_nothing_from_the_app() -> Result {
     let binary = linux_binary()?;
     let (app, port) = start_app(&binary)?;
     let b = Browser::start("hostile-rebind", &chromium_mapping(&[REBIND])).await?;
 
-    // The same server, at its own address: the app.
-    b.load(&format!("http://127.0.0.1:{port}/")).await?;
-
-    // At the attacker's name, which this browser resolves to the same 127.0.0.1: what a page
-    // there gets after a DNS rebinding.
-    let rebound = format!("http://{REBIND}:{port}/");
-    b.client.goto(&rebound).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let seen = b
-        .js(
-            "return {url: location.href, app: !!document.querySelector('#render'), \
-             text: document.body ? document.body.innerText : ''};",
-            vec![],
-        )
-        .await?;
-    let shot = b.screenshot("hostile-rebind").await?;
-    assert_eq!(seen["url"], rebound.as_str(), "{seen}");
-    assert_eq!(seen["app"], false, "the app loaded at {rebound}: {seen}");
-    assert!(
-        seen["text"].as_str().unwrap_or("").contains("421"),
-        "{seen} (see {})",
-        shot.display()
-    );
-    // Its scripts, same-origin with it, reach nothing either: not the server's paths, not a
-    // run, not the socket.
-    let reached = b
-        .js(
-            "const status = (p) => p.then(r => r.status, e => 'failed: ' + e);
-             const socket = new Promise(done => {
-                 const ws = new WebSocket('ws://' + location.host + '/ws/c_instance?clientId=x');
-                 ws.onopen = () => done('open');
-                 ws.onerror = () => done('refused');
-             });
-             return Promise.all([
-                 status(fetch('/__su/info')),
-                 status(fetch('/task/openapi/ai-app/run', {method: 'POST',
-                     headers: {'content-type': 'application/json'},
-                     body: JSON.stringify({apiKey: '0123456789abcdef0123456789abcdef',
-                                           webappId: '1983061233110790146'})})),
-                 status(fetch('/__sim/log')),
-                 socket,
-             ]);",
-            vec![],
-        )
-        .await?;
+    // The control: the same page and forwarder in front of a server that answers anything
+    // (no Host check) shows that the page's requests do arrive and are read.
+    let open = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let open_addr = open.local_addr()?.to_string();
+    let anything = axum::Router::new().fallback(|| async { "{}" });
+    let open_server = tokio::spawn(async move {
+        let _ = axum::serve(open, anything).await;
+    });
+    let (control_port, control) = rebinding_forwarder(open_addr).await?;
+    let got = rebound_results(&b, control_port).await?;
     assert_eq!(
-        reached,
+        (&got[0], &got[1], &got[2]),
+        (&Value::from(200), &Value::from(200), &Value::from(200)),
+        "the control server should have answered the page: {got}"
+    );
+
+    // The packaged app behind the same rebinding: nothing.
+    let (rebind_port, forwarder) = rebinding_forwarder(format!("127.0.0.1:{port}")).await?;
+    let got = rebound_results(&b, rebind_port).await?;
+    let shot = b.screenshot("hostile-rebind").await?;
+    assert_eq!(
+        got,
         serde_json::json!([421, 421, 421, "refused"]),
-        "what the rebound page reached"
+        "what the rebound page reached (see {})",
+        shot.display()
     );
     let runs = sim_log(&app)
         .await?
@@ -136,6 +191,28 @@ async fn a_page_at_a_name_that_is_not_ours_gets_nothing_from_the_app() -> Result
         .filter(|e| e["path"] == "/task/openapi/ai-app/run")
         .count();
     assert_eq!(runs, 0, "no run reached the simulator");
+
+    // The app itself opened at that name (after the rebinding): no app, only the 421 text.
+    b.client.goto(&format!("http://{REBIND}:{port}/")).await?;
+    let seen = b
+        .js(
+            "return {app: !!document.querySelector('#render'), \
+             text: document.body ? document.body.innerText : ''};",
+            vec![],
+        )
+        .await?;
+    assert_eq!(seen["app"], false, "{seen}");
+    assert!(
+        seen["text"].as_str().unwrap_or("").starts_with("421"),
+        "{seen}"
+    );
+    b.screenshot("hostile-rebind-421").await?;
+    // And at its own address, the app (the browser and the binary work).
+    b.load(&format!("http://127.0.0.1:{port}/")).await?;
+
+    forwarder.abort();
+    control.abort();
+    open_server.abort();
     Ok(())
 }
 

@@ -226,7 +226,8 @@ async fn middleware(State(hosts): State<Hosts>, request: Request, next: Next) ->
     response
 }
 
-/// The answer to a Host that is not ours. Plain words, no echo of what was sent.
+/// The answer to a Host that is not ours: plain words, in both languages (a colleague who types
+/// the relay's machine name sees it), and no echo of what was sent.
 fn misdirected() -> Response {
     (
         StatusCode::MISDIRECTED_REQUEST,
@@ -234,8 +235,12 @@ fn misdirected() -> Response {
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        "421 Misdirected Request: this server answers only at its own address \
-         (127.0.0.1, localhost, the address it listens on, or a name given with --public-host)\n",
+        "421 Misdirected Request\n\n\
+         This server answers only at its own address: 127.0.0.1, localhost, the address it \
+         listens on, or a name given with --public-host. Open it at one of those, or ask whoever \
+         runs it to add --public-host with the name you used.\n\n\
+         此服务器只响应它自己的地址：127.0.0.1、localhost、它监听的地址，或用 --public-host \
+         指定的名称。请改用这些地址打开，或请运行它的人用 --public-host 加上你所用的名称。\n",
     )
         .into_response()
 }
