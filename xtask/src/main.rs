@@ -35,8 +35,11 @@ usage: cargo xtask <command>
                       tests, the packaged binary end to end, the .exe under wine; --lean (what
                       CI uses, and the default when under 6 GiB is free) deletes each build's
                       outputs once no later step needs them
-  bench [--runs 7]    release build, then bytes, first paint, polling, upload prep and memory;
-                      prints the tables and writes BENCHMARKS.md
+  bench [--runs 7] [--only paint,…,relay]
+                      release build, then bytes, first paint, polling, upload prep, memory and
+                      the relay; prints the tables and writes BENCHMARKS.md (--only: just those
+                      sections; `relay` alone builds no page: the server binary relaying polls,
+                      SU_RENDER_PACKAGED_BIN's or a release build)
   budget              check the last build (dist/) against size-budget.toml, without building
   by-crate <wasm> [--save DESCRIPTION]
                       an un-optimised wasm's bytes by crate (twiggy); --save keeps it as the
