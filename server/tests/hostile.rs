@@ -87,7 +87,10 @@ async fn send(
 /// What a page (or a rebinding attacker's page) would ask of the server: the app, the
 /// server's own paths, the relay on both kinds of path, the file proxy, the socket, a
 /// preflight.
-fn probes(files: &FileHost) -> Vec<(String, Vec<(&'static str, &'static str)>, Vec<u8>)> {
+/// A request line, its headers and its body.
+type Probe = (String, Vec<(&'static str, &'static str)>, Vec<u8>);
+
+fn probes(files: &FileHost) -> Vec<Probe> {
     let body = format!("{{\"apiKey\":\"{KEY}\",\"taskId\":\"1\"}}").into_bytes();
     let json = vec![("Content-Type", "application/json")];
     vec![
