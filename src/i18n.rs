@@ -379,6 +379,16 @@ texts! {
     progress_queue,
     progress_through,
     progress_lost,
+    /// "Load app inputs" where the base is RunningHub itself (its call wants the key in the URL).
+    app_load_needs_relay,
+    /// The consent prompt for the server a journaled render was started at.
+    consent_body_resume,
+    consent_reject_relay,
+    consent_reject_resume,
+    /// A journaled render waiting for the consent prompt's answer about its server.
+    resume_needs_consent,
+    /// A journaled render whose server the user refused.
+    resume_refused,
 }
 
 /// Puts values into a template, one `{}` after another.
@@ -670,6 +680,12 @@ pub static ZH: Texts = Texts {
     progress_queue: "机器上还有 {} 个任务在前面",
     progress_through: "ComfyUI 报告已执行完毕，正在等待 RunningHub 确认结果…",
     progress_lost: "实时进度已断开；任务仍在按时查询，结果不受影响。",
+    app_load_needs_relay: "读取其他应用的参数需要 SU Render 小程序或中转服务器：RunningHub 的这个接口要求把 API 密钥写在网址里，而本页从不在网址里发送密钥。没有发出任何请求。您仍可以在“高级”里直接填写节点参数。",
+    consent_body_resume: "历史记录中有一次渲染是通过这台服务器发起的。要继续查询它，您的 API 密钥会随请求发送给它。只有在您信任这台服务器时才确认；确认之前，不会向它发送任何请求。",
+    consent_reject_relay: "不，不使用这个中转",
+    consent_reject_resume: "不，不再查询这次渲染",
+    resume_needs_consent: "这次渲染是通过 {} 发起的，它不是 RunningHub。在您于上方的提示中允许之前，不会向它发送任何请求（包括您的密钥）。",
+    resume_refused: "您没有允许把密钥发送给 {}，所以不再查询这次渲染。任务可能仍在 RunningHub 上运行；在历史记录中点击“继续查询”可以重新选择。",
 };
 
 pub static EN: Texts = Texts {
@@ -947,6 +963,12 @@ pub static EN: Texts = Texts {
     progress_queue: "{} tasks ahead on the machine",
     progress_through: "ComfyUI reports the graph done; waiting for RunningHub to confirm the result…",
     progress_lost: "Live progress was lost; the task is still checked on schedule, so the result is not affected.",
+    app_load_needs_relay: "Loading another app's inputs needs the SU Render app or a relay: RunningHub takes this call only with your API key in the web address, and this page never puts the key in an address. Nothing was sent. You can still set node values under Advanced.",
+    consent_body_resume: "A render in your history was started through this server. To keep following it, your API key goes to that server with every request. Accept only if you trust it; until you do, nothing is sent there.",
+    consent_reject_relay: "No, don't use this relay",
+    consent_reject_resume: "No, stop following that render",
+    resume_needs_consent: "This render was started through {}, which is not RunningHub. Nothing is sent there (your key included) until you allow it in the prompt above.",
+    resume_refused: "You did not allow your key to go to {}, so this render is not followed. The task may still run on RunningHub; “Check again” in the history asks again.",
 };
 
 /// The text of a code's message ([`Code::msg`]) in the language of `t`.

@@ -268,10 +268,12 @@ pub fn App() -> impl IntoView {
         document().set_title(&title);
     }));
 
+    // A render held back (waiting for a key, or for the user's word about its server) is not
+    // under way: nothing of it is in flight, so it does not hold up a new one.
     let busy = Signal::derive(move || {
         current.with(|c| {
             c.as_ref()
-                .is_some_and(|c| !c.job.with(|j| j.phase.is_final()))
+                .is_some_and(|c| !c.hold && !c.job.with(|j| j.phase.is_final()))
         })
     });
     let on_render = Callback::new(move |request: RenderRequest| {

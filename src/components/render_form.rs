@@ -7,7 +7,9 @@ use crate::lifecycle::decimal::{self, fixed};
 use crate::lifecycle::form::{
     build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
 };
+use crate::protocol::local_server::{fetch_server_info, server_root};
 use crate::protocol::sites::is_http_url;
+use crate::protocol::ApiError;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
 use crate::state::{
     txt, use_ui, BatchRequest, Connection, RenderRequest, SourcePicture, Task, UploadState,
@@ -21,6 +23,15 @@ use crate::lifecycle::share::{Shared, SharedForm};
 const COST_LOOKBACK: usize = 20;
 use crate::state::{LinkStart, Refill};
 use crate::storage::SiteChoice;
+
+/// Why "Load app inputs" brought nothing.
+enum LoadProblem {
+    /// The call failed (at this base).
+    Api(ApiError, String),
+    /// The base is RunningHub itself (or a server that is not ours): its call wants the key in
+    /// the URL, so nothing was sent.
+    NeedsRelay,
+}
 
 /// One input of the form and what the user entered for it.
 #[derive(Clone)]
@@ -258,15 +269,28 @@ pub fn RenderForm(
     }));
 
     // Loading an app's inputs by its ID: its answer fills the slots, a failure stays to be shown.
+    // Only our own server takes the call with the key in a body; RunningHub itself wants it in
+    // the URL, so there nothing is sent and the page says what it needs.
     let load_app = Task::new();
     let start_load = move || {
         let target = conn.target();
         let id = webapp_id.get_untracked().trim().to_owned();
-        let ours = conn.server.get_untracked().is_some()
-            && conn.effective_site() == crate::storage::SiteChoice::Local;
+        let known = target
+            .as_ref()
+            .ok()
+            .and_then(|t| untrack(|| conn.known_ours(t.api.base())));
         load_app.run(async move {
             let target = target.ok()?;
-            match target.api.app_demo(&target.key, &id, ours).await {
+            let base = target.api.base().to_owned();
+            let ours = match known {
+                Some(ours) => ours,
+                // A custom base: ours if it says so (a GET without the key).
+                None => fetch_server_info(server_root(&base)).await.is_some(),
+            };
+            if !ours {
+                return Some(LoadProblem::NeedsRelay);
+            }
+            match target.api.app_demo(&target.key, &id).await {
                 Ok(app) => {
                     app_name.try_set(app.webapp_name.clone());
                     slots.try_set(slots_for(
@@ -274,7 +298,7 @@ pub fn RenderForm(
                     ));
                     None
                 }
-                Err(error) => Some((error, target.api.base().to_owned())),
+                Err(error) => Some(LoadProblem::Api(error, base)),
             }
         });
     };
@@ -283,7 +307,10 @@ pub fn RenderForm(
             answer
                 .as_ref()
                 .and_then(Option::as_ref)
-                .map(|(error, base)| error_message(error, ui.lang.get(), base))
+                .map(|problem| match problem {
+                    LoadProblem::Api(error, base) => error_message(error, ui.lang.get(), base),
+                    LoadProblem::NeedsRelay => ui.t().app_load_needs_relay.to_owned(),
+                })
         })
     };
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::fill;
-use crate::state::{txt, use_ui, Connection};
+use crate::state::{txt, use_ui, Connection, ConsentFor};
 use crate::storage::{Settings, SiteChoice};
 
 /// Which API to talk to: RunningHub China, International, this server (simulator or relay), or
@@ -17,7 +17,7 @@ pub fn SitePicker() -> impl IntoView {
         saved.custom_base = conn.custom_base.get_untracked();
         saved.save();
     };
-    // Picking any site by hand answers a pending link consent: the user chose.
+    // Picking any site by hand answers a pending link consent (see `Connection::choose_site`).
     let on_change = move |ev| conn.choose_site(SiteChoice::from_slug(&event_target_value(&ev)));
     let custom_invalid = move || {
         conn.effective_site() == SiteChoice::Custom
@@ -51,9 +51,8 @@ pub fn SitePicker() -> impl IntoView {
     };
     let stop_relay = move |_| {
         conn.relay.set(String::new());
-        if conn.consent_pending.get_untracked().is_some()
-            && conn.effective_site() != SiteChoice::Custom
-        {
+        // Dropped before it was allowed: nothing is left to ask about.
+        if matches!(conn.consent_for.get_untracked(), ConsentFor::Relay { .. }) {
             conn.consent_pending.set(None);
         }
         let mut saved = Settings::load();

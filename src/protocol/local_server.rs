@@ -41,6 +41,15 @@ pub async fn fetch_server_info(base: &str) -> Option<ServerInfo> {
     parse_server_info(&response.text().await.ok()?)
 }
 
+/// Where the server behind an API base answers [`INFO_PATH`]: a relay's site paths (`…/cn`,
+/// `…/ai`) are under its root; any other base is taken as the root itself.
+pub fn server_root(base: &str) -> &str {
+    let base = base.trim_end_matches('/');
+    base.strip_suffix("/cn")
+        .or_else(|| base.strip_suffix("/ai"))
+        .unwrap_or(base)
+}
+
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
 pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
     let value = json::parse(body)?;
@@ -76,6 +85,26 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roots() {
+        assert_eq!(
+            server_root("http://127.0.0.1:8080/cn"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            server_root("https://relay.example/team/ai/"),
+            "https://relay.example/team"
+        );
+        assert_eq!(
+            server_root("https://relay.example"),
+            "https://relay.example"
+        );
+        assert_eq!(
+            server_root("https://relay.example/cnx"),
+            "https://relay.example/cnx"
+        );
+    }
 
     #[test]
     fn info() {
