@@ -265,13 +265,15 @@ fn collect(
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
             let line = line.trim_end_matches('\r').to_string();
-            if let Some(url) = address_in(&line) {
+            let url = address_in(&line);
+            // Kept before the address is announced: whoever waited for it may read the line.
+            if let Ok(mut lines) = output.lock() {
+                lines.push(line);
+            }
+            if let Some(url) = url {
                 if let Some(tx) = address.take() {
                     let _ = tx.send(url);
                 }
-            }
-            if let Ok(mut lines) = output.lock() {
-                lines.push(line);
             }
         }
     })
