@@ -67,6 +67,9 @@ pub struct Packaged {
     readers: Vec<std::thread::JoinHandle<()>>,
     /// The empty folder it was started in (holds only the binary); removed on drop.
     pub dir: TempDir,
+    /// Its data folder (`SU_RENDER_HOME`: `inbox.json` goes there, never into the real one of
+    /// whoever runs the tests); removed on drop.
+    pub home: TempDir,
     pub started: Instant,
 }
 
@@ -93,6 +96,7 @@ impl Packaged {
         if beside != [name.to_os_string()] {
             return Err(format!("the start folder should hold only the binary: {beside:?}").into());
         }
+        let home = TempDir::new("packaged-home")?;
         let mut command = match launcher {
             Some(launcher) => {
                 let mut c = Command::new(launcher);
@@ -104,6 +108,7 @@ impl Packaged {
         command
             .args(args)
             .current_dir(&dir.path)
+            .env("SU_RENDER_HOME", &home.path)
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -128,6 +133,7 @@ impl Packaged {
             address,
             readers,
             dir,
+            home,
             started,
         })
     }

@@ -6,7 +6,8 @@
 //!
 //! Modules: [`relay`] (RunningHub's API paths forwarded), [`sim`] (the simulator), [`cors`] (who
 //! may call from another origin), [`file_proxy`] (`/__su/file`), [`static_files`] (the app, from a
-//! folder or compiled in by [`embedded`]), [`cli`] (the command line and start-up).
+//! folder or compiled in by [`embedded`]), [`inbox`] (pictures from the SketchUp extension, and
+//! the extension itself, made by [`rbz`]), [`cli`] (the command line and start-up).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -23,7 +24,9 @@ pub mod cli;
 pub mod cors;
 pub mod embedded;
 pub mod file_proxy;
+pub mod inbox;
 pub mod png;
+pub mod rbz;
 pub mod relay;
 pub mod sim;
 pub mod static_files;
@@ -119,6 +122,10 @@ pub struct Settings {
     /// Simulator only: its paths send no CORS headers and refuse preflights (403), like a
     /// RunningHub that is closed to other origins; `allow_origins` still apply.
     pub sim_no_cors: bool,
+    /// The SketchUp inbox (`/__su/inbox`), when this server has one: the one-file app on this
+    /// computer does (`cli::main` makes it and writes `inbox.json`); tests that start servers in
+    /// process and team relays don't.
+    pub inbox: Option<Arc<inbox::Inbox>>,
 }
 
 impl From<ServerConfig> for Settings {
@@ -130,6 +137,7 @@ impl From<ServerConfig> for Settings {
             allow_origins: Vec::new(),
             allow_file_origins: Vec::new(),
             sim_no_cors: false,
+            inbox: None,
         }
     }
 }
@@ -163,6 +171,8 @@ pub fn info(settings: &Settings) -> Value {
         "socketHiddenCloseMs": hidden_close,
         // The simulator takes one key only: the page must ask for it (no demo key).
         "keyRequired": !settings.mode.is_relay() && settings.sim.require_key.is_some(),
+        // The page takes pictures from SketchUp here (see `inbox`).
+        "inbox": settings.inbox.is_some(),
     })
 }
 
@@ -205,8 +215,10 @@ pub fn router(settings: impl Into<Settings>) -> Router {
             listed,
         ),
     };
+    // Outside the CORS layers: no other origin may use the inbox, listed or not.
+    let inbox = inbox::routes(settings.inbox.clone());
     let app = Arc::new(settings.app);
-    Router::new().merge(own).merge(api).fallback(
+    Router::new().merge(own).merge(api).merge(inbox).fallback(
         move |method: Method, uri: Uri, headers: HeaderMap| {
             let app = app.clone();
             async move { static_files::serve(&app, &method, &uri, &headers).await }

@@ -184,6 +184,8 @@ fn start_binary(args: &[&str]) -> Running {
     let mut child = Command::new(BIN)
         .args(args)
         .current_dir(&empty)
+        // Its inbox.json goes there, never into the real data folder of whoever runs the tests.
+        .env("SU_RENDER_HOME", &empty)
         .env("SU_RENDER_NO_OPEN", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
