@@ -99,6 +99,8 @@ pub fn App() -> impl IntoView {
     provide_context(progress);
     let live = state::LiveProgress(RwSignal::new(None));
     provide_context(live);
+    // The form leaves its side of the SketchUp inbox here, for the inbox's part.
+    provide_context(state::SketchupSlot(RwSignal::new(None)));
 
     // Polls an unfinished task from the journal again (never runs it again). Without a key at
     // hand it is shown as journaled and waits (`hold`) until one is typed.
@@ -331,6 +333,20 @@ pub fn App() -> impl IntoView {
                     <AccountCheck />
                 </section>
                 <RenderForm on_render busy on_batch />
+                // The app on this computer follows its SketchUp inbox at once; elsewhere (the
+                // Pages copy) this only says how to get the extension, fetched when opened.
+                {move || match conn.server.with(|s| s.as_ref().map(|s| s.inbox)) {
+                    Some(true) => leptos::either::Either::Left(parts::sketchup(true, busy)),
+                    _ => leptos::either::Either::Right({
+                        let opened = RwSignal::new(false);
+                        view! {
+                            <details id="sketchup-more" class="card more sketchup" on:toggle=crate::state::handler(move |_| opened.set(true))>
+                                <summary>{txt(|t| t.sketchup_get)}</summary>
+                                {move || opened.get().then(|| parts::sketchup(false, busy))}
+                            </details>
+                        }
+                    }),
+                }}
             </div>
             <div class="results">
                 {move || batch.get().map(|(_, batch)| parts::batch(batch))}

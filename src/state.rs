@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::i18n::{Lang, Texts};
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::PollPlan;
 use crate::protocol::client::Api;
 use crate::protocol::local_server::ServerInfo;
@@ -428,6 +429,7 @@ impl RenderRequest {
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
+            sketchup: self.source.as_ref().and_then(|s| s.sketchup.clone()),
         }
     }
 
@@ -455,6 +457,9 @@ pub enum UploadState {
     Uploading,
     /// Uploaded (with this API); the node's value holds the returned file name.
     Done(crate::protocol::ApiVersion),
+    /// A picture from SketchUp, ready: it is uploaded when Render is pressed, so that nothing
+    /// reaches RunningHub before the user says so.
+    Held,
     /// The file was refused before anything was sent.
     Refused(crate::lifecycle::prepare::FileProblem),
     Failed(crate::protocol::ApiError),
@@ -468,6 +473,7 @@ impl UploadState {
             UploadState::WaitingForKey => "waiting",
             UploadState::Uploading => "uploading",
             UploadState::Done(_) => "done",
+            UploadState::Held => "held",
             UploadState::Refused(_) => "refused",
             UploadState::Failed(_) => "failed",
         }
@@ -495,6 +501,8 @@ impl UploadState {
 pub struct SourcePicture {
     pub name: String,
     pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
+    /// The SketchUp model and scene, when the picture came from the extension.
+    pub sketchup: Option<FromSketchup>,
 }
 
 /// A translated string as a reactive view or attribute. Every call returns the same closure type,
@@ -571,7 +579,7 @@ pub struct BatchRequest {
     pub template: RenderRequest,
     /// The screenshot node's id and field.
     pub node: (String, String),
-    pub files: Vec<(String, send_wrapper::SendWrapper<web_sys::File>)>,
+    pub files: Vec<BatchFile>,
     /// How many render at once (RunningHub member keys run one at a time).
     pub concurrency: usize,
     /// Stop before the batch would spend more than this many coins.
@@ -581,6 +589,38 @@ pub struct BatchRequest {
     /// Shrink settings for the uploads.
     pub shrink: (bool, u32),
 }
+
+/// One picture of a batch (or one from SketchUp for the screenshot input).
+#[derive(Debug, Clone)]
+pub struct BatchFile {
+    pub name: String,
+    pub file: send_wrapper::SendWrapper<web_sys::File>,
+    /// The SketchUp model and scene, when the picture came from the extension.
+    pub sketchup: Option<FromSketchup>,
+}
+
+/// The render form's side of the SketchUp inbox: the form makes it, the inbox's part (see
+/// `components::sketchup_panel`) hands pictures to it.
+#[derive(Clone, Copy)]
+pub struct SketchupInput {
+    /// A picture for the input that takes batches (the screenshot): taken as if picked, and
+    /// held there until Render is pressed ([`UploadState::Held`]).
+    pub incoming: RwSignal<Option<BatchFile>>,
+    /// Where that input's picture stands.
+    pub upload: RwSignal<UploadState>,
+    /// The batch being set up, not started yet.
+    pub batch_files: RwSignal<Vec<BatchFile>>,
+    /// Sets up a batch of these pictures for the input that takes batches.
+    pub set_batch: Callback<Vec<BatchFile>>,
+    /// Render, as if pressed.
+    pub render: Callback<()>,
+    /// "Render all", as if pressed.
+    pub render_batch: Callback<()>,
+}
+
+/// Where the form leaves its [`SketchupInput`] (provided by the page).
+#[derive(Clone, Copy)]
+pub struct SketchupSlot(pub RwSignal<Option<SketchupInput>>);
 
 /// The running render's progress in percent, for the tab title (set by the job in view).
 #[derive(Debug, Clone, Copy)]

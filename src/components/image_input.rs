@@ -4,8 +4,9 @@ use web_sys::File;
 
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::prepare::{human_bytes, FileProblem};
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::picture::{self, first_file, Prepared};
-use crate::state::{txt, use_ui, Connection, SourcePicture, UploadState};
+use crate::state::{txt, use_ui, BatchFile, Connection, SourcePicture, UploadState};
 
 /// An image node's input: pick, drop or paste a picture (checked, shrunk if asked, previewed and
 /// uploaded, its RunningHub file name filling the node), or type a file name or public URL.
@@ -41,6 +42,10 @@ pub fn ImageInput(
     /// the simulator only (a real site would bill the render).
     #[prop(optional)]
     sample: bool,
+    /// Pictures from SketchUp (the inbox): each is taken as if picked, named by its model and
+    /// scene, and held until Render is pressed (see [`UploadState::Held`]).
+    #[prop(default = None)]
+    incoming: Option<RwSignal<Option<BatchFile>>>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -115,7 +120,7 @@ pub fn ImageInput(
     }));
 
     let own_id = StoredValue::new(id.clone());
-    let take_file = move |file: File| {
+    let take_file = move |file: File, sketchup: Option<FromSketchup>| {
         paste_target.set(own_id.get_value());
         upload.set(UploadState::Preparing);
         refused_name.set(file.name());
@@ -133,16 +138,22 @@ pub fn ImageInput(
                     )));
                     set_preview(picture::object_url(&ready.blob));
                     value.set(String::new());
+                    let held = sketchup.is_some();
                     picked.set(Some(SourcePicture {
                         name: ready.original_name.clone(),
                         blob: send_wrapper::SendWrapper::new(ready.blob.clone()),
+                        sketchup,
                     }));
                     prepared.set_value(Some(ready));
                     uploaded_to.set(None);
                     // A render is likely now: its view is fetched while the picture uploads
                     // (not while it is shrunk: both would share the processor).
                     super::parts::prepare_job();
-                    start_upload();
+                    if held {
+                        upload.set(UploadState::Held);
+                    } else {
+                        start_upload();
+                    }
                 }
                 // A refused file changes nothing the user had entered.
                 Err(problem) => upload.set(UploadState::Refused(problem)),
@@ -168,15 +179,23 @@ pub fn ImageInput(
         let files = ev.clipboard_data().and_then(|d| d.files());
         if let Some(file) = first_file(files).filter(|f| f.type_().starts_with("image/")) {
             ev.prevent_default();
-            take_file(file);
+            take_file(file, None);
         }
     });
     on_cleanup(move || paste.remove());
+    if let Some(incoming) = incoming {
+        Effect::new(crate::state::effect(move |_| {
+            if let Some(picture) = incoming.get() {
+                incoming.set(None);
+                take_file(picture.file.take(), picture.sketchup);
+            }
+        }));
+    }
 
     let take_sample = move |_| {
         spawn_local(async move {
             if let Some(file) = picture::sample_screenshot().await {
-                take_file(file);
+                take_file(file, None);
             }
         });
     };
@@ -190,7 +209,7 @@ pub fn ImageInput(
             (Some(many), n) if n > 1 => many.run(files),
             _ => {
                 if let Some(file) = files.into_iter().next() {
-                    take_file(file);
+                    take_file(file, None);
                 }
             }
         }
@@ -226,6 +245,7 @@ pub fn ImageInput(
             UploadState::WaitingForKey => Some(t.waiting_for_key.to_owned()),
             UploadState::Uploading => Some(t.uploading.to_owned()),
             UploadState::Done(_) => Some(fill(t.uploaded, &[&value.get()])),
+            UploadState::Held => Some(t.held_for_render.to_owned()),
             UploadState::Refused(problem) => Some(problem_text(t, &problem, &name)),
             UploadState::Failed(error) => {
                 let base = conn.base().unwrap_or_default();
@@ -281,6 +301,10 @@ pub fn ImageInput(
                 {status_text}
             </p>
             {move || sizes_text().map(|s| view! { <p class="hint sizes">{s}</p> })}
+            {move || picked.with(|p| p.as_ref().and_then(|p| p.sketchup.as_ref()).map(|names| {
+                let text = fill(ui.t().from_sketchup, &[&names.label()]);
+                view! { <p id=format!("{}-sketchup", own_id.get_value()) class="hint from-sketchup">{text}</p> }
+            }))}
             <input id=id.clone() type="text" bind:value=value on:input=on_type autocomplete="off" spellcheck="false"
                 placeholder=move || hint.get() aria-label=crate::state::live(move || format!("{} · {}", label.get(), hint.get()))
                 aria-invalid=crate::state::live(move || error.get().is_some().then_some("true")) />

@@ -10,7 +10,8 @@ use crate::lifecycle::form::{
 use crate::protocol::sites::is_http_url;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
 use crate::state::{
-    txt, use_ui, BatchRequest, Connection, RenderRequest, SourcePicture, Task, UploadState,
+    txt, use_ui, BatchFile, BatchRequest, Connection, RenderRequest, SketchupInput, SketchupSlot,
+    SourcePicture, Task, UploadState,
 };
 use crate::storage::Settings;
 
@@ -303,7 +304,8 @@ pub fn RenderForm(
         let values: Vec<String> = slots.with(|s| {
             s.iter()
                 .map(|s| {
-                    if in_batch(s) {
+                    // A held picture from SketchUp gets its file name when Render uploads it.
+                    if in_batch(s) || s.upload.with(|u| *u == UploadState::Held) {
                         "batch".to_owned()
                     } else {
                         s.value.get()
@@ -366,10 +368,29 @@ pub fn RenderForm(
             crate::lifecycle::form::node_names(&specs)
         })
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Render pressed while pictures from SketchUp are held: they are uploaded now, and the
+    // render starts once they are (see the effect below).
+    let render_when_uploaded = RwSignal::new(false);
+    let press = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let held: Vec<RwSignal<UploadState>> = slots.with_untracked(|s| {
+            s.iter()
+                .map(|s| s.upload)
+                .filter(|u| u.with_untracked(|u| *u == UploadState::Held))
+                .collect()
+        });
+        if !held.is_empty() {
+            // The input uploads a picture that waits for a key as soon as there is one.
+            for upload in held {
+                upload.set(UploadState::WaitingForKey);
+            }
+            render_when_uploaded.set(true);
+            return;
+        }
         tried.set(true);
-        if busy.get_untracked() || blocker().is_some() {
+        if blocker().is_some() {
             return;
         }
         let (Ok(target), Ok(nodes)) = (conn.target(), nodes()) else {
@@ -394,10 +415,35 @@ pub fn RenderForm(
             node_names: known_names(),
         });
     };
+    Effect::new(crate::state::effect(move |_| {
+        if !render_when_uploaded.get() {
+            return;
+        }
+        let under_way = slots.with(|s| {
+            s.iter().any(|s| {
+                s.upload.with(|u| {
+                    matches!(
+                        u,
+                        UploadState::Preparing
+                            | UploadState::Uploading
+                            | UploadState::WaitingForKey
+                    )
+                })
+            })
+        });
+        if !under_way {
+            render_when_uploaded.set(false);
+            // A failed upload stops here, and the form says why.
+            press();
+        }
+    }));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        press();
+    };
 
     // A batch: several screenshots for the first required picture, same settings otherwise.
-    let batch_files =
-        RwSignal::new(Vec::<(String, send_wrapper::SendWrapper<web_sys::File>)>::new());
+    let batch_files = RwSignal::new(Vec::<BatchFile>::new());
     let concurrency = RwSignal::new("1".to_owned());
     let budget = RwSignal::new(String::new());
     // What one render of this app costs, measured on its last renders (see `cost::estimate`),
@@ -432,7 +478,7 @@ pub fn RenderForm(
     }));
     let batch_nodes = move || node_list(Some(&batch_node.get()));
     let batch_blocker = move || first_blocker(Some(batch_node.get()));
-    let start_batch = move |_| {
+    let start_batch = move |_: ()| {
         let (Some(on_batch), Ok(target), Ok(nodes)) = (on_batch, conn.target(), batch_nodes())
         else {
             return;
@@ -533,16 +579,40 @@ pub fn RenderForm(
                     .map(|s| (s.spec.node_id.clone(), s.spec.field_name.clone()))
             });
             let here = (spec.node_id.clone(), spec.field_name.clone());
-            let many = (on_batch.is_some() && first_required.as_ref() == Some(&here)).then(|| {
+            let takes_batches = on_batch.is_some() && first_required.as_ref() == Some(&here);
+            let spec_upload = slot.upload;
+            let set_batch = Callback::new(move |files: Vec<BatchFile>| {
+                batch_node.set(here.clone());
+                batch_files.set(files);
+            });
+            let many = takes_batches.then(|| {
                 Callback::new(move |files: Vec<web_sys::File>| {
-                    batch_node.set(here.clone());
-                    batch_files.set(
+                    set_batch.run(
                         files
                             .into_iter()
-                            .map(|f| (f.name(), send_wrapper::SendWrapper::new(f)))
+                            .map(|f| BatchFile {
+                                name: f.name(),
+                                file: send_wrapper::SendWrapper::new(f),
+                                sketchup: None,
+                            })
                             .collect(),
                     );
                 })
+            });
+            // Pictures from SketchUp come to the input that takes batches.
+            let incoming = takes_batches.then(|| {
+                let incoming = RwSignal::new(None);
+                if let Some(SketchupSlot(slot)) = use_context::<SketchupSlot>() {
+                    slot.set(Some(SketchupInput {
+                        incoming,
+                        upload: spec_upload,
+                        batch_files,
+                        set_batch,
+                        render: Callback::new(move |()| press()),
+                        render_batch: Callback::new(move |()| start_batch(())),
+                    }));
+                }
+                incoming
             });
             let missing = {
                 let (required, node) = (spec.required, spec.node_id.clone());
@@ -562,7 +632,7 @@ pub fn RenderForm(
                 <div class="slot">
                     {(!su).then(|| view! { <p class="slot-label">{move || label.get()}</p> })}
                     <ImageInput id label=static_label hint value=slot.value upload=slot.upload picked=slot.picked
-                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot />
+                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot incoming />
                 </div>
             }
             .into_any()
@@ -621,7 +691,13 @@ pub fn RenderForm(
                     <h3 id="batch-setup-title">{move || fill(ui.t().batch_title, &[&batch_files.with(Vec::len).to_string()])}</h3>
                     <p class="hint">{txt(|t| t.batch_hint)}</p>
                     <ul class="batch-files">
-                        {move || batch_files.get().into_iter().map(|(name, _)| view! { <li>{name}</li> }).collect_view()}
+                        {move || batch_files.get().into_iter().map(|f| {
+                            let name = match &f.sketchup {
+                                Some(names) => fill(ui.t().from_sketchup, &[&names.label()]),
+                                None => f.name,
+                            };
+                            view! { <li>{name}</li> }
+                        }).collect_view()}
                     </ul>
                     <div class="batch-options">
                         <label for="concurrency">{txt(|t| t.concurrency_label)}</label>
@@ -631,7 +707,7 @@ pub fn RenderForm(
                     </div>
                     <p id="batch-expected">{expected}</p>
                     <div class="actions">
-                        <button id="render-batch" type="button" class="primary" on:click=start_batch
+                        <button id="render-batch" type="button" class="primary" on:click=crate::state::handler(move |_| start_batch(()))
                             disabled=crate::state::live(move || batch_blocker().is_some())>
                             {move || fill(ui.t().render_all, &[&batch_files.with(Vec::len).to_string()])}
                         </button>
