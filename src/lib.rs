@@ -99,8 +99,10 @@ pub fn App() -> impl IntoView {
     provide_context(progress);
     let live = state::LiveProgress(RwSignal::new(None));
     provide_context(live);
-    // The form leaves its side of the SketchUp inbox here, for the inbox's part.
-    provide_context(state::SketchupSlot(RwSignal::new(None)));
+    // Pictures from the SketchUp inbox, from its part to the form.
+    let from_inbox = state::FromInbox(RwSignal::new(Vec::new()));
+    let sketchup_opened = RwSignal::new(false);
+    let inbox = move || conn.server.with(|s| s.as_ref().is_some_and(|s| s.inbox));
 
     // Polls an unfinished task from the journal again (never runs it again). Without a key at
     // hand it is shown as journaled and waits (`hold`) until one is typed.
@@ -332,21 +334,14 @@ pub fn App() -> impl IntoView {
                     <KeyField />
                     <AccountCheck />
                 </section>
-                <RenderForm on_render busy on_batch />
-                // The app on this computer follows its SketchUp inbox at once; elsewhere (the
-                // Pages copy) this only says how to get the extension, fetched when opened.
-                {move || match conn.server.with(|s| s.as_ref().map(|s| s.inbox)) {
-                    Some(true) => leptos::either::Either::Left(parts::sketchup(true, busy)),
-                    _ => leptos::either::Either::Right({
-                        let opened = RwSignal::new(false);
-                        view! {
-                            <details id="sketchup-more" class="card more sketchup" on:toggle=crate::state::handler(move |_| opened.set(true))>
-                                <summary>{txt(|t| t.sketchup_get)}</summary>
-                                {move || opened.get().then(|| parts::sketchup(false, busy))}
-                            </details>
-                        }
-                    }),
-                }}
+                <RenderForm on_render busy on_batch from_inbox />
+                // The app on this computer follows its SketchUp inbox at once (open); elsewhere
+                // (the Pages copy) this says how to get the extension, fetched when opened.
+                <details id="sketchup" class="card more sketchup" open=crate::state::live(inbox)
+                    on:toggle=crate::state::handler(move |_| sketchup_opened.set(true))>
+                    <summary>{txt(|t| t.sketchup_title)}</summary>
+                    {move || (sketchup_opened.get() || inbox()).then(|| parts::sketchup(busy, from_inbox))}
+                </details>
             </div>
             <div class="results">
                 {move || batch.get().map(|(_, batch)| parts::batch(batch))}

@@ -599,28 +599,11 @@ pub struct BatchFile {
     pub sketchup: Option<FromSketchup>,
 }
 
-/// The render form's side of the SketchUp inbox: the form makes it, the inbox's part (see
-/// `components::sketchup_panel`) hands pictures to it.
-#[derive(Clone, Copy)]
-pub struct SketchupInput {
-    /// A picture for the input that takes batches (the screenshot): taken as if picked, and
-    /// held there until Render is pressed ([`UploadState::Held`]).
-    pub incoming: RwSignal<Option<BatchFile>>,
-    /// Where that input's picture stands.
-    pub upload: RwSignal<UploadState>,
-    /// The batch being set up, not started yet.
-    pub batch_files: RwSignal<Vec<BatchFile>>,
-    /// Sets up a batch of these pictures for the input that takes batches.
-    pub set_batch: Callback<Vec<BatchFile>>,
-    /// Render, as if pressed.
-    pub render: Callback<()>,
-    /// "Render all", as if pressed.
-    pub render_batch: Callback<()>,
-}
-
-/// Where the form leaves its [`SketchupInput`] (provided by the page).
-#[derive(Clone, Copy)]
-pub struct SketchupSlot(pub RwSignal<Option<SketchupInput>>);
+/// Pictures from the SketchUp inbox for the render form (made by the page, given to the form
+/// and to the inbox's part): the input that takes batches takes them, one as if picked and held
+/// until Render (see [`UploadState::Held`]), several as a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct FromInbox(pub RwSignal<Vec<BatchFile>>);
 
 /// The running render's progress in percent, for the tab title (set by the job in view).
 #[derive(Debug, Clone, Copy)]

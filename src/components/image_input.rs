@@ -37,15 +37,16 @@ pub fn ImageInput(
     error: MaybeProp<String>,
     /// Takes several pictures at once (a batch); without it only the first one is used.
     #[prop(default = None)]
-    on_many: Option<Callback<Vec<File>>>,
+    on_many: Option<Callback<Vec<BatchFile>>>,
     /// Offers "Try a sample": a built-in SketchUp-style picture, taken as if picked. Shown on
     /// the simulator only (a real site would bill the render).
     #[prop(optional)]
     sample: bool,
-    /// Pictures from SketchUp (the inbox): each is taken as if picked, named by its model and
-    /// scene, and held until Render is pressed (see [`UploadState::Held`]).
+    /// Pictures from SketchUp (the inbox): one is taken as if picked, named by its model and
+    /// scene, and held until Render is pressed (see [`UploadState::Held`]); several at once go
+    /// to `on_many` as a batch.
     #[prop(default = None)]
-    incoming: Option<RwSignal<Option<BatchFile>>>,
+    incoming: Option<RwSignal<Vec<BatchFile>>>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -185,9 +186,17 @@ pub fn ImageInput(
     on_cleanup(move || paste.remove());
     if let Some(incoming) = incoming {
         Effect::new(crate::state::effect(move |_| {
-            if let Some(picture) = incoming.get() {
-                incoming.set(None);
-                take_file(picture.file.take(), picture.sketchup);
+            let mut pictures = incoming.get();
+            if pictures.is_empty() {
+                return;
+            }
+            incoming.set(Vec::new());
+            match on_many {
+                Some(many) if pictures.len() > 1 => many.run(pictures),
+                _ => {
+                    let picture = pictures.swap_remove(0);
+                    take_file(picture.file.take(), picture.sketchup);
+                }
             }
         }));
     }
@@ -206,7 +215,16 @@ pub fn ImageInput(
             .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
             .unwrap_or_default();
         match (on_many, files.len()) {
-            (Some(many), n) if n > 1 => many.run(files),
+            (Some(many), n) if n > 1 => many.run(
+                files
+                    .into_iter()
+                    .map(|f| BatchFile {
+                        name: f.name(),
+                        file: send_wrapper::SendWrapper::new(f),
+                        sketchup: None,
+                    })
+                    .collect(),
+            ),
             _ => {
                 if let Some(file) = files.into_iter().next() {
                     take_file(file, None);
@@ -301,10 +319,10 @@ pub fn ImageInput(
                 {status_text}
             </p>
             {move || sizes_text().map(|s| view! { <p class="hint sizes">{s}</p> })}
-            {move || picked.with(|p| p.as_ref().and_then(|p| p.sketchup.as_ref()).map(|names| {
-                let text = fill(ui.t().from_sketchup, &[&names.label()]);
-                view! { <p id=format!("{}-sketchup", own_id.get_value()) class="hint from-sketchup">{text}</p> }
-            }))}
+            // Empty (and hidden by the stylesheet) unless the picture came from SketchUp.
+            <p id=format!("{id}-sketchup") class="hint from-sketchup">
+                {move || picked.with(|p| p.as_ref().and_then(|p| p.sketchup.as_ref()).map(|names| fill(ui.t().from_sketchup, &[&names.label()])))}
+            </p>
             <input id=id.clone() type="text" bind:value=value on:input=on_type autocomplete="off" spellcheck="false"
                 placeholder=move || hint.get() aria-label=crate::state::live(move || format!("{} · {}", label.get(), hint.get()))
                 aria-invalid=crate::state::live(move || error.get().is_some().then_some("true")) />

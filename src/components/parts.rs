@@ -29,7 +29,7 @@ use crate::lifecycle::form::RawOverride;
 use crate::lifecycle::share::SharedResult;
 use crate::lifecycle::Job;
 use crate::protocol::OutputFile;
-use crate::state::{txt, BatchRequest, RenderRequest};
+use crate::state::{txt, BatchRequest, FromInbox, RenderRequest};
 use crate::storage::journal::JobRecord;
 
 /// The form's raw overrides, one signal a row (see [`AdvancedEditor`]).
@@ -107,10 +107,10 @@ pub fn advanced(rows: OverrideRows, instance_type: RwSignal<Option<String>>) -> 
     load!(advanced_part((rows, instance_type)))
 }
 
-/// "From SketchUp" (see [`SketchupPanel`]): with `inbox` the app's inbox followed, else how to
-/// get the extension. `busy` is true while a render runs in the main view.
-pub fn sketchup(inbox: bool, busy: Signal<bool>) -> impl IntoView {
-    load!(sketchup_part((inbox, busy)))
+/// "From SketchUp" (see [`SketchupPanel`]): the app's inbox followed, or how to get the
+/// extension. `busy` is true while a render runs in the main view; pictures go to `to_form`.
+pub fn sketchup(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
+    load!(sketchup_part((busy, to_form)))
 }
 
 /// Makes `lang` ready to show: English is a part of the split build (Chinese, the language of
@@ -241,8 +241,8 @@ fn shared_part(result: SharedResult) -> Result<AnyView, SplitLoaderError> {
     feature = "split",
     wasm_split(su_sketchup, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
-fn sketchup_part((inbox, busy): (bool, Signal<bool>)) -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <SketchupPanel inbox busy /> }.into_any())
+fn sketchup_part((busy, to_form): (Signal<bool>, FromInbox)) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <SketchupPanel busy to_form /> }.into_any())
 }
 
 /// The English strings: only this function names them, so they go to its part.

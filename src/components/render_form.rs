@@ -10,8 +10,8 @@ use crate::lifecycle::form::{
 use crate::protocol::sites::is_http_url;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
 use crate::state::{
-    txt, use_ui, BatchFile, BatchRequest, Connection, RenderRequest, SketchupInput, SketchupSlot,
-    SourcePicture, Task, UploadState,
+    txt, use_ui, BatchFile, BatchRequest, Connection, FromInbox, RenderRequest, SourcePicture,
+    Task, UploadState,
 };
 use crate::storage::Settings;
 
@@ -92,6 +92,9 @@ pub fn RenderForm(
     /// Called when several screenshots were chosen and the user starts them as a batch.
     #[prop(optional)]
     on_batch: Option<Callback<BatchRequest>>,
+    /// Pictures from the SketchUp inbox, for the input that takes batches.
+    #[prop(optional)]
+    from_inbox: Option<FromInbox>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -305,7 +308,7 @@ pub fn RenderForm(
             s.iter()
                 .map(|s| {
                     // A held picture from SketchUp gets its file name when Render uploads it.
-                    if in_batch(s) || s.upload.with(|u| *u == UploadState::Held) {
+                    if in_batch(s) || s.upload.with(|u| matches!(u, UploadState::Held)) {
                         "batch".to_owned()
                     } else {
                         s.value.get()
@@ -375,17 +378,17 @@ pub fn RenderForm(
         if busy.get_untracked() {
             return;
         }
-        let held: Vec<RwSignal<UploadState>> = slots.with_untracked(|s| {
-            s.iter()
-                .map(|s| s.upload)
-                .filter(|u| u.with_untracked(|u| *u == UploadState::Held))
-                .collect()
-        });
-        if !held.is_empty() {
-            // The input uploads a picture that waits for a key as soon as there is one.
-            for upload in held {
-                upload.set(UploadState::WaitingForKey);
+        let mut released = false;
+        slots.with_untracked(|s| {
+            for slot in s {
+                if matches!(slot.upload.get_untracked(), UploadState::Held) {
+                    // The input uploads a picture that waits for a key as soon as there is one.
+                    slot.upload.set(UploadState::WaitingForKey);
+                    released = true;
+                }
             }
+        });
+        if released {
             render_when_uploaded.set(true);
             return;
         }
@@ -478,7 +481,7 @@ pub fn RenderForm(
     }));
     let batch_nodes = move || node_list(Some(&batch_node.get()));
     let batch_blocker = move || first_blocker(Some(batch_node.get()));
-    let start_batch = move |_: ()| {
+    let start_batch = move |_| {
         let (Some(on_batch), Ok(target), Ok(nodes)) = (on_batch, conn.target(), batch_nodes())
         else {
             return;
@@ -580,40 +583,16 @@ pub fn RenderForm(
             });
             let here = (spec.node_id.clone(), spec.field_name.clone());
             let takes_batches = on_batch.is_some() && first_required.as_ref() == Some(&here);
-            let spec_upload = slot.upload;
-            let set_batch = Callback::new(move |files: Vec<BatchFile>| {
-                batch_node.set(here.clone());
-                batch_files.set(files);
-            });
             let many = takes_batches.then(|| {
-                Callback::new(move |files: Vec<web_sys::File>| {
-                    set_batch.run(
-                        files
-                            .into_iter()
-                            .map(|f| BatchFile {
-                                name: f.name(),
-                                file: send_wrapper::SendWrapper::new(f),
-                                sketchup: None,
-                            })
-                            .collect(),
-                    );
+                Callback::new(move |files: Vec<BatchFile>| {
+                    batch_node.set(here.clone());
+                    batch_files.set(files);
                 })
             });
             // Pictures from SketchUp come to the input that takes batches.
-            let incoming = takes_batches.then(|| {
-                let incoming = RwSignal::new(None);
-                if let Some(SketchupSlot(slot)) = use_context::<SketchupSlot>() {
-                    slot.set(Some(SketchupInput {
-                        incoming,
-                        upload: spec_upload,
-                        batch_files,
-                        set_batch,
-                        render: Callback::new(move |()| press()),
-                        render_batch: Callback::new(move |()| start_batch(())),
-                    }));
-                }
-                incoming
-            });
+            let incoming = from_inbox
+                .filter(|_| takes_batches)
+                .map(|FromInbox(list)| list);
             let missing = {
                 let (required, node) = (spec.required, spec.node_id.clone());
                 Signal::derive(move || {
@@ -707,7 +686,7 @@ pub fn RenderForm(
                     </div>
                     <p id="batch-expected">{expected}</p>
                     <div class="actions">
-                        <button id="render-batch" type="button" class="primary" on:click=crate::state::handler(move |_| start_batch(()))
+                        <button id="render-batch" type="button" class="primary" on:click=start_batch
                             disabled=crate::state::live(move || batch_blocker().is_some())>
                             {move || fill(ui.t().render_all, &[&batch_files.with(Vec::len).to_string()])}
                         </button>

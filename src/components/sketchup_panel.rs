@@ -1,5 +1,3 @@
-use std::collections::HashSet;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
@@ -8,10 +6,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::browser;
-use crate::i18n::fill;
+use crate::i18n::{fill, SketchupTexts};
 use crate::lifecycle::app_download::releases_url;
 use crate::lifecycle::sketchup::{parse_inbox, Waiting};
-use crate::state::{txt, use_ui, BatchFile, BatchProgress, SketchupSlot, UploadState};
+use crate::state::{txt, use_ui, BatchFile, BatchProgress, Connection, FromInbox};
 use crate::storage::Settings;
 
 /// The app's inbox for pictures from SketchUp (see `server/src/inbox.rs`).
@@ -23,61 +21,81 @@ const POLL_MS: u32 = 5_000;
 /// render starts when no other picture has come for this long.
 const TOGETHER_MS: u32 = 3_000;
 
-/// "From SketchUp", a part of the split build. With `inbox` (the page comes from the app on
-/// this computer) it follows the app's inbox and hands each picture to the form: into the
-/// screenshot input as if picked (held there until Render, see `UploadState::Held`), or, when
-/// several come together, into a batch; "Render pictures from SketchUp at once" renders them
-/// as they arrive. It also says how to get and install the extension: from the app itself, or
-/// (the Pages copy, any page without the inbox) from the project's releases.
+/// A string of "From SketchUp" in the UI's language, as a reactive text (see `state::txt`).
+fn stxt(
+    f: fn(&'static SketchupTexts) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let ui = use_ui();
+    move || f(ui.lang.get().sketchup())
+}
+
+/// "From SketchUp", a part of the split build. When the page comes from the app on this
+/// computer (its `/__su/info` says `inbox`), it follows the app's inbox and hands each picture
+/// to the form: into the screenshot input as if picked (held there until Render, see
+/// `UploadState::Held`), or, when several come together, as a batch; "Render pictures from
+/// SketchUp at once" renders them as they arrive. It also says how to get and install the
+/// extension: from the app itself, or (the Pages copy, any page without the inbox) from the
+/// project's releases.
 #[component]
 pub fn SketchupPanel(
-    /// This page's server is the app with the inbox.
-    inbox: bool,
     /// True while a render runs in the main view.
     busy: Signal<bool>,
+    /// Where pictures go: the form's input that takes batches.
+    to_form: FromInbox,
 ) -> impl IntoView {
-    let steps = move |local: bool| {
-        let download = if local {
-            leptos::either::Either::Left(view! {
-                <a id="sketchup-download" class="button-link" href="/__su/extension.rbz" download="">
-                    {txt(|t| t.sketchup_download)}
-                </a>
-            })
+    let conn = expect_context::<Connection>();
+    move || {
+        if conn.server.with(|s| s.as_ref().is_some_and(|s| s.inbox)) {
+            view! { <InboxPanel busy to_form /> }.into_any()
         } else {
-            let releases = web_sys::window().and_then(|w| {
-                let location = w.location();
-                releases_url(
-                    option_env!("SU_RENDER_REPOSITORY"),
-                    &location.host().ok()?,
-                    &location.pathname().ok()?,
-                )
-            });
-            leptos::either::Either::Right(match releases {
-                Some(url) => leptos::either::Either::Left(view! {
-                    <a id="sketchup-release" class="button-link" href=url target="_blank" rel="noopener noreferrer">
-                        {txt(|t| t.sketchup_release)}
-                    </a>
-                }),
-                None => leptos::either::Either::Right(view! {
-                    <span class="hint">{txt(|t| t.guide_releases_unknown)}</span>
-                }),
-            })
-        };
-        view! {
-            <ol class="guide-steps sketchup-steps">
-                <li><p>{download}</p><p>{txt(|t| t.sketchup_step_install)}</p></li>
-                <li><p>{txt(|t| t.sketchup_step_send)}</p></li>
-                <li><p>{txt(|t| t.sketchup_step_render)}</p></li>
-            </ol>
-            {(!local).then(|| view! { <p class="hint">{txt(|t| t.sketchup_needs_app)}</p> })}
+            steps(false).into_any()
         }
-    };
-    if !inbox {
-        return steps(false).into_any();
     }
+}
 
+/// How to get the extension and what it does: from the app itself (`local`), or from the
+/// releases page.
+fn steps(local: bool) -> impl IntoView {
+    let download = if local {
+        leptos::either::Either::Left(view! {
+            <a id="sketchup-download" class="button-link" href="/__su/extension.rbz" download="">
+                {stxt(|t| t.download)}
+            </a>
+        })
+    } else {
+        let releases = web_sys::window().and_then(|w| {
+            let location = w.location();
+            releases_url(
+                option_env!("SU_RENDER_REPOSITORY"),
+                &location.host().ok()?,
+                &location.pathname().ok()?,
+            )
+        });
+        leptos::either::Either::Right(match releases {
+            Some(url) => leptos::either::Either::Left(view! {
+                <a id="sketchup-release" class="button-link" href=url target="_blank" rel="noopener noreferrer">
+                    {stxt(|t| t.release)}
+                </a>
+            }),
+            None => leptos::either::Either::Right(view! {
+                <span class="hint">{txt(|t| t.guide_releases_unknown)}</span>
+            }),
+        })
+    };
+    view! {
+        <ol class="guide-steps sketchup-steps">
+            <li><p>{download}</p><p>{stxt(|t| t.step_install)}</p></li>
+            <li><p>{stxt(|t| t.step_send)}</p></li>
+            <li><p>{stxt(|t| t.step_render)}</p></li>
+        </ol>
+        {(!local).then(|| view! { <p class="hint">{stxt(|t| t.needs_app)}</p> })}
+    }
+}
+
+/// The app's inbox, followed.
+#[component]
+fn InboxPanel(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
     let ui = use_ui();
-    let slot = use_context::<SketchupSlot>();
     let progress = use_context::<BatchProgress>();
     let received = RwSignal::new(0usize);
     let dropped = RwSignal::new(0u32);
@@ -93,42 +111,38 @@ pub fn SketchupPanel(
     }));
 
     // Ids being taken or taken by this page: an event repeats what the inbox holds.
-    let taking = StoredValue::new(HashSet::<String>::new());
-    // The last picture put into the screenshot input, which the next one joins into a batch if
-    // it comes soon enough.
+    let taking = StoredValue::new(Vec::<String>::new());
+    // What this part last gave the form: one picture (which the next one joins into a batch if
+    // it comes soon enough), or a batch (which the next one joins while it is still set up).
     let lone = StoredValue::new(None::<BatchFile>);
+    let batch = StoredValue::new(Vec::<BatchFile>::new());
     let last_arrival = StoredValue::new(f64::NEG_INFINITY);
     // Bumped with every arrival: a waiting "at once" start gives way to a newer one.
     let round = StoredValue::new(0u32);
 
-    // Starts the render of what has arrived once nothing else runs, and once the picture in
-    // the screenshot input is ready (prepared, held).
+    // "At once": renders what has arrived once no other picture has come for a while, nothing
+    // else runs, and the picture in the screenshot input is ready.
     let go = move |this: u32| {
         spawn_local(async move {
             browser::sleep(TOGETHER_MS).await;
             loop {
                 match round.try_get_value() {
                     Some(now) if now == this => {}
-                    // A newer arrival starts it, or the page part went.
+                    // A newer arrival starts it, or the part went.
                     _ => return,
                 }
-                let Some(input) = slot.and_then(|s| s.0.get_untracked()) else {
-                    return;
-                };
                 let batch_running = progress.is_some_and(|p| p.0.with_untracked(Option::is_some));
-                let preparing = input
-                    .upload
-                    .with_untracked(|u| *u == UploadState::Preparing);
-                if !busy.get_untracked() && !batch_running && !preparing {
+                if !busy.get_untracked()
+                    && !batch_running
+                    && !exists(".upload-status[data-state=preparing]")
+                {
+                    let several = batch.with_value(|b| !b.is_empty()) && exists("#batch-setup");
                     lone.set_value(None);
-                    let batch = input
-                        .batch_files
-                        .with_untracked(|b| b.iter().any(|f| f.sketchup.is_some()));
-                    if batch {
-                        input.render_batch.run(());
-                    } else {
-                        input.render.run(());
-                    }
+                    batch.set_value(Vec::new());
+                    // The form's own button, pressed as the user would: the form checks and
+                    // starts everything as for a click, and needs no other way in (its code is
+                    // in the first load).
+                    press(if several { "render-batch" } else { "render" });
                     return;
                 }
                 browser::sleep(400).await;
@@ -138,30 +152,32 @@ pub fn SketchupPanel(
 
     // A picture taken from the inbox goes to the form.
     let arrive = move |file: BatchFile| {
-        let Some(input) = slot.and_then(|s| s.0.get_untracked()) else {
-            // The app loaded has no picture input that takes it.
-            return;
-        };
         received.update(|n| *n += 1);
         let now = browser::now_ms();
         let together = now - last_arrival.get_value() < f64::from(TOGETHER_MS);
         last_arrival.set_value(now);
-        // A batch from SketchUp that has not been started takes the newcomer.
-        let waiting: Option<Vec<BatchFile>> = input.batch_files.with_untracked(|b| {
-            (!b.is_empty() && b.iter().all(|f| f.sketchup.is_some())).then(|| b.clone())
-        });
+        // Our batch is still set up in the form (the setup lists as many pictures as we gave
+        // it; a started or cleared batch is gone from there).
+        let waiting =
+            batch.with_value(|b| !b.is_empty() && children("#batch-setup .batch-files") == b.len());
         let first = lone.try_update_value(Option::take).flatten();
-        match (waiting, first.filter(|_| together)) {
-            (Some(mut list), _) => {
-                list.push(file);
-                input.set_batch.run(list);
+        let list = if waiting {
+            let mut list = batch.get_value();
+            list.push(file);
+            list
+        } else {
+            match first.filter(|_| together) {
+                Some(first) => vec![first, file],
+                None => vec![file],
             }
-            (None, Some(first)) => input.set_batch.run(vec![first, file]),
-            (None, None) => {
-                lone.set_value(Some(file.clone()));
-                input.incoming.set(Some(file));
-            }
+        };
+        if list.len() > 1 {
+            batch.set_value(list.clone());
+        } else {
+            lone.set_value(list.first().cloned());
+            batch.set_value(Vec::new());
         }
+        to_form.0.set(list);
         if at_once.get_untracked() {
             let this = round.get_value().wrapping_add(1);
             round.set_value(this);
@@ -169,7 +185,10 @@ pub fn SketchupPanel(
         }
     };
 
-    // What the inbox holds: new pictures are taken, oldest first, one after another.
+    // What the inbox holds: new pictures are taken, oldest first, one after another (one
+    // worker for all events, so that a batch keeps the order they were sent in).
+    let queue = StoredValue::new(Vec::<Waiting>::new());
+    let working = StoredValue::new(false);
     let handle = move |text: String| {
         let Some(state) = parse_inbox(&text) else {
             return;
@@ -178,16 +197,28 @@ pub fn SketchupPanel(
         if state.dropped > 0 {
             dropped.set(state.dropped);
         }
-        let new: Vec<Waiting> = state
-            .pictures
-            .into_iter()
-            .filter(|w| taking.try_update_value(|t| t.insert(w.id.clone())) == Some(true))
-            .collect();
-        if new.is_empty() {
+        for waiting in state.pictures {
+            let new = taking.try_update_value(|t| {
+                let new = !t.contains(&waiting.id);
+                if new {
+                    t.push(waiting.id.clone());
+                }
+                new
+            });
+            if new == Some(true) {
+                queue.update_value(|q| q.push(waiting));
+            }
+        }
+        if working.get_value() || queue.with_value(Vec::is_empty) {
             return;
         }
+        working.set_value(true);
         spawn_local(async move {
-            for waiting in new {
+            loop {
+                let next = queue.try_update_value(|q| (!q.is_empty()).then(|| q.remove(0)));
+                let Some(Some(waiting)) = next else {
+                    break;
+                };
                 if let Some(file) = take(&waiting).await {
                     if received.try_get_untracked().is_none() {
                         return;
@@ -195,6 +226,7 @@ pub fn SketchupPanel(
                     arrive(file);
                 }
             }
+            working.try_set_value(false);
         });
     };
 
@@ -239,23 +271,22 @@ pub fn SketchupPanel(
     });
 
     let status = move || {
-        let t = ui.t();
+        let t = ui.lang.get().sketchup();
         if !online.get() {
-            t.sketchup_offline.to_owned()
+            t.offline.to_owned()
         } else if received.get() > 0 {
-            fill(t.sketchup_received, &[&received.get().to_string()])
+            fill(t.received, &[&received.get().to_string()])
         } else {
-            t.sketchup_waiting.to_owned()
+            t.waiting.to_owned()
         }
     };
     view! {
-        <section id="sketchup" class="card sketchup" aria-labelledby="sketchup-title">
-            <h2 id="sketchup-title">{txt(|t| t.sketchup_title)}</h2>
+        <div id="sketchup-inbox">
             <p id="sketchup-status" class="hint" role="status" aria-live="polite"
                 data-online=crate::state::live(move || online.get().to_string())>{status}</p>
             {move || (dropped.get() > 0).then(|| view! {
                 <div id="sketchup-dropped" class="banner warning" role="alert">
-                    <p>{move || fill(ui.t().sketchup_dropped, &[&dropped.get().to_string()])}</p>
+                    <p>{move || fill(ui.lang.get().sketchup().dropped, &[&dropped.get().to_string()])}</p>
                     <button type="button" class="secondary" on:click=crate::state::handler(move |_| dropped.set(0))>
                         {txt(|t| t.close)}
                     </button>
@@ -263,16 +294,39 @@ pub fn SketchupPanel(
             })}
             <label class="check">
                 <input id="sketchup-at-once" type="checkbox" bind:checked=at_once />
-                <span>{txt(|t| t.sketchup_at_once)}</span>
+                <span>{stxt(|t| t.at_once)}</span>
             </label>
-            <p class="hint">{txt(|t| t.sketchup_at_once_hint)}</p>
+            <p class="hint">{stxt(|t| t.at_once_hint)}</p>
             <details id="sketchup-get" class="more">
-                <summary>{txt(|t| t.sketchup_get)}</summary>
+                <summary>{stxt(|t| t.get)}</summary>
                 {steps(true)}
             </details>
-        </section>
+        </div>
     }
-    .into_any()
+}
+
+/// True when something on the page matches `css`.
+fn exists(css: &str) -> bool {
+    document().query_selector(css).ok().flatten().is_some()
+}
+
+/// How many elements the first match of `css` holds.
+fn children(css: &str) -> usize {
+    document()
+        .query_selector(css)
+        .ok()
+        .flatten()
+        .map_or(0, |e| e.child_element_count() as usize)
+}
+
+/// Clicks the button with this id, if it is there.
+fn press(id: &str) {
+    if let Some(button) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        button.click();
+    }
 }
 
 /// `GET /__su/inbox`'s text; `None` when the app does not answer.

@@ -15,7 +15,7 @@ pub struct FromSketchup {
 impl FromSketchup {
     /// `Model · Scene` for the page (what is there of it).
     pub fn label(&self) -> String {
-        self.parts().join(" · ")
+        self.joined(" · ")
     }
 
     /// The picture's file name: `<model>-<scene>.<ext>`, so that its renderings download as
@@ -23,18 +23,25 @@ impl FromSketchup {
     /// system takes become `_`; `sketchup` when there are no names.
     pub fn file_name(&self, ext: &str) -> String {
         let stem = self
-            .parts()
-            .join("-")
+            .joined("-")
             .replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "_");
         let stem = if stem.is_empty() { "sketchup" } else { &stem };
         format!("{stem}.{ext}")
     }
 
-    fn parts(&self) -> Vec<&str> {
-        [self.model.trim(), self.scene.trim()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect()
+    /// The names there are, with `between` between them. (Not `[..].join`: its generic code
+    /// weighed 1.5 KB of the first view's wasm.)
+    fn joined(&self, between: &str) -> String {
+        let mut out = String::new();
+        for name in [self.model.trim(), self.scene.trim()] {
+            if !name.is_empty() {
+                if !out.is_empty() {
+                    out.push_str(between);
+                }
+                out.push_str(name);
+            }
+        }
+        out
     }
 }
 
