@@ -402,7 +402,7 @@ impl Lang {
 
 static SKETCHUP_ZH: SketchupTexts = SketchupTexts {
     waiting: "等待 SketchUp 发来图片：在 SketchUp 中选择 扩展程序 → SU Render → 渲染当前视图，或 渲染所选场景…",
-    received: "已收到 {} 张来自 SketchUp 的图片。",
+    received: "已收到来自 SketchUp 的图片：{} 张。",
     offline: "暂时连不上本机 SU Render 的图片收件箱，正在重试。",
     dropped: "有 {} 张较早的 SketchUp 图片在本页取走之前被丢弃了：SU Render 最多保留 20 张（共 200 MB）。请重新发送。",
     at_once: "收到 SketchUp 图片后立即渲染",
@@ -418,7 +418,7 @@ static SKETCHUP_ZH: SketchupTexts = SketchupTexts {
 
 static SKETCHUP_EN: SketchupTexts = SketchupTexts {
     waiting: "Waiting for pictures from SketchUp: in SketchUp, choose Extensions → SU Render → Render this view, or Render selected scenes…",
-    received: "{} pictures from SketchUp so far.",
+    received: "Pictures from SketchUp so far: {}.",
     offline: "The app's inbox for SketchUp pictures does not answer; trying again.",
     dropped: "{} older pictures from SketchUp were dropped before this page took them: SU Render holds at most 20 (200 MB in all). Send them again.",
     at_once: "Render pictures from SketchUp at once",

@@ -307,6 +307,20 @@ async fn a_picture_from_sketchup_waits_for_render_then_carries_its_names() -> Re
         assert_eq!(served.status, 404, "built without the extension");
     }
     b.screenshot("sketchup-get-extension").await?;
+    // The same in Chinese, with the extension's Chinese command names.
+    b.click("#lang").await?;
+    let steps = b
+        .wait_until(
+            "the steps in Chinese",
+            "const e = document.querySelector('#sketchup-get'); return e && /扩展程序管理器/.test(e.textContent) ? e.textContent : '';",
+            vec![],
+        )
+        .await?;
+    assert!(
+        steps.as_str().unwrap_or_default().contains("渲染当前视图"),
+        "{steps}"
+    );
+    b.screenshot("sketchup-get-extension-zh").await?;
     drop(s.app);
     Ok(())
 }
@@ -335,6 +349,9 @@ async fn three_scenes_become_a_batch_rendered_on_one_click() -> Result {
             "{scene} in {listed:?}"
         );
     }
+    // The first scene, shown alone until the second came, went into the batch with the others.
+    b.wait_gone("#node-112-preview").await?;
+    assert_eq!(b.text("#node-112-sketchup").await?, "");
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(
         s.sim_total().await?,

@@ -162,7 +162,7 @@ pub fn ImageInput(
         });
     };
 
-    let remove = move |_| {
+    let remove = move |_: ()| {
         prepared.set_value(None);
         set_preview(None);
         sizes.set(None);
@@ -192,7 +192,16 @@ pub fn ImageInput(
             }
             incoming.set(Vec::new());
             match on_many {
-                Some(many) if pictures.len() > 1 => many.run(pictures),
+                Some(many) if pictures.len() > 1 => {
+                    // The picture held here went into the batch with the ones after it.
+                    let here = picked.with_untracked(|p| p.as_ref().map(|p| p.name.clone()));
+                    if matches!(upload.get_untracked(), UploadState::Held)
+                        && here == Some(pictures[0].name.clone())
+                    {
+                        remove(());
+                    }
+                    many.run(pictures)
+                }
                 _ => {
                     let picture = pictures.swap_remove(0);
                     take_file(picture.file.take(), picture.sketchup);
@@ -305,7 +314,7 @@ pub fn ImageInput(
                                 on:click=take_sample>{txt(|t| t.try_sample)}</button>
                         </Show>
                         <Show when=crate::state::show_if(move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_))))>
-                            <button type="button" class="secondary" on:click=remove>{txt(|t| t.remove_file)}</button>
+                            <button type="button" class="secondary" on:click=crate::state::handler(move |_| remove(()))>{txt(|t| t.remove_file)}</button>
                         </Show>
                         <Show when=crate::state::show_if(move || matches!(upload.get(), UploadState::Failed(_)))>
                             <button type="button" class="secondary" on:click=crate::state::handler(move |_| start_upload())>{txt(|t| t.retry_upload)}</button>
