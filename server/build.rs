@@ -32,9 +32,8 @@ fn main() {
 fn extension() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let sketchup = manifest.join("../sketchup");
-    // A folder is watched whole (any file in it, at any depth). `sketchup/.gitkeep` keeps it in
-    // every checkout: a missing path would make cargo run this script, and rebuild the server,
-    // at every build.
+    // A folder is watched whole (any file in it, at any depth). Were it missing, cargo would run
+    // this script, and rebuild the server, at every build.
     println!("cargo::rerun-if-changed={}", sketchup.display());
     let bytes = match rbz::build(&sketchup) {
         Ok(Some(bytes)) => bytes,
