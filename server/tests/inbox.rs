@@ -230,7 +230,9 @@ async fn only_the_extension_with_its_token_may_send_and_only_pictures() {
     let app = App::start(&home("send"), &[]);
     let token = app.token();
     let query = "model=Villa&scene=Front";
-    let refusals: Vec<(&str, Option<&str>, Vec<(&str, &str)>, u16)> = vec![
+    // (what, the token sent, more headers, the status)
+    type Refusal<'a> = (&'a str, Option<&'a str>, Vec<(&'a str, &'a str)>, u16);
+    let refusals: Vec<Refusal> = vec![
         ("no token", None, vec![], 403),
         (
             "a wrong token",
@@ -396,7 +398,7 @@ async fn the_page_takes_each_picture_once_and_only_from_its_own_origin() {
         let events = request.send().await.expect("events");
         assert_eq!(events.status(), 403, "events from {what}");
     }
-    assert_eq!(ids(&app.list().await), [id.clone()], "still held");
+    assert_eq!(ids(&app.list().await), [id.as_str()], "still held");
 
     // The page itself: Origin and Sec-Fetch-Site as Chromium sends them for a same-origin POST.
     let taken = app
@@ -527,7 +529,7 @@ async fn the_event_stream_tells_the_page_at_once() {
         .to_owned();
     let told = next_event(&mut stream, &mut buffer).await;
     println!("told after {:?}", sent.elapsed());
-    assert_eq!(ids(&told), [id.clone()]);
+    assert_eq!(ids(&told), [id.as_str()]);
     assert_eq!(told["pictures"][0]["scene"], "Garden");
     assert_eq!(app.take(&id, &[]).await.status, 200);
     let emptied = next_event(&mut stream, &mut buffer).await;
