@@ -413,6 +413,52 @@ async fn at_once_renders_as_pictures_arrive() -> Result {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the packaged binary: run through `cargo xtask test` (SU_RENDER_PACKAGED_BIN)"]
+async fn pictures_sent_while_no_page_is_open_wait_and_the_dropped_ones_are_told() -> Result {
+    let s = setup("sketchup-dropped").await?;
+    let b = &s.browser;
+    // No SU Render page open: the app holds what comes, at most 20 pictures.
+    b.client.goto("about:blank").await?;
+    for i in 0..22 {
+        let sent = s
+            .sketchup_sends("Villa", &format!("Scene {i}"), 40 + i)
+            .await?;
+        assert_eq!(sent.status, 201, "{}", sent.text());
+    }
+    assert_eq!(s.inbox_ids().await?.len(), 20, "the app holds 20");
+
+    b.load(&format!("{}/", s.base)).await?;
+    let dropped = b
+        .wait_until(
+            "the notice of the dropped pictures",
+            "const e = document.querySelector('#sketchup-dropped'); return e ? e.textContent : '';",
+            vec![],
+        )
+        .await?;
+    assert!(
+        dropped.as_str().unwrap_or_default().contains('2'),
+        "two were dropped: {dropped}"
+    );
+    b.wait_until(
+        "the twenty waiting pictures as one batch",
+        "return document.querySelectorAll('#batch-setup .batch-files li').length === 20;",
+        vec![],
+    )
+    .await?;
+    let listed = b.texts_of("#batch-setup .batch-files li").await?;
+    assert!(
+        listed[0].contains("Villa · Scene 2") && listed[19].contains("Villa · Scene 21"),
+        "oldest kept first: {listed:?}"
+    );
+    assert!(s.inbox_ids().await?.is_empty(), "the page took them all");
+    assert_eq!(s.sim_total().await?, 0, "and sent nothing");
+    b.screenshot("sketchup-dropped").await?;
+    b.click("#sketchup-dropped button").await?;
+    b.wait_gone("#sketchup-dropped").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the packaged binary: run through `cargo xtask test` (SU_RENDER_PACKAGED_BIN)"]
 async fn pictures_without_the_token_or_from_a_web_page_are_refused() -> Result {
     let s = setup("sketchup-refused").await?;
     let b = &s.browser;
