@@ -6,57 +6,30 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::Value;
 use su_render_server::inbox::{MAX_PICTURES, MAX_PICTURE_BYTES};
 
-const BIN: &str = env!("CARGO_BIN_EXE_su-render-server");
-
-/// The binary, started with its data folder in `home`; killed when dropped.
+/// The binary (`common::start_binary_home`), started with its data folder in `home`; killed
+/// when dropped.
 struct App {
-    child: Child,
+    running: Running,
     base: String,
     home: PathBuf,
 }
 
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl App {
     fn start(home: &Path, args: &[&str]) -> App {
-        let folder = dist();
-        let mut child = Command::new(BIN)
-            .args(["--simulator", "--no-open", "--port", "0"])
-            .args(args)
-            .current_dir(&folder)
-            .env("SU_RENDER_HOME", home)
-            .env("SU_RENDER_NO_OPEN", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the binary");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("first line");
-        let base = line
-            .strip_prefix("SU Render: ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let mut all = vec!["--simulator", "--no-open", "--port", "0"];
+        all.extend_from_slice(args);
+        let running = start_binary_home(&dist(), home, &all);
         App {
-            child,
-            base,
+            base: running.base.clone(),
+            running,
             home: home.to_owned(),
         }
     }
@@ -92,12 +65,12 @@ impl App {
     fn stop(&mut self) -> Duration {
         let sent = Instant::now();
         let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.running.child.id().to_string()])
             .status()
             .expect("kill");
         assert!(killed.success());
         loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
+            if let Some(status) = self.running.child.try_wait().expect("wait") {
                 assert!(status.success(), "{status:?}");
                 return sent.elapsed();
             }

@@ -471,8 +471,8 @@ pub fn setup_wine(root: &Path) -> Result<PathBuf, String> {
     Ok(PathBuf::from(WINE64))
 }
 
-/// Runs the ignored Linux tests of `e2e/tests/packaged.rs` and `e2e/tests/sketchup.rs` (the
-/// SketchUp inbox) against the packaged `binary`.
+/// Runs the ignored Linux tests of `e2e/tests/packaged.rs`, `e2e/tests/hostile.rs` and
+/// `e2e/tests/sketchup.rs` (the SketchUp inbox) against the packaged `binary`.
 pub fn linux_test_command(root: &Path, binary: &Path) -> Command {
     let mut test = cargo();
     test.args([
@@ -480,6 +480,8 @@ pub fn linux_test_command(root: &Path, binary: &Path) -> Command {
         "--workspace",
         "--test",
         "packaged",
+        "--test",
+        "hostile",
         "--test",
         "sketchup",
         "--",
