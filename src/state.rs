@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::i18n::{Lang, Texts};
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::PollPlan;
 use crate::protocol::client::Api;
 use crate::protocol::local_server::ServerInfo;
@@ -535,6 +536,7 @@ impl RenderRequest {
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
+            sketchup: self.source.as_ref().and_then(|s| s.sketchup.clone()),
         }
     }
 
@@ -562,6 +564,9 @@ pub enum UploadState {
     Uploading,
     /// Uploaded (with this API); the node's value holds the returned file name.
     Done(crate::protocol::ApiVersion),
+    /// A picture from SketchUp, ready: it is uploaded when Render is pressed, so that nothing
+    /// reaches RunningHub before the user says so.
+    Held,
     /// The file was refused before anything was sent.
     Refused(crate::lifecycle::prepare::FileProblem),
     Failed(crate::protocol::ApiError),
@@ -575,6 +580,7 @@ impl UploadState {
             UploadState::WaitingForKey => "waiting",
             UploadState::Uploading => "uploading",
             UploadState::Done(_) => "done",
+            UploadState::Held => "held",
             UploadState::Refused(_) => "refused",
             UploadState::Failed(_) => "failed",
         }
@@ -602,6 +608,8 @@ impl UploadState {
 pub struct SourcePicture {
     pub name: String,
     pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
+    /// The SketchUp model and scene, when the picture came from the extension.
+    pub sketchup: Option<FromSketchup>,
 }
 
 /// A translated string as a reactive view or attribute. Every call returns the same closure type,
@@ -678,7 +686,7 @@ pub struct BatchRequest {
     pub template: RenderRequest,
     /// The screenshot node's id and field.
     pub node: (String, String),
-    pub files: Vec<(String, send_wrapper::SendWrapper<web_sys::File>)>,
+    pub files: Vec<BatchFile>,
     /// How many render at once (RunningHub member keys run one at a time).
     pub concurrency: usize,
     /// Stop before the batch would spend more than this many coins.
@@ -688,6 +696,21 @@ pub struct BatchRequest {
     /// Shrink settings for the uploads.
     pub shrink: (bool, u32),
 }
+
+/// One picture of a batch (or one from SketchUp for the screenshot input).
+#[derive(Debug, Clone)]
+pub struct BatchFile {
+    pub name: String,
+    pub file: send_wrapper::SendWrapper<web_sys::File>,
+    /// The SketchUp model and scene, when the picture came from the extension.
+    pub sketchup: Option<FromSketchup>,
+}
+
+/// Pictures from the SketchUp inbox for the render form (made by the page, given to the form
+/// and to the inbox's part): the input that takes batches takes them, one as if picked and held
+/// until Render (see [`UploadState::Held`]), several as a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct FromInbox(pub RwSignal<Vec<BatchFile>>);
 
 /// The running render's progress in percent, for the tab title (set by the job in view).
 #[derive(Debug, Clone, Copy)]

@@ -398,7 +398,13 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 <p class="hint history-app">{move || app_label(ui.t(), &app)}</p>
                 <p class="hint">
                     {move || browser::local_date_time(when, ui.lang.get().tag())}
-                    {r.source_name.clone().map(|n| format!(" · {n}"))}
+                    {match r.sketchup.clone() {
+                        // Model and scene, rather than the file name made of them.
+                        Some(names) => leptos::either::Either::Left(view! {
+                            " · "<span class="history-sketchup">{move || fill(ui.t().from_sketchup, &[&names.label()])}</span>
+                        }),
+                        None => leptos::either::Either::Right(r.source_name.clone().map(|n| format!(" · {n}"))),
+                    }}
                 </p>
                 <p class="hint history-cost">
                     {move || cost_text(ui.t(), &cost, currency.as_deref())}

@@ -1,6 +1,7 @@
 //! The parts of the page that a first visit does not show: a render's view, a batch, the list
-//! of past renders, a shared result, the blocked-call guide, the consent prompt and the form's
-//! "Advanced" fields; and the English strings. The release build (`cargo xtask build`,
+//! of past renders, a shared result, the blocked-call guide, the consent prompt, the form's
+//! "Advanced" fields and "From SketchUp" (fetched at once on the app with the SketchUp inbox);
+//! and the English strings. The release build (`cargo xtask build`,
 //! feature `split`) puts them in wasm files of their own, fetched the first time one appears
 //! (issue 12: the first load carries the form and little else). Other builds (`trunk serve`, the
 //! browser tests) call them directly, through the same asynchronous path, so both behave alike.
@@ -21,13 +22,14 @@ use leptos::wasm_split::SplitLoaderError;
 
 use super::{
     AdvancedEditor, BatchView, BlockedGuide, ConsentBanner, HistoryPanel, JobView, OutputList,
+    SketchupPanel,
 };
 use crate::i18n::Lang;
 use crate::lifecycle::form::RawOverride;
 use crate::lifecycle::share::SharedResult;
 use crate::lifecycle::Job;
 use crate::protocol::OutputFile;
-use crate::state::{txt, BatchRequest, RenderRequest};
+use crate::state::{txt, BatchRequest, FromInbox, RenderRequest};
 use crate::storage::journal::JobRecord;
 
 /// The form's raw overrides, one signal a row (see [`AdvancedEditor`]).
@@ -103,6 +105,12 @@ pub fn consent() -> impl IntoView {
 /// The fields of the form's "Advanced" (see [`AdvancedEditor`]).
 pub fn advanced(rows: OverrideRows, instance_type: RwSignal<Option<String>>) -> impl IntoView {
     load!(advanced_part((rows, instance_type)))
+}
+
+/// "From SketchUp" (see [`SketchupPanel`]): the app's inbox followed, or how to get the
+/// extension. `busy` is true while a render runs in the main view; pictures go to `to_form`.
+pub fn sketchup(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
+    load!(sketchup_part((busy, to_form)))
 }
 
 /// Makes `lang` ready to show: English is a part of the split build (Chinese, the language of
@@ -227,6 +235,14 @@ fn shared_part(result: SharedResult) -> Result<AnyView, SplitLoaderError> {
         </section>
     }
     .into_any())
+}
+
+#[cfg_attr(
+    feature = "split",
+    wasm_split(su_sketchup, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn sketchup_part((busy, to_form): (Signal<bool>, FromInbox)) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <SketchupPanel busy to_form /> }.into_any())
 }
 
 /// The English strings: only this function names them, so they go to its part.

@@ -12,7 +12,8 @@ use crate::protocol::sites::is_http_url;
 use crate::protocol::ApiError;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
 use crate::state::{
-    txt, use_ui, BatchRequest, Connection, RenderRequest, SourcePicture, Task, UploadState,
+    txt, use_ui, BatchFile, BatchRequest, Connection, FromInbox, RenderRequest, SourcePicture,
+    Task, UploadState,
 };
 use crate::storage::Settings;
 
@@ -102,6 +103,9 @@ pub fn RenderForm(
     /// Called when several screenshots were chosen and the user starts them as a batch.
     #[prop(optional)]
     on_batch: Option<Callback<BatchRequest>>,
+    /// Pictures from the SketchUp inbox, for the input that takes batches.
+    #[prop(optional)]
+    from_inbox: Option<FromInbox>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -330,7 +334,8 @@ pub fn RenderForm(
         let values: Vec<String> = slots.with(|s| {
             s.iter()
                 .map(|s| {
-                    if in_batch(s) {
+                    // A held picture from SketchUp gets its file name when Render uploads it.
+                    if in_batch(s) || s.upload.with(|u| matches!(u, UploadState::Held)) {
                         "batch".to_owned()
                     } else {
                         s.value.get()
@@ -393,10 +398,29 @@ pub fn RenderForm(
             crate::lifecycle::form::node_names(&specs)
         })
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Render pressed while pictures from SketchUp are held: they are uploaded now, and the
+    // render starts once they are (see the effect below).
+    let render_when_uploaded = RwSignal::new(false);
+    let press = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let mut released = false;
+        slots.with_untracked(|s| {
+            for slot in s {
+                if matches!(slot.upload.get_untracked(), UploadState::Held) {
+                    // The input uploads a picture that waits for a key as soon as there is one.
+                    slot.upload.set(UploadState::WaitingForKey);
+                    released = true;
+                }
+            }
+        });
+        if released {
+            render_when_uploaded.set(true);
+            return;
+        }
         tried.set(true);
-        if busy.get_untracked() || blocker().is_some() {
+        if blocker().is_some() {
             return;
         }
         let (Ok(target), Ok(nodes)) = (conn.target(), nodes()) else {
@@ -421,10 +445,35 @@ pub fn RenderForm(
             node_names: known_names(),
         });
     };
+    Effect::new(crate::state::effect(move |_| {
+        if !render_when_uploaded.get() {
+            return;
+        }
+        let under_way = slots.with(|s| {
+            s.iter().any(|s| {
+                s.upload.with(|u| {
+                    matches!(
+                        u,
+                        UploadState::Preparing
+                            | UploadState::Uploading
+                            | UploadState::WaitingForKey
+                    )
+                })
+            })
+        });
+        if !under_way {
+            render_when_uploaded.set(false);
+            // A failed upload stops here, and the form says why.
+            press();
+        }
+    }));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        press();
+    };
 
     // A batch: several screenshots for the first required picture, same settings otherwise.
-    let batch_files =
-        RwSignal::new(Vec::<(String, send_wrapper::SendWrapper<web_sys::File>)>::new());
+    let batch_files = RwSignal::new(Vec::<BatchFile>::new());
     let concurrency = RwSignal::new("1".to_owned());
     let budget = RwSignal::new(String::new());
     // What one render of this app costs, measured on its last renders (see `cost::estimate`),
@@ -560,17 +609,17 @@ pub fn RenderForm(
                     .map(|s| (s.spec.node_id.clone(), s.spec.field_name.clone()))
             });
             let here = (spec.node_id.clone(), spec.field_name.clone());
-            let many = (on_batch.is_some() && first_required.as_ref() == Some(&here)).then(|| {
-                Callback::new(move |files: Vec<web_sys::File>| {
+            let takes_batches = on_batch.is_some() && first_required.as_ref() == Some(&here);
+            let many = takes_batches.then(|| {
+                Callback::new(move |files: Vec<BatchFile>| {
                     batch_node.set(here.clone());
-                    batch_files.set(
-                        files
-                            .into_iter()
-                            .map(|f| (f.name(), send_wrapper::SendWrapper::new(f)))
-                            .collect(),
-                    );
+                    batch_files.set(files);
                 })
             });
+            // Pictures from SketchUp come to the input that takes batches.
+            let incoming = from_inbox
+                .filter(|_| takes_batches)
+                .map(|FromInbox(list)| list);
             let missing = {
                 let (required, node) = (spec.required, spec.node_id.clone());
                 Signal::derive(move || {
@@ -589,7 +638,7 @@ pub fn RenderForm(
                 <div class="slot">
                     {(!su).then(|| view! { <p class="slot-label">{move || label.get()}</p> })}
                     <ImageInput id label=static_label hint value=slot.value upload=slot.upload picked=slot.picked
-                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot />
+                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot incoming />
                 </div>
             }
             .into_any()
@@ -648,7 +697,13 @@ pub fn RenderForm(
                     <h3 id="batch-setup-title">{move || fill(ui.t().batch_title, &[&batch_files.with(Vec::len).to_string()])}</h3>
                     <p class="hint">{txt(|t| t.batch_hint)}</p>
                     <ul class="batch-files">
-                        {move || batch_files.get().into_iter().map(|(name, _)| view! { <li>{name}</li> }).collect_view()}
+                        {move || batch_files.get().into_iter().map(|f| {
+                            let name = match &f.sketchup {
+                                Some(names) => fill(ui.t().from_sketchup, &[&names.label()]),
+                                None => f.name,
+                            };
+                            view! { <li>{name}</li> }
+                        }).collect_view()}
                     </ul>
                     <div class="batch-options">
                         <label for="concurrency">{txt(|t| t.concurrency_label)}</label>

@@ -26,6 +26,9 @@ pub struct ServerInfo {
     pub key_required: bool,
     /// How long a hidden tab keeps a task's progress socket (tests make it short).
     pub socket_hidden_close_ms: Option<u32>,
+    /// The server takes pictures from the SketchUp extension (`/__su/inbox`): the app on this
+    /// computer.
+    pub inbox: bool,
 }
 
 /// Asks the server at `base` (empty: this page's own) who it is; `None` when it is not ours or
@@ -79,6 +82,7 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
             .map(str::to_owned),
         key_required: value.get("keyRequired").and_then(Value::as_bool) == Some(true),
         socket_hidden_close_ms: ms("socketHiddenCloseMs"),
+        inbox: value.get("inbox").and_then(Value::as_bool) == Some(true),
     })
 }
 
@@ -136,6 +140,10 @@ mod tests {
             parse_server_info(r#"{"server":"su-render","mode":"simulator","keyRequired":true}"#)
                 .expect("ours");
         assert!(strict.simulator && strict.key_required);
+        assert!(!strict.inbox && !both.inbox, "older servers have no inbox");
+        let app = parse_server_info(r#"{"server":"su-render","mode":"relay","inbox":true}"#)
+            .expect("ours");
+        assert!(app.inbox);
         assert_eq!(parse_server_info("<html>404</html>"), None);
         assert_eq!(parse_server_info(r#"{"server":"other"}"#), None);
     }

@@ -1,6 +1,7 @@
 //! The job journal: every render is written down before its run request leaves, and updated as
 //! it goes, so that a reload resumes it and history shows how it ended. The key is never stored.
 
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::{Job, Phase};
 use crate::protocol::json::{self, Object, Value};
 use crate::protocol::{NodeInfo, OutputFile, Usage};
@@ -51,6 +52,9 @@ pub struct JobRecord {
     pub kept: Vec<String>,
     /// The screenshot as picked on the device is kept too (under [`JobRecord::source_key`]).
     pub source_kept: bool,
+    /// The SketchUp model and scene the screenshot came from, when the extension sent it
+    /// (stored as `"sketchup": {"model", "scene"}`, left out otherwise).
+    pub sketchup: Option<FromSketchup>,
 }
 
 impl JobRecord {
@@ -191,11 +195,14 @@ impl JobRecord {
             }
         }
         let ended = self.ended_ms.map_or(Value::Null, Value::from_f64);
-        record
+        record = record
             .with("ended_ms", ended)
             .with("kept", self.kept.clone())
-            .with("source_kept", self.source_kept)
-            .to_json()
+            .with("source_kept", self.source_kept);
+        if let Some(names) = &self.sketchup {
+            record = record.with("sketchup", sketchup_value(names));
+        }
+        record.to_json()
     }
 
     /// `recipe.json` of an exported render set: how the render was made, for a person to read
@@ -226,13 +233,18 @@ impl JobRecord {
                 "nodeInfoList",
                 Value::Array(self.nodes.iter().map(NodeInfo::to_value).collect()),
             )
-            .with("source", text(&self.source_name))
+            .with("source", text(&self.source_name));
+        let recipe = match &self.sketchup {
+            Some(names) => recipe.with("sketchup", sketchup_value(names)),
+            None => recipe,
+        };
+        recipe
             .with(
                 "outputs",
                 self.outputs.iter().map(|o| &o.url).collect::<Vec<_>>(),
             )
-            .with("notIncluded", not_included);
-        recipe.to_pretty()
+            .with("notIncluded", not_included)
+            .to_pretty()
     }
 
     /// Reads a stored record; records from a newer release or damaged ones are skipped. As
@@ -271,9 +283,22 @@ impl JobRecord {
             ended_ms: optional(map, "ended_ms", Value::as_f64)?,
             kept: defaulted(map, "kept", |v| list(v, string))?,
             source_kept: defaulted(map, "source_kept", Value::as_bool)?,
+            sketchup: optional(map, "sketchup", |v| {
+                Some(FromSketchup {
+                    model: v.get("model")?.as_str()?.to_owned(),
+                    scene: v.get("scene")?.as_str()?.to_owned(),
+                })
+            })?,
         };
         (record.v <= RECORD_VERSION).then_some(record)
     }
+}
+
+fn sketchup_value(names: &FromSketchup) -> Value {
+    Object::new()
+        .with("model", &names.model)
+        .with("scene", &names.scene)
+        .into()
 }
 
 /// An optional field: missing or `null` is `Some(None)`, a value of the wrong type `None`.
@@ -448,7 +473,45 @@ mod tests {
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
+            sketchup: None,
         }
+    }
+
+    #[test]
+    fn sketchup_names_are_kept_and_older_records_read_without_them() {
+        let mut r = record();
+        r.sketchup = Some(FromSketchup {
+            model: "别墅 \"Villa\"".into(),
+            scene: "Scene 1".into(),
+        });
+        let json = r.to_json();
+        assert!(
+            json.ends_with(
+                r#""source_kept":false,"sketchup":{"model":"别墅 \"Villa\"","scene":"Scene 1"}}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(JobRecord::from_json(&json), Some(r.clone()));
+        let recipe: serde_json::Value =
+            serde_json::from_str(&r.recipe("2026-12-24 10:00", Vec::new())).expect("JSON");
+        assert_eq!(
+            recipe["sketchup"],
+            serde_json::json!({"model": "别墅 \"Villa\"", "scene": "Scene 1"})
+        );
+        // Without names, neither the record nor the recipe mentions SketchUp.
+        let plain = record();
+        assert!(!plain.to_json().contains("sketchup"));
+        assert!(!plain.recipe("d", Vec::new()).contains("sketchup"));
+        assert_eq!(
+            JobRecord::from_json(SERDE_FULL).map(|r| r.sketchup),
+            Some(None)
+        );
+        let damaged = json.replace(r#""scene":"Scene 1""#, r#""scene":1"#);
+        assert_eq!(
+            JobRecord::from_json(&damaged),
+            None,
+            "a wrong type, as elsewhere"
+        );
     }
 
     #[test]

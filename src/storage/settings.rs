@@ -68,6 +68,10 @@ pub struct Settings {
     /// "API version: v1 only" (for relays that pass only v1's paths); otherwise automatic: v2
     /// where the base answers it, v1 where it doesn't (found out per base, per visit).
     pub api_v1_only: bool,
+    /// "Render pictures from SketchUp at once": a picture from the extension is rendered (and
+    /// billed) as it arrives, not held until Render is pressed. Off unless ticked; stored only
+    /// while on, so settings without it stay as they were written.
+    pub sketchup_at_once: bool,
 }
 
 impl Default for Settings {
@@ -83,6 +87,7 @@ impl Default for Settings {
             auto_keep: false,
             relay: String::new(),
             api_v1_only: false,
+            sketchup_at_once: false,
         }
     }
 }
@@ -131,6 +136,7 @@ impl Settings {
             auto_keep: flag("auto_keep", d.auto_keep)?,
             relay: text("relay", d.relay)?,
             api_v1_only: flag("api_v1_only", d.api_v1_only)?,
+            sketchup_at_once: flag("sketchup_at_once", d.sketchup_at_once)?,
         })
     }
 
@@ -147,6 +153,11 @@ impl Settings {
             .with("auto_keep", self.auto_keep)
             .with("relay", &self.relay)
             .with("api_v1_only", self.api_v1_only);
+        let settings = if self.sketchup_at_once {
+            settings.with("sketchup_at_once", true)
+        } else {
+            settings
+        };
         settings.to_json()
     }
 
@@ -209,6 +220,7 @@ mod tests {
             auto_keep: true,
             relay: "http://127.0.0.1:8080".into(),
             api_v1_only: true,
+            sketchup_at_once: true,
         };
         let json = settings.to_json();
         assert!(
@@ -224,7 +236,10 @@ mod tests {
         assert!(read.shrink);
         assert_eq!(read.max_side, 2560);
         assert!(!read.api_v1_only);
+        assert!(!read.sketchup_at_once, "off unless ticked");
+        assert!(json.ends_with(r#","sketchup_at_once":true}"#), "{json}");
         assert_eq!(Settings::from_json("not json"), None);
+        assert_eq!(Settings::from_json(r#"{"sketchup_at_once":"yes"}"#), None);
     }
 
     /// Settings as the serde-derived writer of earlier releases wrote them.
