@@ -254,13 +254,6 @@ texts! {
     missing_image,
     check_key,
     checking_key,
-    /// The chosen site (China) refused the key and the international one knows it.
-    key_on_ai,
-    key_on_cn,
-    switch_to_ai,
-    switch_to_cn,
-    /// The chosen site refused the key and the other one could not be asked.
-    key_other_unasked,
     account_coins,
     account_tasks,
     account_type,
@@ -395,6 +388,58 @@ texts! {
     /// A journaled render whose server the user refused.
     resume_refused,
 }
+
+/// The strings of a key check's answer about the key's site (`components::account_check`'s
+/// `KeyCheckView`), apart from [`Texts`]: only that part of the split build names them, so they
+/// come with it rather than with the first view. The same rules hold (tests below).
+pub struct KeySiteTexts {
+    /// The chosen site (China) refused the key and the international one knows it.
+    pub key_on_ai: &'static str,
+    pub key_on_cn: &'static str,
+    pub switch_to_ai: &'static str,
+    pub switch_to_cn: &'static str,
+    /// The chosen site refused the key and the other one (`{}`) could not be asked.
+    pub unasked: &'static str,
+}
+
+impl KeySiteTexts {
+    /// Every string with its field name, for tests.
+    pub fn all(&self) -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("key_on_ai", self.key_on_ai),
+            ("key_on_cn", self.key_on_cn),
+            ("switch_to_ai", self.switch_to_ai),
+            ("switch_to_cn", self.switch_to_cn),
+            ("unasked", self.unasked),
+        ]
+    }
+}
+
+impl Lang {
+    /// This language's strings of the key's site.
+    pub fn key_site(self) -> &'static KeySiteTexts {
+        match self {
+            Lang::Zh => &KEY_SITE_ZH,
+            Lang::En => &KEY_SITE_EN,
+        }
+    }
+}
+
+static KEY_SITE_ZH: KeySiteTexts = KeySiteTexts {
+    key_on_ai: "这个密钥来自 RunningHub 国际站：中国站不认识它，国际站认识。请切换到国际站再渲染。",
+    key_on_cn: "这个密钥来自 RunningHub 中国站：国际站不认识它，中国站认识。请切换到中国站再渲染。",
+    switch_to_ai: "切换到 RunningHub 国际站",
+    switch_to_cn: "切换到 RunningHub 中国站",
+    unasked: "无法从这里询问{}（没有收到答复），所以不知道密钥是否来自那个站点：可以在“站点”中选择它试试。",
+};
+
+static KEY_SITE_EN: KeySiteTexts = KeySiteTexts {
+    key_on_ai: "This key is from RunningHub International: the China site does not know it, the international site does. Switch to it to render.",
+    key_on_cn: "This key is from RunningHub China: the international site does not know it, the China site does. Switch to it to render.",
+    switch_to_ai: "Switch to RunningHub International",
+    switch_to_cn: "Switch to RunningHub China",
+    unasked: "{} could not be asked about this key from here (no answer came), so whether the key is from there is not known: pick it under Site to try it.",
+};
 
 /// The strings of "From SketchUp" (`components::sketchup_panel`), apart from [`Texts`]: only that
 /// part of the split build names them, so they come with it rather than with the first view
@@ -650,11 +695,6 @@ pub static ZH: Texts = Texts {
     missing_image: "请为节点 {} 提供图片。",
     check_key: "检查密钥与余额",
     checking_key: "正在检查…",
-    key_on_ai: "这个密钥来自 RunningHub 国际站：中国站不认识它，国际站认识。请切换到国际站再渲染。",
-    key_on_cn: "这个密钥来自 RunningHub 中国站：国际站不认识它，中国站认识。请切换到中国站再渲染。",
-    switch_to_ai: "切换到 RunningHub 国际站",
-    switch_to_cn: "切换到 RunningHub 中国站",
-    key_other_unasked: "无法从这里询问{}（没有收到答复），所以不知道密钥是否来自那个站点：可以在“站点”中选择它试试。",
     account_coins: "剩余积分：{}",
     account_tasks: "运行中的任务：{}",
     account_type: "密钥类型：{}",
@@ -936,11 +976,6 @@ pub static EN: Texts = Texts {
     missing_image: "Give a picture for node {}.",
     check_key: "Check key and balance",
     checking_key: "Checking…",
-    key_on_ai: "This key is from RunningHub International: the China site does not know it, the international site does. Switch to it to render.",
-    key_on_cn: "This key is from RunningHub China: the international site does not know it, the China site does. Switch to it to render.",
-    switch_to_ai: "Switch to RunningHub International",
-    switch_to_cn: "Switch to RunningHub China",
-    key_other_unasked: "{} could not be asked about this key from here (no answer came), so whether the key is from there is not known: pick it under Site to try it.",
     account_coins: "Coins left: {}",
     account_tasks: "Running tasks: {}",
     account_type: "Key type: {}",
@@ -1163,6 +1198,16 @@ mod tests {
         }
         let (zh, en) = (Lang::Zh.sketchup().all(), Lang::En.sketchup().all());
         for ((name, zh), (_, en)) in zh.into_iter().zip(en) {
+            assert_eq!(zh.matches("{}").count(), en.matches("{}").count(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_key_site_strings_follow_the_same_rules() {
+        let (zh, en) = (Lang::Zh.key_site().all(), Lang::En.key_site().all());
+        for ((name, zh), (_, en)) in zh.into_iter().zip(en) {
+            assert!(!has_cjk(en) && !en.is_empty(), "KEY_SITE_EN.{name}: {en}");
+            assert!(has_cjk(zh), "KEY_SITE_ZH.{name} has no Chinese: {zh}");
             assert_eq!(zh.matches("{}").count(), en.matches("{}").count(), "{name}");
         }
     }

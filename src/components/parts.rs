@@ -20,6 +20,7 @@ use send_wrapper::SendWrapper;
 use leptos::wasm_split::wasm_split;
 use leptos::wasm_split::SplitLoaderError;
 
+use super::account_check::{KeyCheck, KeyCheckView, Switch};
 use super::{
     AdvancedEditor, BatchView, BlockedGuide, ConsentBanner, HistoryPanel, JobView, OutputList,
     SketchupPanel,
@@ -111,6 +112,11 @@ pub fn advanced(rows: OverrideRows, instance_type: RwSignal<Option<String>>) -> 
 /// extension. `busy` is true while a render runs in the main view; pictures go to `to_form`.
 pub fn sketchup(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
     load!(sketchup_part((busy, to_form)))
+}
+
+/// What a key check found (see [`KeyCheckView`]).
+pub fn key_check(found: KeyCheck, on_switch: Callback<Switch>) -> impl IntoView {
+    load!(key_check_part((found, on_switch)))
 }
 
 /// Makes `lang` ready to show: English is a part of the split build (Chinese, the language of
@@ -209,6 +215,16 @@ fn advanced_part(
     (rows, instance_type): (OverrideRows, RwSignal<Option<String>>),
 ) -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <AdvancedEditor rows instance_type /> }.into_any())
+}
+
+#[cfg_attr(
+    feature = "split",
+    wasm_split(su_account, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn key_check_part(
+    (found, on_switch): (KeyCheck, Callback<Switch>),
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <KeyCheckView found on_switch /> }.into_any())
 }
 
 #[cfg_attr(

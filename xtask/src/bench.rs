@@ -362,7 +362,7 @@ fn parts_table(md: &mut String, files: &[sizes::FileSize]) {
 
 /// When the page fetches a part, from the name `#[wasm_split]` gave it.
 fn fetched_when(name: &str) -> &'static str {
-    const WHEN: [(&str, &str); 8] = [
+    const WHEN: [(&str, &str); 9] = [
         (
             "split_su_job",
             "a render starts, or ahead of it while a chosen picture uploads",
@@ -377,6 +377,10 @@ fn fetched_when(name: &str) -> &'static str {
         ),
         ("split_su_advanced", "the form's Advanced is opened or set"),
         ("split_su_english", "the page shows English"),
+        (
+            "split_su_account",
+            "a key was checked (its balance, or the site that knows it)",
+        ),
     ];
     match WHEN.iter().find(|(part, _)| name.contains(part)) {
         Some((_, when)) => when,
