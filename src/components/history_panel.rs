@@ -343,7 +343,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                         .field_value
                         .as_str()
                         .map(str::to_owned)
-                        .unwrap_or_else(|| n.field_value.to_json());
+                        .unwrap_or_else(|| n.field_value.to_string());
                     (n.node_id.clone(), n.field_name.clone(), value)
                 })
                 .collect(),

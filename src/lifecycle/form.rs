@@ -1,8 +1,9 @@
 //! From what the user entered to `nodeInfoList`: only what differs from the app's defaults is
 //! sent (plus required pictures), each value in the JSON type of the default it replaces.
 
-use crate::protocol::answers::text;
-use crate::protocol::json::{self, parse_f64, Number, Value};
+use serde_json::{Number, Value};
+
+use super::decimal;
 use crate::protocol::{AppField, NodeInfo, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE, SU_WEBAPP_ID};
 
 /// How a field is edited.
@@ -210,8 +211,8 @@ pub fn build_node_list(
         if node_id.is_empty() || field_name.is_empty() {
             return Err(FormProblem::IncompleteOverride(i + 1));
         }
-        let value = json::parse(raw.value.trim())
-            .unwrap_or_else(|| Value::String(raw.value.trim().to_owned()));
+        let value = serde_json::from_str(raw.value.trim())
+            .unwrap_or_else(|_| Value::String(raw.value.trim().to_owned()));
         nodes.retain(|n| !(n.node_id == node_id && n.field_name == field_name));
         nodes.push(NodeInfo {
             node_id: node_id.to_owned(),
@@ -223,13 +224,12 @@ pub fn build_node_list(
     Ok(nodes)
 }
 
-/// What a number field sends: a whole number, or a float written as serde wrote one (`2.0`,
-/// `0.5`).
+/// What a number field sends: a whole number, or a float (written `2.0`, `0.5`).
 fn parse_number(text: &str, integer: bool) -> Option<Value> {
     if integer {
         text.parse::<i64>().ok().map(Value::from)
     } else {
-        parse_f64(text)
+        decimal::parse(text)
             .and_then(Number::from_f64)
             .map(Value::Number)
     }
@@ -238,10 +238,20 @@ fn parse_number(text: &str, integer: bool) -> Option<Value> {
 fn same_number(default: &Value, number: &Value) -> bool {
     let as_f64 = |v: &Value| match v {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => parse_f64(s.trim()),
+        Value::String(s) => decimal::parse(s.trim()),
         _ => None,
     };
     matches!((as_f64(default), as_f64(number)), (Some(a), Some(b)) if a == b)
+}
+
+/// A default as the form shows it: a string as it is, a number or a boolean as JSON writes it.
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -249,7 +259,7 @@ mod tests {
     use super::*;
 
     fn num(text: &str) -> Value {
-        Value::Number(Number::parse(text).expect("a JSON number"))
+        serde_json::from_str(text).expect("a JSON number")
     }
 
     fn field(node: &str, name: &str, kind: &str, default: Value) -> FieldSpec {
