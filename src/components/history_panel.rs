@@ -342,8 +342,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     let value = n
                         .field_value
                         .as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| n.field_value.to_string());
+                        .unwrap_or_else(|| n.field_value.json().to_owned());
                     (n.node_id.clone(), n.field_name.clone(), value)
                 })
                 .collect(),

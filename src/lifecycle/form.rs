@@ -1,9 +1,8 @@
 //! From what the user entered to `nodeInfoList`: only what differs from the app's defaults is
 //! sent (plus required pictures), each value in the JSON type of the default it replaces.
 
-use serde_json::{Number, Value};
-
 use super::decimal;
+use crate::protocol::FieldValue as Value;
 use crate::protocol::{AppField, NodeInfo, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE, SU_WEBAPP_ID};
 
 /// How a field is edited.
@@ -79,7 +78,7 @@ impl FieldSpec {
             // The default picture is the app's example: start empty so the user gives their own.
             return String::new();
         }
-        text(&self.default).unwrap_or_default()
+        self.default.text().unwrap_or_default()
     }
 }
 
@@ -90,7 +89,7 @@ pub fn su_preset() -> Vec<FieldSpec> {
         node_id: node.to_owned(),
         field_name: "image".to_owned(),
         kind: FieldKind::Image,
-        default: Value::Null,
+        default: Value::default(),
         choices: Vec::new(),
         description: None,
         description_en: None,
@@ -159,7 +158,7 @@ pub fn build_node_list(
                     }
                     continue;
                 }
-                Value::String(entered.to_owned())
+                Value::from(entered)
             }
             FieldKind::Int | FieldKind::Float => {
                 let number =
@@ -169,31 +168,32 @@ pub fn build_node_list(
                 if same_number(&field.default, &number) {
                     continue;
                 }
-                match field.default {
+                if field.default.is_string() {
                     // The default came as a string: send a string, as the app expects.
-                    Value::String(_) => Value::String(entered.to_owned()),
-                    _ => number,
+                    Value::from(entered)
+                } else {
+                    number
                 }
             }
             FieldKind::Switch => {
                 let on = entered == "true";
-                let default_on = match &field.default {
-                    Value::Bool(b) => *b,
-                    other => text(other).is_some_and(|t| t.eq_ignore_ascii_case("true")),
-                };
+                let default_on = field.default.as_bool().unwrap_or_else(|| {
+                    (field.default.text()).is_some_and(|t| t.eq_ignore_ascii_case("true"))
+                });
                 if on == default_on {
                     continue;
                 }
-                match field.default {
-                    Value::String(_) => Value::String(on.to_string()),
-                    _ => Value::Bool(on),
+                if field.default.is_string() {
+                    Value::from(on.to_string().as_str())
+                } else {
+                    Value::from(on)
                 }
             }
             FieldKind::Text | FieldKind::List => {
-                if text(&field.default).as_deref() == Some(entered) {
+                if field.default.text().as_deref() == Some(entered) {
                     continue;
                 }
-                Value::String(entered.to_owned())
+                Value::from(entered)
             }
         };
         nodes.push(NodeInfo {
@@ -211,8 +211,7 @@ pub fn build_node_list(
         if node_id.is_empty() || field_name.is_empty() {
             return Err(FormProblem::IncompleteOverride(i + 1));
         }
-        let value = serde_json::from_str(raw.value.trim())
-            .unwrap_or_else(|_| Value::String(raw.value.trim().to_owned()));
+        let value = Value::parse(raw.value.trim()).unwrap_or_else(|| Value::from(raw.value.trim()));
         nodes.retain(|n| !(n.node_id == node_id && n.field_name == field_name));
         nodes.push(NodeInfo {
             node_id: node_id.to_owned(),
@@ -230,28 +229,20 @@ fn parse_number(text: &str, integer: bool) -> Option<Value> {
         text.parse::<i64>().ok().map(Value::from)
     } else {
         decimal::parse(text)
-            .and_then(Number::from_f64)
-            .map(Value::Number)
+            .filter(|f| f.is_finite())
+            .map(|f| Value::of(&f))
     }
 }
 
 fn same_number(default: &Value, number: &Value) -> bool {
-    let as_f64 = |v: &Value| match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => decimal::parse(s.trim()),
-        _ => None,
+    let as_f64 = |v: &Value| {
+        if v.is_number() || v.is_string() {
+            decimal::parse(v.text()?.trim())
+        } else {
+            None
+        }
     };
     matches!((as_f64(default), as_f64(number)), (Some(a), Some(b)) if a == b)
-}
-
-/// A default as the form shows it: a string as it is, a number or a boolean as JSON writes it.
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -259,7 +250,7 @@ mod tests {
     use super::*;
 
     fn num(text: &str) -> Value {
-        serde_json::from_str(text).expect("a JSON number")
+        Value::parse(text).expect("a JSON number")
     }
 
     fn field(node: &str, name: &str, kind: &str, default: Value) -> FieldSpec {

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 use super::loose;
 
@@ -14,7 +13,7 @@ use super::loose;
 pub struct NodeInfo {
     pub node_id: String,
     pub field_name: String,
-    pub field_value: Value,
+    pub field_value: FieldValue,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -25,9 +24,96 @@ impl NodeInfo {
         NodeInfo {
             node_id: node_id.to_owned(),
             field_name: field_name.to_owned(),
-            field_value: Value::String(value.to_owned()),
+            field_value: FieldValue::from(value),
             description: None,
         }
+    }
+}
+
+/// A node's value (`fieldValue`): any JSON, kept as the text it came in and sent back as it is,
+/// so a default sent as a number above 2^53 goes back with every digit. serde_json's
+/// [`RawValue`] rather than its `Value` tree: the form only needs to know a value's kind and
+/// text, and the tree's reader and writer (and the map under its objects) cost the first load
+/// about 9 KB of wasm (issue 21). Equal when written alike.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldValue(Box<RawValue>);
+
+impl FieldValue {
+    /// JSON text a person entered (an advanced override); `None` when it is not JSON.
+    pub fn parse(text: &str) -> Option<FieldValue> {
+        serde_json::from_str(text).ok().map(FieldValue)
+    }
+
+    /// `value` written as JSON (null should it not be writable, which strings, numbers and
+    /// flags always are).
+    pub fn of(value: &impl Serialize) -> FieldValue {
+        serde_json::value::to_raw_value(value).map_or_else(|_| FieldValue::default(), FieldValue)
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The text of a string value.
+    pub fn as_str(&self) -> Option<String> {
+        self.is_string()
+            .then(|| serde_json::from_str(self.json()).ok())
+            .flatten()
+    }
+
+    pub fn is_string(&self) -> bool {
+        self.json().starts_with('"')
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.json() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// True for a JSON number.
+    pub fn is_number(&self) -> bool {
+        matches!(self.json().as_bytes().first(), Some(b'-' | b'0'..=b'9'))
+    }
+
+    /// A string, a number or a boolean as text (see [`loose::scalar`]).
+    pub fn text(&self) -> Option<String> {
+        loose::scalar(&self.0)
+    }
+}
+
+impl Default for FieldValue {
+    /// `null`.
+    fn default() -> Self {
+        FieldValue(RawValue::NULL.to_owned())
+    }
+}
+
+impl PartialEq for FieldValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(text: &str) -> Self {
+        FieldValue::of(&text)
+    }
+}
+
+impl From<i64> for FieldValue {
+    fn from(n: i64) -> Self {
+        FieldValue::of(&n)
+    }
+}
+
+impl From<bool> for FieldValue {
+    fn from(b: bool) -> Self {
+        FieldValue::of(&b)
     }
 }
 
@@ -473,7 +559,7 @@ pub struct AppField {
     pub field_name: String,
     /// The default, as sent (a string, number or boolean).
     #[serde(default)]
-    pub field_value: Value,
+    pub field_value: FieldValue,
     /// IMAGE, STRING, INT, FLOAT, LIST, SWITCH, … (upper case).
     #[serde(default, deserialize_with = "field_type")]
     pub field_type: String,
@@ -539,8 +625,8 @@ mod tests {
     /// The body the serde-derived writer of earlier releases sent for these nodes.
     const SERDE_RUN: &str = r#"{"apiKey":"k","webappId":"1","nodeInfoList":[{"nodeId":"112","fieldName":"image","fieldValue":"api/a.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75,"description":"去噪 \"strength\"\n\t\u0001"},{"nodeId":"3","fieldName":"seed","fieldValue":42},{"nodeId":"6","fieldName":"upscale","fieldValue":true}],"instanceType":"plus"}"#;
 
-    fn number(text: &str) -> Value {
-        serde_json::from_str(text).expect("number")
+    fn number(text: &str) -> FieldValue {
+        FieldValue::parse(text).expect("number")
     }
 
     fn json(body: &impl Serialize) -> String {
@@ -566,7 +652,7 @@ mod tests {
             NodeInfo {
                 node_id: "6".into(),
                 field_name: "upscale".into(),
-                field_value: Value::Bool(true),
+                field_value: FieldValue::from(true),
                 description: None,
             },
         ];

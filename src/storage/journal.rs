@@ -433,7 +433,7 @@ mod tests {
             full.nodes[1].description.as_deref(),
             Some("去噪 \"strength\"\n\t\u{1}")
         );
-        assert_eq!(full.nodes[2].field_value.to_string(), "42");
+        assert_eq!(full.nodes[2].field_value.json(), "42");
         assert_eq!(full.source_name.as_deref(), Some("客厅 😀.png"));
         assert_eq!(
             full.outputs,
@@ -561,10 +561,13 @@ mod tests {
             (done.created_ms, done.ended_ms),
             (1764687772123.0, Some(1764687805870.5))
         );
-        assert_eq!(done.nodes[3].field_value.to_string(), "1983070826507472898");
-        assert_eq!(done.nodes[2].field_value, serde_json::json!(0.75));
+        assert_eq!(done.nodes[3].field_value.json(), "1983070826507472898");
+        assert_eq!(done.nodes[2].field_value.json(), "0.75");
         assert_eq!(done.nodes[4].description.as_deref(), Some("放大 2×"));
-        assert_eq!(done.nodes[5].field_value, "客厅, \"modern\"\nnordic");
+        assert_eq!(
+            done.nodes[5].field_value.as_str().as_deref(),
+            Some("客厅, \"modern\"\nnordic")
+        );
         assert_eq!(done.usage().consume_money.as_deref(), Some("0.350"));
         assert_eq!(done.outputs.len(), 1);
         assert!(done.source_kept && done.kept == vec![done.outputs[0].url.clone()]);
