@@ -25,12 +25,14 @@ use steps::{cargo, run, Steps};
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
-  setup [--browser]   install the pinned toolchain (and Chromium + chromedriver with --browser)
+  setup [--browser]   install the pinned toolchain (and Chromium + chromedriver, Ruby + rubocop
+                      for the SketchUp extension's checks, with --browser)
   build               setup, release build with trunk, CSP, .gz/.br siblings, size table of dist/
   serve [--port 8080] [--host 127.0.0.1] [--relay [cn|ai|URL]] [--fast-poll] [server flags…]
                       build, then run the local server in the foreground: the simulator, or
                       with --relay the relay to both sites (/cn, /ai), or to one upstream
-  test [--lean]       setup --browser, fmt, clippy, browser tests, release build,
+  test [--lean]       setup --browser, the SketchUp extension's checks (sketchup/test/check.rb),
+                      fmt, clippy, browser tests, release build,
                       byte budget (size-budget.toml), package (Linux, Windows), native + e2e
                       tests, the packaged binary end to end, the .exe under wine; --lean (what
                       CI uses, and the default when under 6 GiB is free) deletes each build's
@@ -227,9 +229,16 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
     let dist = root.join("dist");
 
     let result = (|| {
-        steps.step("setup (tools, Chromium, chromedriver)", || {
+        steps.step("setup (tools, Chromium, chromedriver, Ruby)", || {
             tools::setup(true)
         })?;
+        // Seconds, and nothing else builds it: first, so a broken extension fails fast.
+        steps.command(
+            "SketchUp extension (Ruby tests, 2.5 syntax)",
+            Command::new("ruby")
+                .arg(root.join("sketchup/test/check.rb"))
+                .current_dir(root),
+        )?;
         steps.command(
             "cargo fmt --check",
             cargo().args(["fmt", "--all", "--check"]).current_dir(root),

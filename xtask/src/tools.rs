@@ -100,8 +100,17 @@ pub fn setup(browser: bool) -> Result<(), String> {
     ensure_esbuild()?;
     if browser {
         ensure_browser()?;
+        ensure_ruby()?;
     }
     Ok(())
+}
+
+/// Debian's Ruby and rubocop for the SketchUp extension's checks (`sketchup/test/check.rb`):
+/// minitest comes with Ruby, and rubocop brings the `parser` gem whose Ruby 2.5 grammar they use.
+fn ensure_ruby() -> Result<(), String> {
+    let why = "the SketchUp extension's tests need Debian's ruby and rubocop";
+    ensure_apt_tool("ruby", "ruby", why)?;
+    ensure_apt_tool("rubocop", "rubocop", why)
 }
 
 fn ensure_wasm_target() -> Result<(), String> {
