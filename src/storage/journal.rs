@@ -744,10 +744,43 @@ mod idb {
         Db::open().await?.put_row(JOBS, &row).await
     }
 
+    /// Records read from their stored texts (damaged ones and a newer release's left out). In
+    /// the release build serde's reader of records is a part of its own (`su_records`), fetched
+    /// the first time the journal has something to read: a first visit's journal is empty, and
+    /// that reader weighs about 6 KiB gzip of wasm (issue 21). Should the part not come (the
+    /// page's server went away), nothing is read: the journal is kept for the next visit.
+    async fn read(texts: Vec<String>) -> Vec<JobRecord> {
+        if texts.is_empty() {
+            return Vec::new();
+        }
+        #[cfg(feature = "split")]
+        let read = read_part(texts).await;
+        #[cfg(not(feature = "split"))]
+        let read = read_part(texts);
+        read.unwrap_or_default()
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            su_records,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible
+        )
+    )]
+    fn read_part(
+        texts: Vec<String>,
+    ) -> Result<Vec<JobRecord>, leptos::wasm_split::SplitLoaderError> {
+        Ok(texts
+            .iter()
+            .filter_map(|t| JobRecord::from_json(t))
+            .collect())
+    }
+
     /// One record.
     pub async fn load(id: &str) -> Option<JobRecord> {
         let json = Db::open().await.ok()?.get(JOBS, id, "json").await.ok()??;
-        JobRecord::from_json(&json.as_string()?)
+        read(vec![json.as_string()?]).await.pop()
     }
 
     /// The records a reload has to look at ([`JobRecord::live`]), newest first: read through
@@ -756,14 +789,14 @@ mod idb {
         let Ok(db) = Db::open().await else {
             return Vec::new();
         };
-        let mut records: Vec<JobRecord> = db
+        let texts = db
             .all_in(JOBS, LIVE_JOBS, "json")
             .await
             .unwrap_or_default()
             .into_iter()
             .filter_map(|v| v.as_string())
-            .filter_map(|json| JobRecord::from_json(&json))
             .collect();
+        let mut records = read(texts).await;
         records.sort_by(|a, b| b.created_ms.total_cmp(&a.created_ms));
         records
     }
@@ -784,12 +817,9 @@ mod idb {
             .unwrap_or_default();
         let more = texts.len() > limit;
         texts.truncate(limit);
+        let texts = texts.into_iter().filter_map(|v| v.as_string()).collect();
         Recent {
-            records: texts
-                .into_iter()
-                .filter_map(|v| v.as_string())
-                .filter_map(|json| JobRecord::from_json(&json))
-                .collect(),
+            records: read(texts).await,
             more,
         }
     }
