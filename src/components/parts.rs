@@ -127,6 +127,8 @@ pub fn prepare_job() {
     leptos::task::spawn_local(async {
         // A failure here is shown, with "Try again", when the view is really needed.
         let _ = preload_job().await;
+        // The view's first act is to journal the render: the journal's part too.
+        let _ = crate::storage::journal::preload_records().await;
     });
 }
 

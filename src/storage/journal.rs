@@ -728,11 +728,16 @@ mod idb {
     /// Writes or replaces a record: `{id, json, created, live}`, where `created` and `live`
     /// (present only while the record is live) feed the indexes (see [`crate::storage::db`]).
     pub async fn save(record: &JobRecord) -> Result<(), String> {
+        #[cfg(feature = "split")]
+        let json = write_part(record.clone()).await;
+        #[cfg(not(feature = "split"))]
+        let json = write_part(record.clone());
+        let json = json.map_err(|_| "the journal's part could not be fetched".to_owned())?;
         let row = js_sys::Object::new();
         let keys = RowKeys::of(record);
         let mut fields = vec![
             ("id", JsValue::from_str(&record.id)),
-            ("json", JsValue::from_str(&record.to_json())),
+            ("json", JsValue::from_str(&json)),
             ("created", JsValue::from_f64(keys.created_ms)),
         ];
         if keys.live {
@@ -745,10 +750,11 @@ mod idb {
     }
 
     /// Records read from their stored texts (damaged ones and a newer release's left out). In
-    /// the release build serde's reader of records is a part of its own (`su_records`), fetched
-    /// the first time the journal has something to read: a first visit's journal is empty, and
-    /// that reader weighs about 6 KiB gzip of wasm (issue 21). Should the part not come (the
-    /// page's server went away), nothing is read: the journal is kept for the next visit.
+    /// the release build serde's reader and writer of records are a part of their own
+    /// (`su_records`), fetched the first time the journal has something to read or write: a
+    /// first visit's journal is empty, and they weigh about 7 KiB gzip of wasm (issue 21). Should
+    /// the part not come (the page's server went away), nothing is read: the journal is kept for
+    /// the next visit.
     async fn read(texts: Vec<String>) -> Vec<JobRecord> {
         if texts.is_empty() {
             return Vec::new();
@@ -765,16 +771,30 @@ mod idb {
         leptos::wasm_split::wasm_split(
             su_records,
             wasm_split_path = ::leptos::wasm_split,
-            fallible
+            fallible,
+            preload(preload_records)
         )
     )]
-    fn read_part(
+    pub fn read_part(
         texts: Vec<String>,
     ) -> Result<Vec<JobRecord>, leptos::wasm_split::SplitLoaderError> {
         Ok(texts
             .iter()
             .filter_map(|t| JobRecord::from_json(t))
             .collect())
+    }
+
+    /// A record's stored text, from the same part as [`read_part`].
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            su_records,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible
+        )
+    )]
+    fn write_part(record: JobRecord) -> Result<String, leptos::wasm_split::SplitLoaderError> {
+        Ok(record.to_json())
     }
 
     /// One record.
@@ -902,6 +922,9 @@ mod idb {
     }
 }
 
+/// Fetches the journal's part ahead of a first render, whose view journals it before sending.
+#[cfg(feature = "split")]
+pub use idb::preload_records;
 pub use idb::{
     clear_all, count, delete, keep_file, keep_outputs, kept_file, load, load_live, load_recent,
     page, save,
