@@ -266,7 +266,7 @@ pub fn RenderForm(
             && conn.effective_site() == crate::storage::SiteChoice::Local;
         load_app.run(async move {
             let target = target.ok()?;
-            match target.api.app_demo(&target.key, &id, ours).await {
+            match super::parts::app_demo(target.api.clone(), target.key, id, ours).await {
                 Ok(app) => {
                     app_name.try_set(app.webapp_name.clone());
                     slots.try_set(slots_for(
