@@ -344,7 +344,7 @@ pub fn App() -> impl IntoView {
                     None => leptos::either::Either::Right(match shared_result.clone() {
                         Some(result) => leptos::either::Either::Left(parts::shared(result)),
                         None => leptos::either::Either::Right(view! {
-                            <section class="card empty" class:hidden=crate::state::live(move || batch.with(Option::is_some))>
+                            <section class="card empty" class:hidden=move || batch.with(Option::is_some)>
                                 <h2>{txt(|t| t.empty_title)}</h2>
                                 <p>{txt(|t| t.empty_body)}</p>
                             </section>

@@ -315,7 +315,7 @@ pub fn BatchView(
         <section id="batch" class="card batch" aria-labelledby="batch-title">
             <div class="history-head">
                 <h2 id="batch-title">{move || fill(ui.t().batch_title, &[&total.to_string()])}</h2>
-                <button id="batch-cancel-all" type="button" class="secondary" disabled=crate::state::live(move || done() == total) on:click=crate::state::handler(cancel_all)>
+                <button id="batch-cancel-all" type="button" class="secondary" disabled=move || done() == total on:click=crate::state::handler(cancel_all)>
                     {txt(|t| t.cancel_all)}
                 </button>
             </div>
@@ -349,7 +349,7 @@ pub fn BatchView(
                         status.set(Status::Waiting);
                     };
                     view! {
-                        <li class="batch-item" data-state=crate::state::live(move || status.with(Status::slug))>
+                        <li class="batch-item" data-state=move || status.with(Status::slug)>
                             <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{move || label()}</span></p>
                             <div class="actions small">
                                 <Show when=crate::state::show_if(move || status.get() == Status::Waiting)>
