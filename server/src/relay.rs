@@ -222,12 +222,10 @@ async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Re
                 })
                 .unwrap_or_default()
         };
-        let query = [("apiKey", field("apiKey")), ("webappId", field("webappId"))];
-        let query: String = query
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("apiKey", &field("apiKey"))
+            .append_pair("webappId", &field("webappId"))
+            .finish();
         url = format!("{url}?{query}");
         method = Method::GET;
         reqwest::Body::from(Vec::new())
@@ -312,19 +310,6 @@ fn too_large() -> Response {
         StatusCode::PAYLOAD_TOO_LARGE,
         "the request is larger than 31 MB (RunningHub takes files of at most 30 MB)",
     )
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

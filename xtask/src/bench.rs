@@ -9,9 +9,10 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::budget;
-use crate::sizes::{self, kib};
+use crate::files::kib;
+use crate::process::{cargo, output_of, run};
+use crate::sizes;
 use crate::split;
-use crate::steps::{cargo, output_of, run};
 use crate::tools;
 
 /// Issue 12's figures for the first load, gzip KiB: "done" at or below the target, and the aim.
@@ -31,56 +32,27 @@ const FLOOR_CRATE: &str = "bench/floor";
 const FLOOR_DIST: &str = "target/bench/floor-dist";
 
 /// What `cargo xtask bench` was asked for.
-#[derive(Debug, PartialEq)]
-struct Args {
+#[derive(Debug, PartialEq, clap::Args)]
+pub struct Args {
+    /// runs of each browser measurement
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
-    /// `--only memory,polling`: just these browser measurements (names as `su-render-bench`
-    /// takes them); their sections replace the same sections of `BENCHMARKS.md`, the rest of
-    /// the file stays as it was.
+    /// just these browser measurements, such as `memory` or `paint,polling`
+    /// (names as `su-render-bench` takes them); their sections replace the
+    /// same sections of BENCHMARKS.md, the rest of the file stays as it was
+    #[arg(long, value_name = "LIST", value_parser = measurement_list, verbatim_doc_comment)]
     only: Option<String>,
 }
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args {
-        runs: 7,
-        only: None,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) => (flag, Some(value.to_string())),
-            None => (arg.as_str(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or(format!("{flag} needs a value"))
-        };
-        match flag {
-            "--runs" => {
-                let value = value()?;
-                parsed.runs = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("--runs wants a positive number, not `{value}`"))?;
-            }
-            "--only" => {
-                let value = value()?;
-                if value.trim().is_empty() {
-                    return Err("--only wants a list such as `memory` or `paint,polling`".into());
-                }
-                parsed.only = Some(value);
-            }
-            _ => return Err(format!("bench: unknown argument `{arg}`")),
-        }
+fn measurement_list(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("--only wants a list such as `memory` or `paint,polling`".into());
     }
-    Ok(parsed)
+    Ok(value.to_string())
 }
 
-pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
-    let Args { runs, only } = parse_args(args)?;
+pub fn bench(root: &Path, args: Args) -> Result<(), String> {
+    let Args { runs, only } = args;
     tools::setup(true)?;
     crate::release_build(root)?;
     let dist = root.join("dist");
@@ -533,18 +505,14 @@ pub fn by_crate(wasm: &Path) -> Option<(Vec<(String, u64)>, u64)> {
 
 /// `cargo xtask by-crate <wasm> [--save "<what it was built from>"]`: the by-crate table of any
 /// un-optimised wasm; `--save` keeps it as the baseline the bench compares with.
-pub fn by_crate_command(root: &Path, args: &[String]) -> Result<(), String> {
-    let wasm = args
-        .first()
-        .ok_or("usage: cargo xtask by-crate <un-optimised .wasm> [--save \"<description>\"]")?;
-    let (sums, total) = by_crate(Path::new(wasm))
-        .ok_or("twiggy failed (is it installed? `cargo install twiggy --locked`)")?;
+pub fn by_crate_command(root: &Path, wasm: &Path, save: Option<String>) -> Result<(), String> {
+    let (sums, total) =
+        by_crate(wasm).ok_or("twiggy failed (is it installed? `cargo install twiggy --locked`)")?;
     for (krate, bytes) in &sums {
         println!("{:>12}  {krate}", kib(*bytes));
     }
     println!("{:>12}  total", kib(total));
-    if let Some(pos) = args.iter().position(|a| a == "--save") {
-        let label = args.get(pos + 1).ok_or("--save wants a description")?;
+    if let Some(label) = save {
         let mut csv = format!("# {label}\n");
         for (krate, bytes) in &sums {
             let _ = writeln!(csv, "{krate},{bytes}");
@@ -721,32 +689,38 @@ mod tests {
         );
     }
 
+    /// `cargo xtask bench <args>`, as clap reads it.
+    fn parse_args(args: &[&str]) -> Result<Args, clap::Error> {
+        #[derive(clap::Parser)]
+        struct Bench {
+            #[command(flatten)]
+            args: Args,
+        }
+        let argv = std::iter::once("bench").chain(args.iter().copied());
+        <Bench as clap::Parser>::try_parse_from(argv).map(|b| b.args)
+    }
+
     #[test]
     fn runs_default_to_seven() {
-        let runs = |args: &[&str]| {
-            parse_args(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>()).map(|a| a.runs)
-        };
-        assert_eq!(runs(&[]), Ok(7));
-        assert_eq!(runs(&["--runs", "3"]), Ok(3));
-        assert_eq!(runs(&["--runs=5"]), Ok(5));
-        assert!(runs(&["--runs", "0"]).is_err());
-        assert!(runs(&["--fast"]).is_err());
+        let runs = |args: &[&str]| parse_args(args).map(|a| a.runs).ok();
+        assert_eq!(runs(&[]), Some(7));
+        assert_eq!(runs(&["--runs", "3"]), Some(3));
+        assert_eq!(runs(&["--runs=5"]), Some(5));
+        assert_eq!(runs(&["--runs", "0"]), None);
+        assert_eq!(runs(&["--fast"]), None);
     }
 
     #[test]
     fn only_picks_measurements() {
-        let args: Vec<String> = ["--only", "memory", "--runs=2"]
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
         assert_eq!(
-            parse_args(&args),
-            Ok(Args {
+            parse_args(&["--only", "memory", "--runs=2"]).ok(),
+            Some(Args {
                 runs: 2,
                 only: Some("memory".into())
             })
         );
-        assert!(parse_args(&["--only".into()]).is_err());
+        assert!(parse_args(&["--only"]).is_err());
+        assert!(parse_args(&["--only", " "]).is_err());
     }
 
     #[test]

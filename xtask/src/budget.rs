@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::files;
+use crate::process::output_of;
 use crate::sizes;
-use crate::steps::output_of;
 
 pub const FILE: &str = "size-budget.toml";
 const KEY: &str = "total_first_load_gzip_kib";
@@ -39,7 +40,7 @@ pub fn check(root: &Path) -> Result<(), String> {
         first.files
     );
     for file in files.iter().filter(|f| f.first_load) {
-        println!("  {:<44} {:>12}", file.name, sizes::kib(file.gzip));
+        println!("  {:<44} {:>12}", file.name, files::kib(file.gzip));
     }
     if kib <= budget {
         println!("within the budget by {:.1} KiB", budget - kib);

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use crate::files::{files_under, kib};
+
 /// Extensions worth precompressing: the wasm and the text formats the build can produce.
 pub const EXTENSIONS: [&str; 7] = ["wasm", "js", "mjs", "css", "html", "svg", "json"];
 
@@ -66,22 +68,6 @@ pub struct Written {
     pub gzip: Option<u64>,
     /// Size of `X.br`, or `None` when it would not have been smaller.
     pub brotli: Option<u64>,
-}
-
-/// Every file below `dir`, in subfolders too (also [`crate::sizes`]' list of `dist/`).
-pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        // The entry's own type, not its target's: a symlink is listed, never followed. A wine
-        // prefix holds `dosdevices/z: -> /`, and following it walked the whole machine.
-        if entry.file_type()?.is_dir() {
-            files_under(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn name_in(dist: &Path, path: &Path) -> String {
@@ -144,12 +130,12 @@ pub fn apply(dist: &Path) -> Result<(), String> {
     let written = precompress(dist)?;
     println!("\nPrecompressed siblings in {}:", dist.display());
     println!("{:<44} {:>12} {:>12} {:>12}", "file", "raw", ".gz", ".br");
-    let cell = |size: Option<u64>| size.map_or_else(|| "-".to_string(), crate::sizes::kib);
+    let cell = |size: Option<u64>| size.map_or_else(|| "-".to_string(), kib);
     for file in &written {
         println!(
             "{:<44} {:>12} {:>12} {:>12}",
             file.name,
-            crate::sizes::kib(file.raw),
+            kib(file.raw),
             cell(file.gzip),
             cell(file.brotli)
         );

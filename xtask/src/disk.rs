@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::steps::output_of;
+use crate::process::output_of;
 
 /// What a cold `cargo xtask test` leaves under target/ without `--lean` (2.5 GiB measured on a
 /// fresh clone before the package steps, which add 0.5 GiB of builds and 0.7 GiB of wine
@@ -35,7 +35,7 @@ pub fn format_gib(bytes: u64) -> String {
 /// Bytes in the files under `dir`; 0 where it does not exist.
 fn size_of_tree(dir: &Path) -> u64 {
     let mut files = Vec::new();
-    if crate::compress::files_under(dir, &mut files).is_err() {
+    if crate::files::files_under(dir, &mut files).is_err() {
         return 0;
     }
     files

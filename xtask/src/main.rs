@@ -9,71 +9,138 @@ mod budget;
 mod compress;
 mod csp;
 mod disk;
+mod files;
 mod inline_css;
 mod minify_js;
 mod package;
+mod process;
 mod sizes;
 mod split;
 mod steps;
 mod tools;
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use steps::{cargo, run, Steps};
+use clap::{CommandFactory, Parser, Subcommand};
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+use process::{cargo, run};
+use steps::Steps;
 
-  setup [--browser]   install the pinned toolchain (and Chromium + chromedriver, Ruby + rubocop
-                      for the SketchUp extension's checks, with --browser)
-  build               setup, release build with trunk, CSP, .gz/.br siblings, size table of dist/
-  serve [--port 8080] [--host 127.0.0.1] [--relay [cn|ai|URL]] [--fast-poll] [server flags…]
-                      build, then run the local server in the foreground: the simulator, or
-                      with --relay the relay to both sites (/cn, /ai), or to one upstream
-  test [--lean]       setup --browser, the SketchUp extension's checks (sketchup/test/check.rb),
-                      fmt, clippy, browser tests, release build,
-                      byte budget (size-budget.toml), package (Linux, Windows), native + e2e
-                      tests, the packaged binary end to end, the .exe under wine; --lean (what
-                      CI uses, and the default when under 6 GiB is free) deletes each build's
-                      outputs once no later step needs them
-  bench [--runs 7]    release build, then bytes, first paint, polling, upload prep and memory;
-                      prints the tables and writes BENCHMARKS.md
-  budget              check the last build (dist/) against size-budget.toml, without building
-  by-crate <wasm> [--save DESCRIPTION]
-                      an un-optimised wasm's bytes by crate (twiggy); --save keeps it as the
-                      before-figures the bench compares with
-  package [--windows|--all] [--target TRIPLE] [--use-dist]
-                      release build, then the server with dist/ embedded, as one file per
-                      system in target/package/ with SHA256SUMS: Linux (static musl) by
-                      default, Windows with --windows, both with --all; --use-dist packages
-                      the dist/ already there (macOS targets: on a Mac, with --use-dist)
-  test-windows [--use-dist]
-                      package --windows, then start the .exe under wine (Debian's wine64, a
-                      prefix in target/wine-prefix) as a relay to the simulator
-";
+/// The project's set-up, build, serve and test entry points.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Option<Task>,
+}
+
+// The help texts keep their line breaks (`verbatim_doc_comment`): clap is built without
+// `wrap_help`, and the explanations read as they were laid out.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// install the pinned toolchain (and Chromium + chromedriver, Ruby + rubocop
+    /// for the SketchUp extension's checks, with --browser)
+    #[command(verbatim_doc_comment)]
+    Setup {
+        /// also install Chromium and chromedriver, Ruby and rubocop
+        #[arg(long)]
+        browser: bool,
+    },
+    /// setup, release build with trunk, CSP, .gz/.br siblings, size table of dist/
+    Build,
+    /// build, then run the local server in the foreground: the simulator, or
+    /// with --relay the relay to both sites (/cn, /ai), or to one upstream
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+    /// setup --browser, the SketchUp extension's checks (sketchup/test/check.rb),
+    /// fmt, clippy, browser tests, release build,
+    /// byte budget (size-budget.toml), package (Linux, Windows), native + e2e
+    /// tests, the packaged binary end to end, the .exe under wine
+    #[command(verbatim_doc_comment)]
+    Test {
+        /// (what CI uses, and the default when under 6 GiB is free) delete each
+        /// build's outputs once no later step needs them
+        #[arg(long, verbatim_doc_comment)]
+        lean: bool,
+    },
+    /// release build, then bytes, first paint, polling, upload prep and memory;
+    /// prints the tables and writes BENCHMARKS.md
+    #[command(verbatim_doc_comment)]
+    Bench(bench::Args),
+    /// check the last build (dist/) against size-budget.toml, without building
+    Budget,
+    /// an un-optimised wasm's bytes by crate (twiggy); --save keeps it as the
+    /// before-figures the bench compares with
+    #[command(verbatim_doc_comment)]
+    ByCrate {
+        /// the un-optimised .wasm
+        wasm: PathBuf,
+        /// keep the table as the bench's baseline, described as this
+        #[arg(long, value_name = "DESCRIPTION")]
+        save: Option<String>,
+    },
+    /// release build, then the server with dist/ embedded, as one file per
+    /// system in target/package/ with SHA256SUMS: Linux (static musl) by
+    /// default, Windows with --windows, both with --all; --use-dist packages
+    /// the dist/ already there (macOS targets: on a Mac, with --use-dist)
+    #[command(verbatim_doc_comment)]
+    Package(package::Args),
+    /// package --windows, then start the .exe under wine (Debian's wine64, a
+    /// prefix in target/wine-prefix) as a relay to the simulator
+    #[command(verbatim_doc_comment)]
+    TestWindows {
+        /// package the dist/ already there instead of building it
+        #[arg(long)]
+        use_dist: bool,
+    },
+}
+
+/// `cargo xtask serve`'s own flags; the rest go to the server as they are.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// the port to listen on
+    #[arg(long, value_name = "N", default_value_t = 8080)]
+    port: u16,
+    /// the address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// the relay instead of the simulator: to both sites (/cn, /ai), or
+    /// with a value to that one upstream
+    #[arg(long, value_name = "cn|ai|URL", num_args = 0..=1, verbatim_doc_comment)]
+    relay: Option<Option<String>>,
+    /// the default here (the server's own default is the relay)
+    #[arg(long, hide = true)]
+    simulator: bool,
+    /// the server's flags (such as --fast-poll), after the ones above, passed
+    /// on as they are; see `cargo run -p su-render-server -- --help`
+    #[arg(
+        value_name = "SERVER FLAGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        verbatim_doc_comment
+    )]
+    server: Vec<String>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = Cli::parse();
     let root = workspace_root();
     // Children (trunk, cargo, wasm-bindgen-test-runner) must find the pinned tools first.
     tools::put_tools_on_path();
 
-    let result = match args.first().map(String::as_str) {
-        Some("setup") => tools::setup(args[1..].iter().any(|a| a == "--browser")),
-        Some("build") => build(&root),
-        Some("serve") => serve(&root, &args[1..]),
-        Some("test") => test(&root, &args[1..]),
-        Some("bench") => bench::bench(&root, &args[1..]),
-        Some("by-crate") => bench::by_crate_command(&root, &args[1..]),
-        Some("budget") => budget::check(&root),
-        Some("package") => package::command(&root, &args[1..]),
-        Some("test-windows") => test_windows(&root, &args[1..]),
-        Some("help" | "-h" | "--help") | None => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    let result = match cli.task {
+        Some(Task::Setup { browser }) => tools::setup(browser),
+        Some(Task::Build) => build(&root),
+        Some(Task::Serve(args)) => serve(&root, args),
+        Some(Task::Test { lean }) => test(&root, lean),
+        Some(Task::Bench(args)) => bench::bench(&root, args),
+        Some(Task::ByCrate { wasm, save }) => bench::by_crate_command(&root, &wasm, save),
+        Some(Task::Budget) => budget::check(&root),
+        Some(Task::Package(args)) => package::command(&root, args),
+        Some(Task::TestWindows { use_dist }) => test_windows(&root, use_dist),
+        None => Cli::command().print_help().map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,76 +186,66 @@ fn build(root: &Path) -> Result<(), String> {
     release_build(root)
 }
 
-fn serve(root: &Path, args: &[String]) -> Result<(), String> {
-    let mut port = "8080".to_string();
-    let mut host = "127.0.0.1".to_string();
-    let mut passthrough = Vec::new();
-    // The server's own default is the relay to both sites (what a double-click on the one-file
-    // app wants); here it stays the simulator unless `--relay` is given. `--relay` alone: both
-    // sites (/cn, /ai); `--relay cn|ai|URL`: that one upstream.
-    let mut mode = Some("--simulator");
-    let mut it = args.iter().peekable();
-    while let Some(arg) = it.next() {
-        if arg == "--relay" {
-            mode = None;
-            if it.peek().is_some_and(|next| !next.starts_with("--")) {
-                passthrough.push(arg.clone());
-                passthrough.extend(it.next().cloned());
-            }
-            continue;
+impl ServeArgs {
+    /// The server's command line after `--dist`.
+    fn server_flags(&self) -> Result<Vec<String>, String> {
+        // clap passes everything from the first server flag on to the server: one of ours
+        // among them would reach the server twice (which it refuses), after a whole build.
+        let own = ["--port", "--host", "--relay", "--simulator"];
+        let misplaced = self.server.iter().find(|flag| {
+            let name = flag.split_once('=').map_or(flag.as_str(), |(name, _)| name);
+            own.contains(&name)
+        });
+        if let Some(flag) = misplaced {
+            return Err(format!(
+                "`{flag}` comes after a server flag: put `cargo xtask serve`'s own flags \
+                 (--port, --host, --relay) before the server's"
+            ));
         }
-        if arg == "--simulator" {
-            continue;
+        let mut flags = vec![
+            "--port".to_string(),
+            self.port.to_string(),
+            "--host".to_string(),
+            self.host.to_string(),
+        ];
+        // The server's own default is the relay to both sites (what a double-click on the
+        // one-file app wants); here it stays the simulator unless `--relay` is given. `--relay`
+        // alone: both sites (/cn, /ai); `--relay cn|ai|URL`: that one upstream.
+        match &self.relay {
+            None => flags.push("--simulator".to_string()),
+            Some(None) => {}
+            // clap hands `--relay --fast-poll` the server flag as the relay's value (the server
+            // flags may start with a hyphen): it is the first server flag, and `--relay` is alone.
+            Some(Some(flag)) if flag.starts_with('-') => flags.push(flag.clone()),
+            Some(Some(upstream)) => flags.extend(["--relay".to_string(), upstream.clone()]),
         }
-        if arg.starts_with("--relay=") {
-            mode = None;
-        }
-        let mut value_of = |flag: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match arg.as_str() {
-            "--port" => port = value_of("--port")?,
-            "--host" => host = value_of("--host")?,
-            _ => {
-                if let Some(v) = arg.strip_prefix("--port=") {
-                    port = v.to_string();
-                } else if let Some(v) = arg.strip_prefix("--host=") {
-                    host = v.to_string();
-                } else {
-                    passthrough.push(arg.clone());
-                }
-            }
-        }
+        flags.extend(self.server.iter().cloned());
+        Ok(flags)
     }
+}
 
+fn serve(root: &Path, args: ServeArgs) -> Result<(), String> {
+    let flags = args.server_flags()?;
     build(root)?;
     let dist = root.join("dist");
+    let ServeArgs { host, port, .. } = &args;
     println!("\nSU Render: starting the local server at http://{host}:{port}/ (Ctrl-C stops it)\n");
     let mut server = cargo();
     server
         .args(["run", "--quiet", "-p", "su-render-server", "--"])
         .arg("--dist")
         .arg(&dist)
-        .args(["--port", &port, "--host", &host])
-        .args(mode)
-        .args(&passthrough)
+        .args(flags)
         .current_dir(root);
     run(&mut server)
 }
 
 /// `cargo xtask test-windows`: the Windows package, started under wine against the simulator.
-fn test_windows(root: &Path, args: &[String]) -> Result<(), String> {
-    if let Some(other) = args.iter().find(|a| *a != "--use-dist") {
-        return Err(format!(
-            "unknown flag `{other}` for test-windows\n\n{USAGE}"
-        ));
-    }
-    let app = if args.is_empty() {
-        package::App::Build
-    } else {
+fn test_windows(root: &Path, use_dist: bool) -> Result<(), String> {
+    let app = if use_dist {
         package::App::Ready
+    } else {
+        package::App::Build
     };
     let mut steps = Steps::watching_disk(root);
     let result = (|| {
@@ -215,17 +272,14 @@ fn test_windows(root: &Path, args: &[String]) -> Result<(), String> {
     result
 }
 
-fn test(root: &Path, args: &[String]) -> Result<(), String> {
-    if let Some(other) = args.iter().find(|a| *a != "--lean") {
-        return Err(format!("unknown flag `{other}` for test\n\n{USAGE}"));
-    }
+fn test(root: &Path, lean: bool) -> Result<(), String> {
     // This command is what CI runs, from nothing and once: incremental state is never read back
     // there, and it was a quarter of target/ (0.95 of 3.7 GiB). Set CARGO_INCREMENTAL to keep it.
     if std::env::var_os("CARGO_INCREMENTAL").is_none() {
         std::env::set_var("CARGO_INCREMENTAL", "0");
     }
     let mut steps = Steps::watching_disk(root);
-    let lean = disk::Lean::new(root, !args.is_empty());
+    let lean = disk::Lean::new(root, lean);
     let dist = root.join("dist");
 
     let result = (|| {
@@ -344,4 +398,75 @@ fn test(root: &Path, args: &[String]) -> Result<(), String> {
 
     steps.print_summary();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// What `cargo xtask serve <args>` starts the server with.
+    fn server_flags(args: &[&str]) -> Result<Vec<String>, String> {
+        let argv = ["cargo xtask", "serve"]
+            .into_iter()
+            .chain(args.iter().copied());
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                task: Some(Task::Serve(serve)),
+            }) => serve.server_flags(),
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_reads_its_own_flags_and_passes_the_others_on() {
+        let flags = |args: &[&str]| server_flags(args).expect("valid");
+        assert_eq!(
+            flags(&[]),
+            ["--port", "8080", "--host", "127.0.0.1", "--simulator"]
+        );
+        assert_eq!(
+            flags(&[
+                "--port",
+                "9000",
+                "--host=0.0.0.0",
+                "--fast-poll",
+                "--queue-ms",
+                "500"
+            ]),
+            [
+                "--port",
+                "9000",
+                "--host",
+                "0.0.0.0",
+                "--simulator",
+                "--fast-poll",
+                "--queue-ms",
+                "500"
+            ]
+        );
+        // `--relay` takes a value only when one follows it.
+        assert_eq!(
+            flags(&["--relay", "--no-open"]),
+            ["--port", "8080", "--host", "127.0.0.1", "--no-open"]
+        );
+        for relay in [&["--relay", "cn"][..], &["--relay=cn"]] {
+            assert_eq!(
+                flags(relay),
+                ["--port", "8080", "--host", "127.0.0.1", "--relay", "cn"]
+            );
+        }
+        // Ours after a server flag would reach the server twice: refused before the build.
+        for late in [
+            &["--fast-poll", "--port", "9000"][..],
+            &["--no-open", "--relay=ai"],
+        ] {
+            let error = server_flags(late).expect_err("misplaced");
+            assert!(error.contains("before the server's"), "{error}");
+        }
+    }
 }

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::sizes::{file_len, kib};
-use crate::steps::run;
+use crate::files::{file_len, kib};
+use crate::process::run;
 use crate::tools;
 
 pub fn apply(dist: &Path) -> Result<(), String> {

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::steps::{cargo, format_duration, output_of, run};
+use crate::process::{cargo, output_of, run};
+use crate::steps::format_duration;
 use crate::tools;
 
 /// The cargo profile of the packaged server (see `[profile.server-release]` in the root
@@ -111,27 +112,37 @@ pub fn out_dir(root: &Path) -> PathBuf {
     target_dir(root).join("package")
 }
 
+/// `cargo xtask package`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Windows (x86_64, mingw-w64) instead of Linux
+    #[arg(long)]
+    windows: bool,
+    /// Linux (x86_64, static musl): the default
+    #[arg(long)]
+    linux: bool,
+    /// Linux and Windows
+    #[arg(long)]
+    all: bool,
+    /// a target by its triple (repeatable): x86_64-unknown-linux-musl,
+    /// x86_64-pc-windows-gnu, aarch64-apple-darwin, x86_64-apple-darwin
+    #[arg(long = "target", value_name = "TRIPLE", value_parser = Target::from_triple, verbatim_doc_comment)]
+    targets: Vec<Target>,
+    /// package the dist/ already there instead of building it
+    #[arg(long)]
+    use_dist: bool,
+}
+
 /// `cargo xtask package [--windows] [--all] [--target TRIPLE]… [--use-dist]`.
-pub fn command(root: &Path, args: &[String]) -> Result<(), String> {
+pub fn command(root: &Path, args: Args) -> Result<(), String> {
     let mut targets = Vec::new();
-    let mut app = App::Build;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--windows" => targets.push(WINDOWS),
-            "--linux" => targets.push(LINUX),
-            "--all" => targets.extend([LINUX, WINDOWS]),
-            "--use-dist" => app = App::Ready,
-            "--target" => {
-                let triple = it.next().ok_or("--target needs a target triple")?;
-                targets.push(Target::from_triple(triple)?);
-            }
-            other => match other.strip_prefix("--target=") {
-                Some(triple) => targets.push(Target::from_triple(triple)?),
-                None => return Err(format!("unknown flag `{other}` for package")),
-            },
-        }
+    if args.linux || args.all {
+        targets.push(LINUX);
     }
+    if args.windows || args.all {
+        targets.push(WINDOWS);
+    }
+    targets.extend(args.targets);
     if targets.is_empty() {
         targets.push(LINUX);
     }
@@ -141,6 +152,11 @@ pub fn command(root: &Path, args: &[String]) -> Result<(), String> {
             unique.push(target);
         }
     }
+    let app = if args.use_dist {
+        App::Ready
+    } else {
+        App::Build
+    };
     build(root, &unique, app).map(|_| ())
 }
 

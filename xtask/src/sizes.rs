@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+use crate::files::{files_under, kib};
+
 pub const KINDS: [&str; 5] = ["wasm", "JS", "CSS", "HTML", "other"];
 
 /// One file of `dist/`.
@@ -67,8 +69,7 @@ pub fn brotli_len(bytes: &[u8]) -> u64 {
 /// Measures every file of `dist` (brotli too when `with_brotli`), sorted by name.
 pub fn measure(dist: &Path, with_brotli: bool) -> Result<Vec<FileSize>, String> {
     let mut paths = Vec::new();
-    crate::compress::files_under(dist, &mut paths)
-        .map_err(|e| format!("reading {}: {e}", dist.display()))?;
+    files_under(dist, &mut paths).map_err(|e| format!("reading {}: {e}", dist.display()))?;
     let mut files = Vec::new();
     let mut texts = Vec::new();
     for path in paths {
@@ -157,17 +158,6 @@ pub fn total(files: &[FileSize], keep: impl Fn(&FileSize) -> bool) -> Totals {
         totals.add(file);
     }
     totals
-}
-
-pub fn kib(bytes: u64) -> String {
-    format!("{:.1} KiB", bytes as f64 / 1024.0)
-}
-
-/// The length of the file at `path`.
-pub fn file_len(path: &Path) -> Result<u64, String> {
-    fs::metadata(path)
-        .map(|m| m.len())
-        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Prints one row per kind of file in `dist` (files, raw, gzip -9), the total and the first load.

@@ -16,9 +16,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::files::{file_len, kib};
 use crate::package::sha256_hex;
-use crate::sizes::{file_len, kib};
-use crate::steps::run;
+use crate::process::run;
 
 /// What cargo built for Trunk, relocations included.
 const CARGO_WASM: &str = "target/wasm32-unknown-unknown/release/su-render.wasm";

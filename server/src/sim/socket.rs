@@ -27,6 +27,21 @@ use super::Shared;
 /// Where the sockets are, as on RunningHub.
 pub const PATH: &str = "/ws/c_instance";
 
+/// The task's `netWssUrl` on `host` (this server: RunningHub's sockets are on its API host),
+/// shaped like RunningHub's: `…/ws/c_instance?c_host&c_port&clientId&workflowId&Rh-Comfy-Auth`.
+pub fn url_for(task: &Task, host: &str) -> Option<String> {
+    (task.socket != SocketKind::None).then(|| {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("c_host", "10.129.240.44")
+            .append_pair("c_port", "80")
+            .append_pair("clientId", &task.client_id)
+            .append_pair("workflowId", &task.webapp)
+            .append_pair("Rh-Comfy-Auth", &task.socket_token)
+            .finish();
+        format!("ws://{host}{PATH}?{query}")
+    })
+}
+
 /// Sampler steps the simulated graph reports.
 const STEPS: u32 = 20;
 

@@ -1,5 +1,5 @@
 //! The one task table every endpoint family reads: how a task goes QUEUED → RUNNING → done, what
-//! it ends in, what it cost, and the progress socket it hands out.
+//! it ends in, what it cost, and how its progress socket behaves.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -155,20 +155,6 @@ impl Task {
             }
         }
         usage
-    }
-
-    /// The task's `netWssUrl` on `host` (this server: RunningHub's sockets are on its API host),
-    /// shaped like RunningHub's: `…/ws/c_instance?c_host&c_port&clientId&workflowId&Rh-Comfy-Auth`.
-    pub fn socket_url(&self, host: &str) -> Option<String> {
-        (self.socket != SocketKind::None).then(|| {
-            format!(
-                "ws://{host}{}?c_host=10.129.240.44&c_port=80&clientId={}&workflowId={}&Rh-Comfy-Auth={}",
-                super::socket::PATH,
-                self.client_id,
-                self.webapp,
-                self.socket_token
-            )
-        })
     }
 }
 

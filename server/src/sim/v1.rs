@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::socket;
 use super::tasks::{Outcome, TaskState};
 use super::{
     check_key, coded, enter, enter_with, envelope, host_of, parse_body, task_request, text_of,
@@ -115,7 +116,7 @@ pub async fn run(
         (
             "RUNNING",
             prompt_tips_ok(),
-            task.socket_url(&host_of(&headers)),
+            socket::url_for(&task, &host_of(&headers)),
         )
     } else {
         ("QUEUED", prompt_tips_ok(), None)
@@ -171,7 +172,7 @@ pub async fn outputs(
         TaskState::Running => envelope(
             804,
             "APIKEY_TASK_IS_RUNNING",
-            json!({"netWssUrl": task.socket_url(&host_of(&headers))}),
+            json!({"netWssUrl": socket::url_for(&task, &host_of(&headers))}),
         ),
         TaskState::Done => {
             let base = format!("http://{}/sim-files/{task_id}", host_of(&headers));
