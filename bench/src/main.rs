@@ -3,13 +3,16 @@
 //! and compared, never asserted: machines are noisy.
 //!
 //! `su-render-bench --dist <dist> [--runs 7] [--same-size <bytes>] [--out <file.md>]
-//! [--only paint,throttled,polling,latency,upload,memory,history]`
+//! [--only paint,throttled,polling,latency,upload,memory,history,relay] [--server-bin <path>]`
+//!
+//! `relay` needs no browser: it measures the server binary given with `--server-bin`.
 
 mod browser;
 mod history;
 mod memory;
 mod paint;
 mod polling;
+mod relay;
 mod upload;
 
 use std::fmt::Write as _;
@@ -19,7 +22,7 @@ use std::process::ExitCode;
 use browser::{Driver, Result};
 
 /// What `--only` can pick.
-const MEASUREMENTS: [&str; 7] = [
+const MEASUREMENTS: [&str; 8] = [
     "paint",
     "throttled",
     "polling",
@@ -27,7 +30,11 @@ const MEASUREMENTS: [&str; 7] = [
     "upload",
     "memory",
     "history",
+    "relay",
 ];
+
+/// The measurements that need no browser.
+const WITHOUT_BROWSER: [&str; 1] = ["relay"];
 
 struct Args {
     dist: PathBuf,
@@ -35,6 +42,8 @@ struct Args {
     same_size: Option<u64>,
     out: Option<PathBuf>,
     only: Option<Vec<String>>,
+    /// The server binary for `relay`.
+    server_bin: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -44,6 +53,7 @@ fn parse_args() -> Result<Args> {
         same_size: None,
         out: None,
         only: None,
+        server_bin: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -54,6 +64,7 @@ fn parse_args() -> Result<Args> {
             "--same-size" => args.same_size = Some(value()?.parse()?),
             "--out" => args.out = Some(PathBuf::from(value()?)),
             "--only" => args.only = Some(value()?.split(',').map(str::to_string).collect()),
+            "--server-bin" => args.server_bin = Some(PathBuf::from(value()?)),
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -358,22 +369,121 @@ fn history_section(md: &mut String, runs: usize, sizes: &[history::Size; 2]) {
     );
 }
 
+/// "512 answered, 64 answered 503, 424 closed at once".
+fn outcomes(m: &relay::Memory) -> String {
+    let mut parts = vec![format!("{} answered", m.kept_alive_served)];
+    if m.kept_alive_busy > 0 {
+        parts.push(format!("{} got 503", m.kept_alive_busy));
+    }
+    if m.kept_alive_closed > 0 {
+        parts.push(format!("{} closed unanswered", m.kept_alive_closed));
+    }
+    parts.join(", ")
+}
+
+fn relay_section(md: &mut String, r: &relay::Relay) {
+    let (d, x) = (&r.direct, &r.relayed);
+    let _ = writeln!(
+        md,
+        "\n## Relay\n\n\
+         The server binary (`{}`) relaying a poll (`POST /task/openapi/outputs`, a finished \
+         task's answer of {} bytes) to a minimal HTTP/1.1 upstream on 127.0.0.1, against the same \
+         upstream called directly: {} keep-alive connections, each making its polls one after \
+         another, {} rounds of {} polls each way, alternating; all polls of a way pooled. The \
+         client and the upstream run in the bench process (a debug build, as all of \
+         `su-render-bench`) on the same cores as the relay; load average when the polls ran: {}.\n\n\
+         | | direct | through the relay | relay ÷ direct |\n|---|---:|---:|---:|\n\
+         | polls per second | {:.0} | {:.0} | {} |\n\
+         | p50 | {:.2} ms | {:.2} ms | {} |\n\
+         | p99 | {:.2} ms | {:.2} ms | {} |",
+        r.binary,
+        relay::answer_bytes(),
+        relay::CONCURRENCY,
+        relay::ROUNDS,
+        relay::requests_per_round(),
+        r.load,
+        d.requests_per_s,
+        x.requests_per_s,
+        ratio(x.requests_per_s, d.requests_per_s),
+        d.p50_ms,
+        x.p50_ms,
+        ratio(x.p50_ms, d.p50_ms),
+        d.p99_ms,
+        x.p99_ms,
+        ratio(x.p99_ms, d.p99_ms),
+    );
+    let (u, c) = match (&r.uncapped, &r.capped) {
+        (Ok(u), Ok(c)) => (u, c),
+        (Err(e), _) | (_, Err(e)) => {
+            let _ = writeln!(md, "\n_The relay's memory: not measured ({e})._");
+            return;
+        }
+    };
+    let mib = |kib: u64| format!("{:.1} MiB", kib as f64 / 1024.0);
+    let _ = writeln!(
+        md,
+        "\nThe relay's resident memory (`VmRSS`) with {open} connections open: each made one poll \
+         and stays open, as browsers keep connections; or each sent half a request's headers and \
+         waits, as a slow or hostile client does (a fresh relay for each). Without the cap \
+         (`--max-connections 0`) and with it (512, the default: one more is answered 503 and \
+         closed, or closed at once while 64 others wait for their 503).\n\n\
+         | | no cap | cap 512 |\n|---|---:|---:|\n\
+         | idle, after one poll | {} | {} |\n\
+         | {open} kept-alive connections | {} ({}) | {} ({}) |\n\
+         | {open} half-sent requests | {} | {} |\n\n\
+         The half-sent ones are closed {} s after they connected in both cases (the header \
+         timeout); the cap bounds what they hold meanwhile.",
+        mib(u.idle),
+        mib(c.idle),
+        mib(u.kept_alive),
+        outcomes(u),
+        mib(c.kept_alive),
+        outcomes(c),
+        mib(u.half_sent),
+        mib(c.half_sent),
+        su_render_server::conn::HEADER_TIMEOUT.as_secs(),
+        open = relay::OPEN,
+    );
+}
+
 async fn run(args: &Args) -> Result<Report> {
     let wanted = |name: &str| {
         args.only
             .as_ref()
             .is_none_or(|o| o.iter().any(|x| x == name))
     };
+    let mut report = Report {
+        md: String::new(),
+        failures: Vec::new(),
+    };
+    if wanted("relay") {
+        match &args.server_bin {
+            Some(binary) => {
+                println!(
+                    "bench: the relay, {} polls in flight, and {} open connections…",
+                    relay::CONCURRENCY,
+                    relay::OPEN
+                );
+                match relay::measure(binary).await {
+                    Ok(r) => relay_section(&mut report.md, &r),
+                    Err(e) => report.failed("relay", &e),
+                }
+            }
+            None => report.failed("relay", &"no --server-bin given".into()),
+        }
+    }
+    let browser_wanted = MEASUREMENTS
+        .iter()
+        .any(|m| !WITHOUT_BROWSER.contains(m) && wanted(m));
+    if !browser_wanted {
+        return Ok(report);
+    }
     let dist = &args.dist;
     if !dist.join("index.html").is_file() {
         return Err(format!("{} has no index.html: build the app first", dist.display()).into());
     }
     let same_size = args.same_size.unwrap_or_else(|| dir_size(dist));
     let driver = Driver::spawn()?;
-    let mut report = Report {
-        md: String::new(),
-        failures: Vec::new(),
-    };
     let runs = args.runs;
 
     if wanted("paint") || wanted("throttled") {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use crate::{relay, Mode, Origin, Settings, SimConfig, StaticSource};
+use crate::{conn, relay, Limits, Mode, Origin, PublicHost, Settings, SimConfig, StaticSource};
 
 /// The port a double-click uses, and the last one tried when it is taken.
 pub const DEFAULT_PORT: u16 = 8080;
@@ -62,6 +62,27 @@ pub struct Cli {
     #[arg(long = "allow-file-origin", value_name = "ORIGIN")]
     pub allow_file_origins: Vec<Origin>,
 
+    /// Also answer requests addressed to this name (the Host a reverse proxy passes on, or the
+    /// name colleagues type, e.g. relay.example or studio-pc:8080). Without it only 127.0.0.1,
+    /// localhost and the listening address are answered (any IP address with --host 0.0.0.0);
+    /// other names get 421, which is what stops DNS-rebinding pages. Repeatable.
+    #[arg(long = "public-host", value_name = "NAME[:PORT]")]
+    pub public_hosts: Vec<PublicHost>,
+
+    /// Connections served at once; one more gets a 503. 0: no cap (for measuring).
+    #[arg(long, value_name = "N", default_value_t = conn::MAX_CONNECTIONS, hide = true)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send a request's headers, in ms (and a kept-alive
+    /// connection may stay idle).
+    #[arg(long, value_name = "MS", default_value_t = conn::HEADER_TIMEOUT.as_millis() as u64, hide = true)]
+    pub header_timeout_ms: u64,
+
+    /// Tests: /__su/file takes NAME to be at IP instead of asking DNS (the address is still
+    /// checked). Repeatable.
+    #[arg(long = "resolve-file-host", value_name = "NAME=IP", value_parser = parse_resolve, hide = true)]
+    pub resolve_file_hosts: Vec<(String, IpAddr)>,
+
     /// Simulator: how long a task stays queued, in ms.
     #[arg(long, value_name = "MS", default_value_t = 3000)]
     pub queue_ms: u64,
@@ -105,6 +126,16 @@ fn parse_upstream(text: &str) -> Result<String, String> {
     }
 }
 
+fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
+    let (name, ip) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=IP"))?;
+    let ip = ip
+        .parse()
+        .map_err(|e| format!("{text:?}: {ip:?} is not an IP address ({e})"))?;
+    Ok((name.trim().to_ascii_lowercase(), ip))
+}
+
 impl Cli {
     pub fn mode(&self) -> Mode {
         match (&self.relay, self.simulator) {
@@ -144,19 +175,58 @@ impl Cli {
                 .collect(),
             allow_file_origins: self.allow_file_origins.clone(),
             sim_no_cors: self.no_cors,
+            public_hosts: self.public_hosts.clone(),
+            bound: None,
+            limits: Limits {
+                max_connections: (self.max_connections > 0).then_some(self.max_connections),
+                header_timeout: Duration::from_millis(self.header_timeout_ms.max(1)),
+            },
+            file_resolve: self.resolve_file_hosts.clone(),
         }
     }
 }
 
-/// The origins a release build lets call it without `--allow-origin`: the project's own
-/// GitHub Pages copy (the release workflow sets `SU_RENDER_ALLOW_ORIGIN` at compile time), so
-/// that page's "Use the app on this computer" works with a double-clicked app. A comma-separated
-/// list; what does not parse as an origin is left out.
+/// The origins a release build lets call it without `--allow-origin`: a team's Pages copy on a
+/// host of its own (the release workflow sets `SU_RENDER_ALLOW_ORIGIN` at compile time from the
+/// repository variable `SU_RENDER_PAGES_ORIGIN`, empty unless the team set it), so that page's
+/// "Use the app on this computer" works with a double-clicked app. A comma-separated list; what
+/// does not parse as an origin is left out, and so is what would let strangers in:
+///
+/// - any `https://<owner>.github.io`: that one origin is every Pages site of the owner (a user
+///   site `<owner>.github.io` and each project at `<owner>.github.io/<repo>/`), so any other
+///   project of theirs, or a page someone manages to publish there, could drive the app on
+///   127.0.0.1 with its key. A team gives its copy a custom domain instead, or whoever runs the
+///   app says `--allow-origin https://<owner>.github.io` knowingly;
+/// - plain `http` other than loopback, which anyone on the path can impersonate.
 pub fn built_in_origins(list: Option<&str>) -> Vec<Origin> {
     list.unwrap_or_default()
         .split(',')
         .filter_map(|o| Origin::parse(o.trim()).ok())
+        .filter(|o| {
+            !is_shared_pages_origin(o)
+                && (o.as_str().starts_with("https://") || is_loopback_origin(o))
+        })
         .collect()
+}
+
+/// True for `https://<owner>.github.io` (and `github.io` itself): a GitHub Pages origin shared
+/// by all of an owner's sites.
+pub fn is_shared_pages_origin(origin: &Origin) -> bool {
+    let host = origin_host(origin);
+    host == "github.io" || host.ends_with(".github.io")
+}
+
+fn is_loopback_origin(origin: &Origin) -> bool {
+    let host = origin_host(origin);
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost" || literal.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn origin_host(origin: &Origin) -> String {
+    url::Url::parse(origin.as_str())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// What came of looking for a port.
@@ -348,6 +418,16 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
     };
     let addr = listener.local_addr()?;
     let settings = cli.settings();
+    for origin in settings
+        .allow_origins
+        .iter()
+        .filter(|o| is_shared_pages_origin(o))
+    {
+        say(&format!(
+            "note: --allow-origin {origin} lets every GitHub Pages site of that owner call this \
+             server, not only SU Render's; a custom domain for the Pages copy is safer"
+        ));
+    }
     if !settings.app.has_index() {
         eprintln!(
             "su-render-server: warning: {} has no index.html; build the app first (cargo xtask build) or pass --dist",
@@ -381,12 +461,32 @@ mod tests {
     #[test]
     fn origins_built_into_a_release() {
         let list = built_in_origins(Some(
-            "https://studio.github.io, not an origin,http://127.0.0.1:9000",
+            "https://render.studio.example, not an origin,http://127.0.0.1:9000",
         ));
         let texts: Vec<String> = list.iter().map(|o| o.to_string()).collect();
-        assert_eq!(texts, ["https://studio.github.io", "http://127.0.0.1:9000"]);
+        assert_eq!(
+            texts,
+            ["https://render.studio.example", "http://127.0.0.1:9000"]
+        );
         assert!(built_in_origins(None).is_empty());
         assert!(built_in_origins(Some("")).is_empty());
+        // One origin for all of an owner's Pages sites: never built in.
+        for shared in [
+            "https://studio.github.io",
+            "https://Studio.GitHub.io/",
+            "https://github.io",
+            "http://render.studio.example",
+            "http://192.168.1.5:8080",
+        ] {
+            assert!(built_in_origins(Some(shared)).is_empty(), "{shared}");
+        }
+        assert_eq!(
+            built_in_origins(Some("https://studio.github.io.example.com")).len(),
+            1,
+            "a domain of its own that merely starts like one"
+        );
+        assert_eq!(built_in_origins(Some("http://localhost:9000")).len(), 1);
+        assert_eq!(built_in_origins(Some("http://[::1]:9000")).len(), 1);
     }
 
     fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {

@@ -133,12 +133,16 @@ async fn middleware(State(cors): State<Cors>, request: Request, next: Next) -> R
     let headers = response.headers_mut();
     if let Some(value) = allowed {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        if matches!(cors, Cors::Open) {
-            headers.insert(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static("*"),
-            );
-        }
+        // A page on a listed origin must read `x-su-relay` to tell "not sent" from "unknown"
+        // (the browser hides every other header from it).
+        let exposed = match cors {
+            Cors::Open => "*",
+            Cors::Only(_) => crate::relay::NOT_SENT.0,
+        };
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(exposed),
+        );
     }
     if matches!(&cors, Cors::Only(list) if !list.is_empty()) {
         // The answer depends on Origin whenever some origins are listed.

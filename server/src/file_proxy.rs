@@ -6,13 +6,22 @@
 //!
 //! It is not an open proxy: only `https` URLs on RunningHub's result hosts ([`allowed_host`]),
 //! plus the exact origins given with `--allow-file-origin` (tests, private mirrors; http allowed
-//! there). Every redirect hop is checked the same way (at most 5), the size is capped
-//! ([`MAX_BYTES`], by Content-Length and again while streaming), and failures are JSON envelopes
-//! that say what went wrong. What comes back is served so that it can never run as a page of this
-//! origin (`nosniff`, and a sandboxing Content-Security-Policy).
+//! there). Every redirect hop is checked the same way (at most 5). The names are resolved here
+//! and a name that leads to a loopback, private, link-local or otherwise non-public address is
+//! refused ([`is_public`]); the connection goes to the address that was checked, so a second DNS
+//! answer can't swap it ([`Resolver`]). The size is capped ([`MAX_BYTES`], by Content-Length and
+//! again while streaming), the whole fetch has a deadline ([`DEADLINE`]), and failures are JSON
+//! envelopes that say what went wrong.
+//!
+//! What comes back can never act on this origin, which holds the key: pictures and videos keep
+//! their type, anything else is sent as `application/octet-stream` with `Content-Disposition:
+//! attachment` (a `text/javascript` or `text/html` file would otherwise be a script or a page of
+//! ours); always with `nosniff`, `Cross-Origin-Resource-Policy: same-origin` and a sandboxing
+//! Content-Security-Policy.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +48,17 @@ pub const MAX_REDIRECTS: usize = 5;
 
 /// How long the file host may take to start its answer, and then between two pieces of it.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one fetch may take in all, its body included: 200 MiB at 350 KiB/s. A host that
+/// drips a byte a minute can't hold a connection for ever.
+pub const DEADLINE: Duration = Duration::from_secs(600);
+
+/// The account id at the end of every Tencent COS bucket name of RunningHub's
+/// (`rh-images-1252422369.cos.ap-beijing.myqcloud.com`, `rh-images-switch-1252422369.cos.
+/// ap-guangzhou…`, `rh-hk-images-1252422369.cos.ap-hongkong…` in RunningHub's answers quoted by
+/// public clients). COS names buckets `<name>-<APPID>` with the owner's APPID, so no one else
+/// can create a bucket that ends in it: the pattern can't be satisfied by a stranger's bucket.
+pub const RUNNINGHUB_COS_APPID: &str = "1252422369";
 
 /// Why a URL is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +87,10 @@ impl fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 /// True for RunningHub's result-file hosts: `rh-images.xiaoyaoyou.com` and any other host under
-/// `xiaoyaoyou.com`, `runninghub.cn` or `runninghub.ai`, and Tencent COS buckets
-/// (`<bucket>.cos.<region>.myqcloud.com`, also `<bucket>.cos.accelerate.myqcloud.com`). `host`
-/// is a host name as [`url::Url`] gives it (lower case); anything else is refused.
+/// `xiaoyaoyou.com`, `runninghub.cn` or `runninghub.ai`, and RunningHub's own Tencent COS buckets
+/// (`<name>-1252422369.cos.<region>.myqcloud.com`, also `….cos.accelerate.myqcloud.com`; see
+/// [`RUNNINGHUB_COS_APPID`]). `host` is a host name as [`url::Url`] gives it (lower case);
+/// anything else is refused.
 pub fn allowed_host(host: &str) -> bool {
     let under = |domain: &str| {
         host == domain
@@ -91,9 +112,128 @@ pub fn allowed_host(host: &str) -> bool {
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
+    let runninghubs = |bucket: &str| {
+        bucket
+            .strip_suffix(RUNNINGHUB_COS_APPID)
+            .and_then(|name| name.strip_suffix('-'))
+            .is_some_and(|name| !name.is_empty())
+    };
     match host.split('.').collect::<Vec<_>>()[..] {
-        [bucket, "cos", region, "myqcloud", "com"] => label(bucket) && label(region),
+        [bucket, "cos", region, "myqcloud", "com"] => {
+            label(bucket) && label(region) && runninghubs(bucket)
+        }
         _ => false,
+    }
+}
+
+/// True for an address the file proxy may connect to for one of RunningHub's names: not
+/// loopback, private (10/8, 172.16/12, 192.168/16), link-local (169.254/16, fe80::/10), unique
+/// local (fc00::/7), shared/CGNAT (100.64/10), multicast, broadcast, unspecified or "this
+/// network" (0/8), IETF protocol (192.0.0/24) or reserved (240/4); IPv6 forms that carry an IPv4
+/// address (mapped, compatible, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) are judged by that.
+/// 198.18/15 (benchmarking) is allowed on purpose: proxy tools in "fake-IP" mode, common in
+/// China, answer every name with one of those and route it themselves.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return public_v4(v4);
+            }
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
+            };
+            if s[..6] == [0; 6] {
+                // `::a.b.c.d` (IPv4-compatible), `::1` and `::` among them.
+                return !v6.is_loopback()
+                    && !v6.is_unspecified()
+                    && public_v4(embedded(s[6], s[7]));
+            }
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return public_v4(embedded(s[6], s[7]));
+            }
+            if s[0] == 0x2002 {
+                return public_v4(embedded(s[1], s[2]));
+            }
+            !(v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0)
+        }
+    }
+}
+
+fn public_v4(v4: Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    !(a == 0
+        || v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || (a == 100 && (b & 0xc0) == 64)
+        || v4.is_multicast()
+        || a >= 240
+        || (a == 192 && b == 0 && c == 0))
+}
+
+/// A file host's name that leads to an address the proxy does not fetch from.
+#[derive(Debug)]
+pub struct NotPublic {
+    pub host: String,
+    pub ip: IpAddr,
+}
+
+impl fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} leads to {}, which is not a public address; only public addresses are fetched",
+            self.host, self.ip
+        )
+    }
+}
+
+impl std::error::Error for NotPublic {}
+
+/// The file proxy's DNS: RunningHub's names (those [`allowed_host`] passes) must lead to public
+/// addresses only ([`is_public`]), every one of them. The client connects to the addresses
+/// returned here, so what was checked is what is used, on the first URL and on every redirect.
+/// Other names are the `--allow-file-origin` hosts (the person running the server chose them)
+/// or an HTTP proxy's, and are resolved as they are.
+#[derive(Clone)]
+pub struct Resolver {
+    /// Test hook: names taken to be at these addresses instead of asking DNS.
+    fixed: Arc<[(String, IpAddr)]>,
+    /// Host names of the `--allow-file-origin` origins.
+    exempt: Arc<[String]>,
+}
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().trim_end_matches('.').to_ascii_lowercase();
+        let checked = allowed_host(&host) && !self.exempt.contains(&host);
+        let fixed: Vec<SocketAddr> = self
+            .fixed
+            .iter()
+            .filter(|(name, _)| *name == host)
+            .map(|(_, ip)| SocketAddr::new(*ip, 0))
+            .collect();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = if fixed.is_empty() {
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect()
+            } else {
+                fixed
+            };
+            if checked {
+                if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+                    let refusal: Box<dyn std::error::Error + Send + Sync> =
+                        Box::new(NotPublic { host, ip: bad.ip() });
+                    return Err(refusal);
+                }
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -139,7 +279,29 @@ impl FileProxy {
 
     /// The same with another size cap (tests).
     pub fn with_limit(extra: &[Origin], max_bytes: u64) -> FileProxy {
+        FileProxy::configured(extra, max_bytes, DEADLINE, &[])
+    }
+
+    /// Everything said: the extra origins, the size cap, the deadline of one fetch, and names
+    /// to take as resolved (tests; see [`Resolver`]).
+    pub fn configured(
+        extra: &[Origin],
+        max_bytes: u64,
+        deadline: Duration,
+        resolve: &[(String, IpAddr)],
+    ) -> FileProxy {
         let extra: Arc<[Origin]> = extra.iter().cloned().collect();
+        let resolver = Resolver {
+            fixed: resolve
+                .iter()
+                .map(|(name, ip)| (name.to_ascii_lowercase(), *ip))
+                .collect(),
+            exempt: extra
+                .iter()
+                .filter_map(|o| Url::parse(o.as_str()).ok())
+                .filter_map(|u| u.host_str().map(str::to_owned))
+                .collect(),
+        };
         let hops = extra.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > MAX_REDIRECTS {
@@ -153,6 +315,8 @@ impl FileProxy {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(ANSWER_TIMEOUT)
+            .timeout(deadline)
+            .dns_resolver(Arc::new(resolver))
             .redirect(policy)
             .build()
             .unwrap_or_default();
@@ -255,6 +419,9 @@ async fn fetch(
                 let why = format!("the file host redirected elsewhere: {refusal}");
                 return failure(StatusCode::FORBIDDEN, &why);
             }
+            if let Some(refusal) = find::<NotPublic>(&e) {
+                return failure(StatusCode::FORBIDDEN, &refusal.to_string());
+            }
             if find::<TooManyRedirects>(&e).is_some() {
                 return failure(
                     StatusCode::BAD_GATEWAY,
@@ -289,11 +456,7 @@ async fn fetch(
     if length.is_some_and(|n| n > proxy.max_bytes) {
         return too_large(proxy.max_bytes);
     }
-    let content_type = answer
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .cloned()
-        .unwrap_or_else(|| HeaderValue::from_static("application/octet-stream"));
+    let media_type = media_type(answer.headers().get(header::CONTENT_TYPE));
 
     let body = if head {
         Body::empty()
@@ -313,7 +476,21 @@ async fn fetch(
     };
     let mut response = Response::new(body);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, content_type);
+    match media_type {
+        Some(media_type) => {
+            headers.insert(header::CONTENT_TYPE, media_type);
+        }
+        None => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment"),
+            );
+        }
+    }
     if let Some(length) = length {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
@@ -325,13 +502,39 @@ async fn fetch(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // No other site may embed it (the page fetches it with CORS, which this does not affect).
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     // Opened directly, a file from a bucket can't act as a page of this origin (which holds the
-    // key in localStorage): no scripts, its own opaque origin.
+    // key in localStorage): no scripts, its own opaque origin, not framed.
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"),
+        HeaderValue::from_static("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"),
     );
     response
+}
+
+/// The type a file is served as when it is a picture or a video (`image/*` but SVG, which can
+/// hold script; `video/*`), reduced to `type/subtype`; `None` for anything else, which is then
+/// sent as a download.
+pub fn media_type(upstream: Option<&HeaderValue>) -> Option<HeaderValue> {
+    let text = upstream?.to_str().ok()?;
+    let essence = text.split(';').next()?.trim().to_ascii_lowercase();
+    let (kind, subtype) = essence.split_once('/')?;
+    let clean = !subtype.is_empty()
+        && subtype
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'));
+    let shown = match kind {
+        "image" => !subtype.contains("xml"),
+        "video" => true,
+        _ => false,
+    };
+    (clean && shown)
+        .then(|| HeaderValue::from_str(&essence).ok())
+        .flatten()
 }
 
 #[cfg(test)]
@@ -352,8 +555,10 @@ mod tests {
             "https://www.runninghub.cn/view?filename=x.png",
             "https://cdn.runninghub.ai/x.webp",
             "https://runninghub.cn/x.png",
-            "https://rh-1300000000.cos.ap-shanghai.myqcloud.com/output/x.png",
-            "https://bucket-1.cos.accelerate.myqcloud.com/x.mp4",
+            "https://rh-images-1252422369.cos.ap-beijing.myqcloud.com/output/x.png",
+            "https://rh-images-switch-1252422369.cos.ap-guangzhou.myqcloud.com/input/x.png",
+            "https://rh-hk-images-1252422369.cos.ap-hongkong.myqcloud.com/output/x.png",
+            "https://rh-images-1252422369.cos.accelerate.myqcloud.com/x.mp4",
             "https://rh-images.xiaoyaoyou.com/a%20b.png?sign=q&t=1#frag",
         ] {
             assert!(ok(url), "{url}");
@@ -370,6 +575,13 @@ mod tests {
             "https://myqcloud.com/x.png",
             "https://cos.ap-shanghai.myqcloud.com/x.png",
             "https://a.b.cos.ap-shanghai.myqcloud.com/x.png",
+            // Anyone can create a bucket; only RunningHub's end in its account id.
+            "https://rh-1300000000.cos.ap-shanghai.myqcloud.com/output/x.png",
+            "https://bucket-1.cos.accelerate.myqcloud.com/x.mp4",
+            "https://evil-1252422369x.cos.ap-beijing.myqcloud.com/x.png",
+            "https://1252422369.cos.ap-beijing.myqcloud.com/x.png",
+            "https://-1252422369.cos.ap-beijing.myqcloud.com/x.png",
+            "https://rh-images-1252422369.cvm.ap-beijing.myqcloud.com/x.png",
             "https://bucket.cos.ap-shanghai.myqcloud.com.evil.example/x.png",
             "https://bucket.cvm.ap-shanghai.myqcloud.com/x.png",
             "https://x@evil.example/x.png",
@@ -414,5 +626,80 @@ mod tests {
         ] {
             assert!(check(url, &extra).is_err(), "{url}");
         }
+    }
+
+    #[test]
+    fn addresses() {
+        let public = |s: &str| is_public(s.parse().expect("ip"));
+        for ok in [
+            "1.1.1.1",
+            "203.0.113.9",
+            "198.18.0.7",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "::ffff:1.1.1.1",
+            "64:ff9b::101:101",
+            "2002:101:101::1",
+        ] {
+            assert!(public(ok), "{ok}");
+        }
+        for bad in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.255",
+            "224.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "0.1.2.3",
+            "240.0.0.1",
+            "192.0.0.170",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fec0::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "::10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+        ] {
+            assert!(!public(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn media_types() {
+        let served = |t: &str| {
+            media_type(Some(&HeaderValue::from_str(t).expect("value")))
+                .map(|v| v.to_str().expect("text").to_owned())
+        };
+        assert_eq!(served("image/png").as_deref(), Some("image/png"));
+        assert_eq!(served("IMAGE/WebP; q=1").as_deref(), Some("image/webp"));
+        assert_eq!(served("video/mp4").as_deref(), Some("video/mp4"));
+        for download in [
+            "text/javascript",
+            "text/html; charset=utf-8",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+            "image/",
+            "image/png\"",
+            "imagepng",
+            "application/octet-stream",
+            "",
+        ] {
+            assert_eq!(served(download), None, "{download}");
+        }
+        assert_eq!(media_type(None), None);
     }
 }

@@ -6,12 +6,14 @@
 //!
 //! Modules: [`relay`] (RunningHub's API paths forwarded), [`sim`] (the simulator), [`cors`] (who
 //! may call from another origin), [`file_proxy`] (`/__su/file`), [`static_files`] (the app, from a
-//! folder or compiled in by [`embedded`]), [`cli`] (the command line and start-up).
+//! folder or compiled in by [`embedded`]), [`guard`] (the Host check and the headers every answer
+//! gets, in front of every route), [`conn`] (the accept loop and its limits), [`cli`] (the
+//! command line and start-up). SECURITY.md says what all this promises.
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::IntoResponse;
@@ -20,15 +22,19 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 pub mod cli;
+pub mod conn;
 pub mod cors;
 pub mod embedded;
 pub mod file_proxy;
+pub mod guard;
 pub mod png;
 pub mod relay;
 pub mod sim;
 pub mod static_files;
 
+pub use conn::Limits;
 pub use cors::Origin;
+pub use guard::PublicHost;
 pub use static_files::StaticSource;
 
 /// The crate's version, as `--version` and `/__su/info` give it.
@@ -119,6 +125,17 @@ pub struct Settings {
     /// Simulator only: its paths send no CORS headers and refuse preflights (403), like a
     /// RunningHub that is closed to other origins; `allow_origins` still apply.
     pub sim_no_cors: bool,
+    /// Names this server answers for besides loopback and the address it listens on
+    /// (`--public-host`; see [`guard::Hosts`]).
+    pub public_hosts: Vec<PublicHost>,
+    /// The address it listens on, for the Host check: [`run`] and [`serve`] take it from the
+    /// listener when it is `None`. A router served by a test itself checks no port.
+    pub bound: Option<SocketAddr>,
+    /// The cap on connections and the header timeout ([`conn::Limits`]).
+    pub limits: Limits,
+    /// Tests only (`--resolve-file-host NAME=IP`): names the file proxy takes to be at these
+    /// addresses instead of asking DNS. The addresses are checked all the same.
+    pub file_resolve: Vec<(String, IpAddr)>,
 }
 
 impl From<ServerConfig> for Settings {
@@ -130,6 +147,10 @@ impl From<ServerConfig> for Settings {
             allow_origins: Vec::new(),
             allow_file_origins: Vec::new(),
             sim_no_cors: false,
+            public_hosts: Vec::new(),
+            bound: None,
+            limits: Limits::default(),
+            file_resolve: Vec::new(),
         }
     }
 }
@@ -166,7 +187,7 @@ pub fn info(settings: &Settings) -> Value {
     })
 }
 
-/// The whole server as a router.
+/// The whole server as a router, behind the Host check and the headers of [`guard`].
 pub fn router(settings: impl Into<Settings>) -> Router {
     let settings: Settings = settings.into();
     let listed = cors::Cors::only(&settings.allow_origins);
@@ -176,19 +197,26 @@ pub fn router(settings: impl Into<Settings>) -> Router {
             "/__su/info",
             get(move || async move { Json(info.clone()).into_response() }),
         )
-        .merge(file_proxy::routes(file_proxy::FileProxy::new(
+        .merge(file_proxy::routes(file_proxy::FileProxy::configured(
             &settings.allow_file_origins,
+            file_proxy::MAX_BYTES,
+            file_proxy::DEADLINE,
+            &settings.file_resolve,
         )));
     let own = cors::apply(own, listed.clone());
     let api = match &settings.mode {
         Mode::Simulator => {
             let cors = if settings.sim_no_cors {
-                listed
+                listed.clone()
             } else {
                 // Open: the simulator may also be used from a page served elsewhere.
                 cors::Cors::Open
             };
-            cors::apply(sim::routes(sim::Sim::new(settings.sim.clone())), cors)
+            let sim = sim::Sim::new(settings.sim.clone());
+            // The log holds what pages sent (keys hidden, prompts and all): this origin and
+            // the listed ones only.
+            cors::apply(sim::routes(sim.clone()), cors)
+                .merge(cors::apply(sim::log_routes(sim), listed))
         }
         Mode::Sites { cn, ai } => cors::apply(
             relay::routes(
@@ -205,24 +233,23 @@ pub fn router(settings: impl Into<Settings>) -> Router {
             listed,
         ),
     };
+    let hosts = guard::Hosts::new(settings.bound, &settings.public_hosts);
     let app = Arc::new(settings.app);
-    Router::new().merge(own).merge(api).fallback(
+    let all = Router::new().merge(own).merge(api).fallback(
         move |method: Method, uri: Uri, headers: HeaderMap| {
             let app = app.clone();
             async move { static_files::serve(&app, &method, &uri, &headers).await }
         },
-    )
+    );
+    guard::layer(all, hosts)
 }
-
-/// How long requests still running at a shutdown may take to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Serves until the process ends (tests abort the task).
 pub async fn run(
     listener: tokio::net::TcpListener,
     settings: impl Into<Settings>,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(settings)).await
+    serve(listener, settings, std::future::pending()).await
 }
 
 /// Serves until `shutdown` completes, then lets running requests finish for a few seconds.
@@ -231,21 +258,12 @@ pub async fn serve(
     settings: impl Into<Settings>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router(settings)).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stopping.send(());
-    });
-    let deadline = async move {
-        match stopped.await {
-            Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        result = std::future::IntoFuture::into_future(server) => result,
-        () = deadline => Ok(()),
+    let mut settings: Settings = settings.into();
+    if settings.bound.is_none() {
+        settings.bound = Some(listener.local_addr()?);
     }
+    let limits = settings.limits;
+    conn::serve(listener, router(settings), limits, shutdown).await
 }
 
 /// True for Trunk's content-hashed file names, like `su-render-531e66e065b5f39e_bg.wasm`.

@@ -284,26 +284,138 @@ async fn forward(State(relay): State<Relay>, site: Site, request: Request) -> Re
     let status = answer.status();
     let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
     // Answers are small JSON documents: read them whole, so a cut answer becomes one clean 502
-    // instead of a half-sent response.
-    let bytes: Bytes = match answer.bytes().await {
+    // instead of a half-sent response; and no bigger than ANSWER_LIMIT, so that an upstream can't
+    // fill this server's memory.
+    let bytes = match read_answer(answer).await {
         Ok(bytes) => bytes,
-        Err(e) if e.is_timeout() => {
-            return failure(
-                StatusCode::GATEWAY_TIMEOUT,
-                "RunningHub did not finish its answer in time",
-            )
-        }
-        Err(_) => return failure(StatusCode::BAD_GATEWAY, "RunningHub's answer was cut off"),
+        Err(response) => return *response,
     };
-    let mut response = (status, bytes).into_response();
-    if let Some(ct) = content_type {
-        response.headers_mut().insert(header::CONTENT_TYPE, ct);
-    }
+    let mut response = if is_json(&bytes) {
+        let mut response = (status, bytes).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            content_type
+                .filter(is_json_type)
+                .unwrap_or_else(|| HeaderValue::from_static("application/json")),
+        );
+        response
+    } else {
+        not_json(status, content_type.as_ref())
+    };
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// The largest upstream answer relayed: RunningHub's answers are a few KiB (an app's inputs, a
+/// list of result links).
+pub const ANSWER_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Reads an upstream answer whole, up to [`ANSWER_LIMIT`]; or the answer to send instead.
+async fn read_answer(answer: reqwest::Response) -> Result<Bytes, Box<Response>> {
+    let too_big = || {
+        Box::new(failure(
+            StatusCode::BAD_GATEWAY,
+            "RunningHub's answer is larger than 8 MiB; it was not passed on",
+        ))
+    };
+    if answer
+        .content_length()
+        .is_some_and(|n| n > ANSWER_LIMIT as u64)
+    {
+        return Err(too_big());
+    }
+    let mut stream = answer.bytes_stream();
+    let mut whole = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) if e.is_timeout() => {
+                return Err(Box::new(failure(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "RunningHub did not finish its answer in time",
+                )))
+            }
+            Err(_) => {
+                return Err(Box::new(failure(
+                    StatusCode::BAD_GATEWAY,
+                    "RunningHub's answer was cut off",
+                )))
+            }
+        };
+        if whole.len() + chunk.len() > ANSWER_LIMIT {
+            return Err(too_big());
+        }
+        whole.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(whole))
+}
+
+fn is_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+}
+
+/// `application/json`, or `application/<something>+json`, with any parameters.
+fn is_json_type(value: &HeaderValue) -> bool {
+    let essence = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|t| t.ends_with("+json"))
+}
+
+/// What an upstream answer that is not JSON (an HTML error page, a captive portal, a firewall's
+/// block page) becomes: a JSON object of ours, with the upstream's status, so that nothing of
+/// another type is ever served on this origin.
+///
+/// Its `code` is `null` on purpose: the page reads a body without a numeric `code` exactly as it
+/// read the non-JSON body before (a 200 as "not JSON": retried, and for a run "may have been
+/// created"; a 5xx as a lost answer; a 404 as "v2 is not here"), while a number would read as
+/// one of RunningHub's codes (421 is TASK_QUEUE_MAXED). `x-su-relay: not-json` says what
+/// happened.
+fn not_json(status: StatusCode, content_type: Option<&HeaderValue>) -> Response {
+    let what = content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty() && t.len() <= 100)
+        .unwrap_or_else(|| "no type".to_owned());
+    let body = json!({
+        "code": null,
+        "msg": format!(
+            "relay: RunningHub answered HTTP {} with {what}, not JSON",
+            status.as_u16()
+        ),
+        "data": null,
+        "relay": NOT_JSON,
+    });
+    // A status that can't carry a body (204, 304) has nothing to say either: 502.
+    let status = if matches!(status.as_u16(), 204 | 205 | 304) || status.is_informational() {
+        StatusCode::BAD_GATEWAY
+    } else {
+        status
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::HeaderName::from_static(NOT_SENT.0), NOT_JSON),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `x-su-relay`'s value on an answer that stands for a non-JSON upstream answer.
+pub const NOT_JSON: &str = "not-json";
 
 fn too_large() -> Response {
     failure(

@@ -9,7 +9,11 @@
 //!   encoding to another);
 //! - Trunk's content-hashed assets are cached for a year (`immutable`), everything else is
 //!   revalidated (`no-cache`, with an `ETag`) so a new build shows at once;
-//! - anything missing is a 404, and nothing outside the folder can be named.
+//! - anything missing is a 404, and nothing outside the folder can be named;
+//! - every answer forbids framing (`Content-Security-Policy: frame-ancestors 'none'`, with
+//!   [`crate::guard`]'s `X-Frame-Options: DENY`): a page's `<meta>` policy can't say that, and
+//!   without it any site could frame the app and click-jack its consent prompt. The rest of the
+//!   page's policy is the `<meta>` that `cargo xtask build` writes.
 
 use std::path::{Path, PathBuf};
 
@@ -173,6 +177,20 @@ fn quality(accept: &str, coding: &str) -> f32 {
 
 /// Serves `uri` from `source` (GET and HEAD; the body of a HEAD answer is dropped by the server).
 pub async fn serve(
+    source: &StaticSource,
+    method: &Method,
+    uri: &Uri,
+    request: &HeaderMap,
+) -> Response {
+    let mut response = answer(source, method, uri, request).await;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::guard::NO_FRAMING),
+    );
+    response
+}
+
+async fn answer(
     source: &StaticSource,
     method: &Method,
     uri: &Uri,

@@ -3,17 +3,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use common::*;
 use su_render_server::cli::{self, Bound, Cli};
 use su_render_server::{Mode, StaticSource};
-
-const BIN: &str = env!("CARGO_BIN_EXE_su-render-server");
 
 fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
     Cli::try_parse_from(std::iter::once("su-render-server").chain(args.iter().copied()))
@@ -104,6 +101,46 @@ fn flags() {
 }
 
 #[test]
+fn hosts_and_limits() {
+    let defaults = parse(&[]).expect("no flags").settings();
+    assert!(defaults.public_hosts.is_empty());
+    assert_eq!(defaults.limits, su_render_server::Limits::default());
+    assert_eq!(defaults.limits.max_connections, Some(512));
+    assert_eq!(defaults.limits.header_timeout, Duration::from_secs(15));
+    assert!(defaults.file_resolve.is_empty());
+
+    let settings = parse(&[
+        "--public-host",
+        "Relay.Example",
+        "--public-host",
+        "studio-pc:8080",
+        "--max-connections",
+        "0",
+        "--header-timeout-ms",
+        "500",
+        "--resolve-file-host",
+        "Files.Xiaoyaoyou.com=10.0.0.1",
+    ])
+    .expect("flags")
+    .settings();
+    let hosts: Vec<String> = settings
+        .public_hosts
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
+    assert_eq!(hosts, ["relay.example", "studio-pc:8080"]);
+    assert_eq!(settings.limits.max_connections, None, "0: no cap");
+    assert_eq!(settings.limits.header_timeout, Duration::from_millis(500));
+    assert_eq!(
+        settings.file_resolve,
+        [(
+            "files.xiaoyaoyou.com".to_owned(),
+            "10.0.0.1".parse().expect("ip")
+        )]
+    );
+}
+
+#[test]
 fn bad_command_lines_are_refused() {
     for args in [
         &["--bogus"][..],
@@ -116,6 +153,10 @@ fn bad_command_lines_are_refused() {
         &["--allow-origin", "team.github.io"],
         &["--allow-file-origin", "*"],
         &["--queue-ms", "soon"],
+        &["--public-host", "https://relay.example"],
+        &["--public-host", "relay.example/x"],
+        &["--resolve-file-host", "files.xiaoyaoyou.com"],
+        &["--resolve-file-host", "files.xiaoyaoyou.com=nowhere"],
     ] {
         assert!(parse(args).is_err(), "{args:?}");
     }
@@ -147,6 +188,7 @@ fn help_version_and_errors() {
         "--run-ms",
         "--fast-poll",
         "--no-cors",
+        "--public-host",
         "--version",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}:\n{text}");
@@ -162,56 +204,6 @@ fn help_version_and_errors() {
     let bogus = binary(&["--bogus"]);
     assert_eq!(bogus.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bogus.stderr).contains("--bogus"));
-}
-
-/// The binary, started with `args` from an empty temporary folder; its address, read from the
-/// line it prints; killed when dropped.
-struct Running {
-    child: std::process::Child,
-    base: String,
-    first_line: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_binary(args: &[&str]) -> Running {
-    let empty = dist_empty();
-    let mut child = Command::new(BIN)
-        .args(args)
-        .current_dir(&empty)
-        .env("SU_RENDER_NO_OPEN", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the binary");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let base = line
-        .strip_prefix("SU Render: ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    Running {
-        child,
-        base,
-        first_line: line,
-    }
-}
-
-/// An empty folder of its own.
-fn dist_empty() -> std::path::PathBuf {
-    let dir = dist();
-    std::fs::remove_file(dir.join("index.html")).expect("empty it");
-    dir
 }
 
 #[tokio::test]

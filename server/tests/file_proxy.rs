@@ -4,131 +4,13 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get as route_get;
 use common::*;
-use su_render_server::file_proxy::{self, FileProxy, MAX_BYTES};
+use su_render_server::file_proxy::{self, FileProxy};
 use su_render_server::Mode;
 use tokio::net::TcpListener;
-
-/// A file host on a free loopback port; stopped when dropped.
-struct FileHost {
-    base_url: String,
-    hits: Arc<AtomicUsize>,
-    handle: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FileHost {
-    fn drop(&mut self) {
-        self.handle.abort();
-    }
-}
-
-impl FileHost {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-}
-
-fn picture() -> Vec<u8> {
-    su_render_server::png::rendering(64, 40, 7)
-}
-
-fn redirect(to: String) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
-}
-
-/// A body of `n` bytes in 1000-byte pieces with no Content-Length.
-fn chunked(n: usize) -> Response {
-    let pieces = (0..n.div_ceil(1000))
-        .map(move |i| Ok::<_, std::io::Error>(vec![b'z'; 1000.min(n - i * 1000)]));
-    Response::new(Body::from_stream(futures_util::stream::iter(pieces)))
-}
-
-async fn file_host() -> FileHost {
-    let dead = dead_port().await;
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let hits: Arc<AtomicUsize> = Arc::default();
-    let counter = hits.clone();
-    let app = axum::Router::new()
-        .route(
-            "/pic.png",
-            route_get(|| async { ([(header::CONTENT_TYPE, "image/png")], picture()) }),
-        )
-        .route(
-            "/untyped",
-            route_get(|| async { Response::new(Body::from(b"raw bytes".to_vec())) }),
-        )
-        .route(
-            "/page.html",
-            route_get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/html")],
-                    "<script>alert(localStorage)</script>",
-                )
-            }),
-        )
-        .route(
-            "/to-pic",
-            route_get(|| async { redirect("/pic.png".into()) }),
-        )
-        .route(
-            "/to-unlisted",
-            route_get(move || async move { redirect(format!("http://127.0.0.1:{dead}/pic.png")) }),
-        )
-        .route(
-            "/to-evil",
-            route_get(|| async {
-                redirect("https://rh-images.xiaoyaoyou.com.evil.example/x.png".into())
-            }),
-        )
-        .route("/loop", route_get(|| async { redirect("/loop".into()) }))
-        .route(
-            "/expired",
-            route_get(|| async { (StatusCode::NOT_FOUND, "NoSuchKey") }),
-        )
-        .route(
-            "/broken",
-            route_get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "oops") }),
-        )
-        .route(
-            "/declared-huge",
-            route_get(|| async {
-                // Claims more than the cap (and then sends 10 bytes and waits forever): the
-                // proxy must refuse on the header alone.
-                let start = futures_util::stream::iter([Ok::<_, std::io::Error>(vec![b'z'; 10])]);
-                let body = futures_util::StreamExt::chain(start, futures_util::stream::pending());
-                let mut response = Response::new(Body::from_stream(body));
-                response.headers_mut().insert(
-                    header::CONTENT_LENGTH,
-                    header::HeaderValue::from(MAX_BYTES + 1),
-                );
-                response
-            }),
-        )
-        .route("/chunked-5000", route_get(|| async { chunked(5000) }))
-        .route("/sized-5000", route_get(|| async { vec![b'z'; 5000] }))
-        .layer(axum::middleware::from_fn(
-            move |request: axum::extract::Request, next: axum::middleware::Next| {
-                counter.fetch_add(1, Ordering::SeqCst);
-                next.run(request)
-            },
-        ));
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    FileHost {
-        base_url: format!("http://{addr}"),
-        hits,
-        handle,
-    }
-}
 
 /// A server in `mode` whose file proxy also takes the file host's origin.
 async fn server_for(host: &FileHost, mode: Mode) -> Server {
@@ -177,14 +59,17 @@ async fn an_allowed_file_passes_with_its_type_and_bytes() {
     assert_eq!(moved.status, 200, "{}", moved.text());
     assert_eq!(moved.bytes, picture());
 
-    // No Content-Type: a neutral one.
+    // No Content-Type: a neutral one, as a download.
     let untyped = fetch(&server.base, &host.url("/untyped")).await;
     assert_eq!(untyped.content_type, "application/octet-stream");
+    assert_eq!(header(&untyped, "content-disposition"), Some("attachment"));
     assert_eq!(untyped.bytes, b"raw bytes");
 
-    // A page from a file host can't act as this origin's page.
+    // A page from a file host can't act as this origin's page: not even as HTML.
     let page = fetch(&server.base, &host.url("/page.html")).await;
     assert_eq!(page.status, 200);
+    assert_eq!(page.content_type, "application/octet-stream");
+    assert_eq!(header(&page, "content-disposition"), Some("attachment"));
     let csp = header(&page, "content-security-policy").unwrap_or("");
     assert!(
         csp.contains("sandbox") && csp.contains("default-src 'none'"),
@@ -359,5 +244,45 @@ async fn files_over_the_cap_are_refused() {
         .await
         .expect("proxy");
     assert_eq!(sized.status(), 413, "its Content-Length is over 3000");
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_fetch_has_a_deadline_however_slowly_it_drips() {
+    let host = file_host().await;
+    let extra = [origin(&host.base_url)];
+    let deadline = Duration::from_secs(2);
+    let proxy = axum::Router::new().merge(file_proxy::routes(FileProxy::configured(
+        &extra,
+        file_proxy::MAX_BYTES,
+        deadline,
+        &[],
+    )));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move { axum::serve(listener, proxy).await });
+    // The host sends a byte every 250 ms, never pausing long enough for the per-read timeout:
+    // only a deadline on the whole fetch ends it.
+    let whole = DRIP_EVERY * DRIP_BYTES as u32;
+    assert!(whole > deadline * 3, "the drip must outlast the deadline");
+    let started = Instant::now();
+    let response = client()
+        .get(format!("http://{addr}/__su/file"))
+        .query(&[("url", host.url("/drip"))])
+        .send()
+        .await
+        .expect("proxy");
+    assert_eq!(response.status(), 200, "the status is sent before the body");
+    let body = response.bytes().await;
+    let took = started.elapsed();
+    assert!(
+        body.is_err(),
+        "the body must end in an error, not whole: {:?}",
+        body.map(|b| b.len())
+    );
+    assert!(
+        took >= deadline && took < deadline + Duration::from_secs(3),
+        "cut after {took:?}, the deadline is {deadline:?} (the whole drip takes {whole:?})"
+    );
     task.abort();
 }

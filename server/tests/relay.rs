@@ -196,13 +196,21 @@ async fn queries_on_other_paths_are_kept() {
 }
 
 #[tokio::test]
-async fn upstream_errors_come_back_as_they_are() {
+async fn upstream_errors_keep_their_status_and_become_json_of_ours() {
     let up = recorder().await;
     let relay = relay(&up.base_url).await;
     let answer = post(&relay.base, STATUS, &json!({"apiKey": KEY, "taskId": "1"})).await;
     assert_eq!(answer.status, 500);
-    assert_eq!(answer.content_type, "text/html");
-    assert_eq!(answer.text(), "<html><body>upstream is down</body></html>");
+    // Never the upstream's HTML on this origin: a JSON object of ours that says what came.
+    assert_eq!(answer.content_type, "application/json");
+    let body = answer.json();
+    assert!(body["code"].is_null(), "no RunningHub code: {body}");
+    assert_eq!(
+        body["msg"],
+        "relay: RunningHub answered HTTP 500 with text/html, not JSON"
+    );
+    assert_eq!(answer.headers["x-su-relay"], "not-json");
+    assert!(!answer.text().contains("<html"), "{}", answer.text());
 }
 
 #[tokio::test]
@@ -406,9 +414,10 @@ async fn relaying_to_the_simulator() {
             ("POST", RUN)
         ]
     );
+    // The relay asked with the key in the query, as RunningHub wants; the log never shows it.
     assert_eq!(
         log[0]["uri"],
-        format!("{APP_DEMO}?apiKey={KEY}&webappId={RESTYLE_APP}")
+        format!("{APP_DEMO}?apiKey=***&webappId={RESTYLE_APP}")
     );
     assert_eq!(log[2]["body"]["nodeInfoList"][0]["fieldValue"], name);
 }

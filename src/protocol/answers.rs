@@ -377,6 +377,22 @@ mod tests {
         }
     }
 
+    /// What our relay sends in place of an upstream answer that is not JSON (server/src/relay.rs,
+    /// `not_json`): read exactly as the HTML it replaces was, by every parser that gets it.
+    #[test]
+    fn the_relays_stand_in_for_a_page_that_is_not_json_reads_as_not_json() {
+        let stand_in = r#"{"code":null,"msg":"relay: RunningHub answered HTTP 200 with text/html, not JSON","data":null,"relay":"not-json"}"#;
+        assert_eq!(Envelope::parse(stand_in), Err(ApiError::NotJson));
+        assert_eq!(parse_outputs(stand_in), Err(ApiError::NotJson));
+        assert_eq!(parse_run(stand_in).map(|_| ()), Err(ApiError::NotJson));
+        assert_eq!(
+            super::super::v2::parse_query(stand_in).map(|_| ()),
+            Err(ApiError::NotJson)
+        );
+        // So a run that got it may have created a task, and v2 falls back to v1 as before.
+        assert!(ApiError::NotJson.answer_lost());
+    }
+
     #[test]
     fn code_as_a_string_is_accepted() {
         let body = r#"{"code":"813","msg":"APIKEY_TASK_IS_QUEUED","data":null}"#;

@@ -1,11 +1,13 @@
 //! `cargo xtask bench [--runs N] [--only memory,…]`: the release build's bytes (raw, gzip -9,
 //! brotli 11), the byte budget, the browser measurements of the `su-render-bench` crate, and what
 //! the wasm is made of; printed and written to `BENCHMARKS.md` with the machine and tool
-//! versions. `--only` runs just the named browser measurements (`paint`, `throttled`, `polling`,
-//! `latency`, `upload`, `memory`, `history`) and replaces only their sections of `BENCHMARKS.md`.
+//! versions. `--only` runs just the named measurements (`paint`, `throttled`, `polling`,
+//! `latency`, `upload`, `memory`, `history`, and `relay`, which needs no browser and no page
+//! build: the server binary relaying polls, see `bench/src/relay.rs`) and replaces only their
+//! sections of `BENCHMARKS.md`.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::budget;
@@ -37,7 +39,7 @@ pub struct Args {
     /// runs of each browser measurement
     #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     runs: u32,
-    /// just these browser measurements, such as `memory` or `paint,polling`
+    /// just these measurements, such as `memory`, `paint,polling` or `relay`
     /// (names as `su-render-bench` takes them); their sections replace the
     /// same sections of BENCHMARKS.md, the rest of the file stays as it was
     #[arg(long, value_name = "LIST", value_parser = measurement_list, verbatim_doc_comment)]
@@ -53,13 +55,24 @@ fn measurement_list(value: &str) -> Result<String, String> {
 
 pub fn bench(root: &Path, args: Args) -> Result<(), String> {
     let Args { runs, only } = args;
-    tools::setup(true)?;
-    crate::release_build(root)?;
+    let named = |test: &dyn Fn(&str) -> bool| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').map(str::trim).any(test))
+    };
+    // `relay` measures the server binary: no browser tools, no page build.
+    let page_wanted = named(&|m| m != "relay");
+    let relay_wanted = named(&|m| m == "relay");
     let dist = root.join("dist");
-
-    println!("\nbench: bytes (gzip -9 and brotli 11)…");
-    let files = sizes::measure(&dist, only.is_none())?;
-    let first = sizes::total(&files, |f| f.first_load);
+    let (files, first) = if page_wanted {
+        tools::setup(true)?;
+        crate::release_build(root)?;
+        println!("\nbench: bytes (gzip -9 and brotli 11)…");
+        let files = sizes::measure(&dist, only.is_none())?;
+        let first = sizes::total(&files, |f| f.first_load);
+        (files, Some(first))
+    } else {
+        (Vec::new(), None)
+    };
     let floor = match only {
         None => Some(floor_build(root)?),
         Some(_) => None,
@@ -74,12 +87,17 @@ pub fn bench(root: &Path, args: Args) -> Result<(), String> {
         .arg("--dist")
         .arg(&dist)
         .args(["--runs", &runs.to_string()])
-        .args(["--same-size", &first.raw.to_string()])
         .arg("--out")
         .arg(&fragment)
         .current_dir(root);
+    if let Some(first) = &first {
+        command.args(["--same-size", &first.raw.to_string()]);
+    }
     if let Some(only) = &only {
         command.args(["--only", only]);
+    }
+    if relay_wanted {
+        command.arg("--server-bin").arg(server_binary(root)?);
     }
     let browser = run(&mut command);
     let browser_md = std::fs::read_to_string(&fragment).unwrap_or_else(|_| {
@@ -119,6 +137,26 @@ pub fn bench(root: &Path, args: Args) -> Result<(), String> {
         ),
     }
     browser.map_err(|e| format!("some browser measurements failed: {e}"))
+}
+
+/// The server binary the relay measurement runs: the packaged one when `SU_RENDER_PACKAGED_BIN`
+/// names it (what users run: static musl), else a release build of the server, made here.
+fn server_binary(root: &Path) -> Result<PathBuf, String> {
+    if let Some(packaged) = std::env::var_os("SU_RENDER_PACKAGED_BIN") {
+        let packaged = PathBuf::from(packaged);
+        if !packaged.is_file() {
+            return Err(format!(
+                "SU_RENDER_PACKAGED_BIN: {} is no file",
+                packaged.display()
+            ));
+        }
+        return Ok(packaged);
+    }
+    println!("bench: a release build of the server for the relay measurement…");
+    run(cargo()
+        .args(["build", "--release", "-p", "su-render-server"])
+        .current_dir(root))?;
+    Ok(root.join("target/release/su-render-server"))
 }
 
 /// Builds `bench/floor` (a minimal Leptos page that starts a render and polls for it) with the

@@ -65,8 +65,10 @@ enum Task {
         #[arg(long, verbatim_doc_comment)]
         lean: bool,
     },
-    /// release build, then bytes, first paint, polling, upload prep and memory;
-    /// prints the tables and writes BENCHMARKS.md
+    /// release build, then bytes, first paint, polling, upload prep, memory and
+    /// the relay; prints the tables and writes BENCHMARKS.md (`--only relay`
+    /// builds no page: the server binary relaying polls, SU_RENDER_PACKAGED_BIN's
+    /// or a release build)
     #[command(verbatim_doc_comment)]
     Bench(bench::Args),
     /// check the last build (dist/) against size-budget.toml, without building

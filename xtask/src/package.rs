@@ -438,19 +438,28 @@ pub fn setup_wine(root: &Path) -> Result<PathBuf, String> {
     Ok(PathBuf::from(WINE64))
 }
 
-/// Runs the ignored Linux tests of `e2e/tests/packaged.rs` against the packaged `binary`.
+/// Runs the ignored Linux tests of `e2e/tests/packaged.rs` and `e2e/tests/hostile.rs` against the
+/// packaged `binary`.
 pub fn linux_test_command(root: &Path, binary: &Path) -> Command {
     let mut test = cargo();
-    test.args(["test", "--workspace", "--test", "packaged", "--"])
-        .args([
-            "--ignored",
-            "--skip",
-            "windows_exe_under_wine",
-            "--test-threads=2",
-        ])
-        .env("SU_RENDER_PACKAGED_BIN", binary)
-        .env("SU_RENDER_DIST", root.join("dist"))
-        .current_dir(root);
+    test.args([
+        "test",
+        "--workspace",
+        "--test",
+        "packaged",
+        "--test",
+        "hostile",
+        "--",
+    ])
+    .args([
+        "--ignored",
+        "--skip",
+        "windows_exe_under_wine",
+        "--test-threads=2",
+    ])
+    .env("SU_RENDER_PACKAGED_BIN", binary)
+    .env("SU_RENDER_DIST", root.join("dist"))
+    .current_dir(root);
     test
 }
 

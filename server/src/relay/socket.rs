@@ -18,6 +18,9 @@
 //!   Python's websocket-client, which sends `Origin: https://<host>`). The browser's Origin (a
 //!   GitHub Pages address, `http://127.0.0.1:8080`) is never passed on: RunningHub knows nothing
 //!   of it and might refuse it.
+//! - Frames and messages are at most [`FRAME_LIMIT`] each way (ComfyUI's progress messages are
+//!   well under a KiB; a preview picture a few hundred): a bigger one ends the socket, instead
+//!   of this server holding tungstenite's default of 64 MiB per message for each side.
 //! - An upstream that can't be connected to (refused, DNS, TLS, timeout) answers 502 with
 //!   `x-su-relay: unreachable`, as the HTTP relay does; an upstream that answers the upgrade
 //!   with an HTTP error gets that status passed on.
@@ -43,6 +46,9 @@ pub const PREFIX: &str = "/ws/";
 
 /// How long connecting to the upstream may take (TCP, TLS and the WebSocket handshake).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The largest frame or message passed either way (also the simulator's).
+pub const FRAME_LIMIT: usize = 1024 * 1024;
 
 type Upstream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -114,8 +120,10 @@ pub(super) async fn forward(relay: &Relay, base: &str, path: &str, mut parts: Pa
         Ok(upstream) => upstream,
         Err(response) => return response,
     };
-    // Frames are pumped as they come; the size limits are tungstenite's (64 MiB a message).
-    upgrade.on_upgrade(move |browser| pump(browser, upstream))
+    upgrade
+        .max_frame_size(FRAME_LIMIT)
+        .max_message_size(FRAME_LIMIT)
+        .on_upgrade(move |browser| pump(browser, upstream))
 }
 
 /// Opens the upstream socket, or the answer that says why not.
@@ -126,7 +134,11 @@ async fn connect(base: &str, url: &str) -> Result<Upstream, Response> {
             request.headers_mut().insert(header::ORIGIN, value);
         }
     }
-    match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await {
+    let config = tungstenite::protocol::WebSocketConfig::default()
+        .max_frame_size(Some(FRAME_LIMIT))
+        .max_message_size(Some(FRAME_LIMIT));
+    let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+    match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((upstream, _))) => Ok(upstream),
         // Reached, and refused the upgrade (an expired task, a bad token): its status, our words.
         Ok(Err(tungstenite::Error::Http(answer))) => {

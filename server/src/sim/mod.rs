@@ -128,9 +128,10 @@ impl Sim {
 
     /// Logs a request. `extra` fields (what was sent besides a JSON body: the presence of an
     /// `Authorization` header, multipart field names) go into the entry as they are; keys never
-    /// do (see [`redact`]).
+    /// do (see [`redact`] and [`redact_query`]).
     fn record(&self, method: &Method, uri: &str, path: &str, body: Value, extra: Value) {
         let at = self.start.elapsed().as_millis() as u64;
+        let uri = redact_query(uri);
         let mut entry = json!({
             "method": method.as_str(), "uri": uri, "path": path, "body": body, "at": at,
         });
@@ -180,11 +181,18 @@ pub fn routes(sim: Shared) -> Router {
         .route("/__sim/control", post(knobs::control))
         .route("/__sim/faults", post(knobs::add_fault))
         .route("/__sim/expire", post(knobs::expire))
-        .route("/__sim/log", get(knobs::log))
         .route("/__sim/reset", post(knobs::reset))
         .route("/__sim/stats", get(knobs::stats))
         .route("/sim-files/uploads/{name}", get(files::uploaded_file))
         .route("/sim-files/{task}/{name}", get(files::result_file))
+        .with_state(sim)
+}
+
+/// `/__sim/log`, apart from [`routes`]: it shows what pages sent, so it is not open to every
+/// origin as the rest of the simulator is.
+pub fn log_routes(sim: Shared) -> Router {
+    Router::new()
+        .route("/__sim/log", get(knobs::log))
         .with_state(sim)
 }
 
@@ -263,6 +271,48 @@ fn redact(mut body: Value) -> Value {
     body
 }
 
+/// `uri` with the value of every `apiKey` in its query (whatever its case or encoding of the
+/// name) shown as `***`, as [`redact`] does for bodies: a key sent in a URL (RunningHub's own
+/// `GET apiCallDemo`) must not end up in the log either. An empty value stays, so tests can see
+/// that none was sent.
+pub fn redact_query(uri: &str) -> String {
+    let Some((path, query)) = uri.split_once('?') else {
+        return uri.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) if !value.is_empty() && is_key_name(name) => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
+}
+
+/// True for `apiKey` as a query name, also percent-encoded (`api%4Bey`) or in another case.
+fn is_key_name(name: &str) -> bool {
+    let mut decoded = Vec::new();
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%')
+            .then(|| name.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                decoded.push(b);
+                i += 3;
+            }
+            None => {
+                decoded.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    decoded.eq_ignore_ascii_case(b"apikey")
+}
+
 fn parse_body(bytes: &Bytes) -> Value {
     serde_json::from_slice(bytes).unwrap_or(Value::Null)
 }
@@ -328,5 +378,33 @@ async fn enter_with(sim: &Sim, method: &Method, uri: &Uri, body: Value, extra: V
             None => Entry::Go { drop_answer: false },
         },
         None => Entry::Go { drop_answer: false },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_query;
+
+    #[test]
+    fn keys_in_queries_are_hidden() {
+        let key = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            redact_query(&format!("/api/webapp/apiCallDemo?apiKey={key}&webappId=1")),
+            "/api/webapp/apiCallDemo?apiKey=***&webappId=1"
+        );
+        for uri in [
+            format!("/x?APIKEY={key}"),
+            format!("/x?webappId=1&apikey={key}"),
+            format!("/x?api%4Bey={key}"),
+            format!("/x?a=1&apiKey={key}&apiKey={key}"),
+        ] {
+            assert!(!redact_query(&uri).contains(key), "{uri}");
+        }
+        assert_eq!(
+            redact_query("/x?apiKey=&webappId=1"),
+            "/x?apiKey=&webappId=1"
+        );
+        assert_eq!(redact_query("/x"), "/x");
+        assert_eq!(redact_query("/x?webappId=1"), "/x?webappId=1");
     }
 }

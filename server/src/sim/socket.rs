@@ -107,7 +107,10 @@ pub async fn connect(
         // The instance is gone (or, for `drop`, its socket broke for good).
         return (StatusCode::SERVICE_UNAVAILABLE, "instance not available").into_response();
     }
-    upgrade.on_upgrade(move |socket| stream(sim, task_id, task, socket))
+    upgrade
+        .max_frame_size(crate::relay::socket::FRAME_LIMIT)
+        .max_message_size(crate::relay::socket::FRAME_LIMIT)
+        .on_upgrade(move |socket| stream(sim, task_id, task, socket))
 }
 
 /// When a `drop` socket breaks: 40% into the run.
