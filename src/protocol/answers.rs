@@ -20,6 +20,13 @@ pub struct Envelope<'a> {
     pub data: Option<&'a RawValue>,
 }
 
+impl PartialEq for Envelope<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.code, &self.msg, self.data.map(RawValue::get))
+            == (other.code, &other.msg, other.data.map(RawValue::get))
+    }
+}
+
 /// The envelope as sent.
 #[derive(Deserialize)]
 struct Wire<'a> {

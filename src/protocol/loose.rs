@@ -52,6 +52,12 @@ pub fn required_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
     text(d)?.ok_or_else(|| D::Error::custom("no text"))
 }
 
+/// A field's value as sent, `null` included (serde reads a null `Option` as absent): for a field
+/// whose presence says what the answer is.
+pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
 /// A field read as a `T`, or unknown when it has another shape: one odd field does not cost the
 /// whole answer.
 pub fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(

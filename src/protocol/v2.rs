@@ -82,10 +82,11 @@ pub fn parse_upload(body: &str) -> Result<Uploaded, ApiError> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Query<'a> {
-    #[serde(default, deserialize_with = "loose::text")]
-    status: Option<String>,
-    #[serde(default, deserialize_with = "loose::text")]
-    task_id: Option<String>,
+    #[serde(borrow, default, deserialize_with = "loose::present")]
+    status: Option<&'a RawValue>,
+    /// Only whether it is there (see [`parse_query`]).
+    #[serde(borrow, default, deserialize_with = "loose::present")]
+    task_id: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "loose::text")]
     error_code: Option<String>,
     #[serde(default, deserialize_with = "loose::text")]
@@ -98,7 +99,7 @@ struct Query<'a> {
     #[serde(default, deserialize_with = "loose::lenient")]
     usage: Option<Usage>,
     /// Present when the answer is an envelope instead (see [`parse_query`]).
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "loose::present")]
     code: Option<&'a RawValue>,
 }
 
@@ -135,7 +136,8 @@ pub fn parse_query(body: &str) -> Result<Polled, ApiError> {
 
 /// The one poll model of a flat query answer.
 fn polled(query: Query) -> Result<Polled, ApiError> {
-    let status = query.status.unwrap_or_default().trim().to_ascii_uppercase();
+    let status = query.status.and_then(loose::scalar).unwrap_or_default();
+    let status = status.trim().to_ascii_uppercase();
     let error_code = query.error_code;
     let error_message = query.error_message;
     let answer = match status.as_str() {
