@@ -299,6 +299,20 @@ mod tests {
     }
 
     #[test]
+    fn task_ids_above_2_64_and_costs_keep_every_digit_they_came_with() {
+        let body = r#"{"code":0,"msg":"success","data":{"taskId":2013508786110730241123,"taskStatus":"QUEUED"}}"#;
+        assert_eq!(
+            parse_run(body).expect("parses").task_id,
+            "2013508786110730241123"
+        );
+        let done = r#"{"code":0,"msg":"success","data":[{"fileUrl":"https://x/a.png","fileType":"png","taskCostTime":33.50,"consumeMoney":0.350,"consumeCoins":12}]}"#;
+        let polled = parse_poll_v1(done).expect("parses");
+        assert_eq!(polled.usage.task_cost_time.as_deref(), Some("33.50"));
+        assert_eq!(polled.usage.consume_money.as_deref(), Some("0.350"));
+        assert_eq!(polled.usage.consume_coins.as_deref(), Some("12"));
+    }
+
+    #[test]
     fn every_outputs_shape_in_the_field_guide() {
         let running_obj =
             r#"{"code":804,"msg":"APIKEY_TASK_IS_RUNNING","data":{"netWssUrl":"wss://x"}}"#;
