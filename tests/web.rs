@@ -116,7 +116,10 @@ async fn render_form_leaves_out_an_empty_reference_and_keeps_ids_as_strings() {
     assert_eq!(request.webapp_id, "1983061233110790146");
     assert_eq!(request.nodes.len(), 1, "reference left out when empty");
     assert_eq!(request.nodes[0].node_id, "112");
-    assert_eq!(request.nodes[0].field_value, FieldValue::from("api/shot.png"));
+    assert_eq!(
+        request.nodes[0].field_value,
+        FieldValue::from("api/shot.png")
+    );
     let body = serde_json::to_value(request.run_body()).expect("json");
     let text = |name: &str| body.get(name).and_then(serde_json::Value::as_str);
     assert_eq!(text("webappId"), Some("1983061233110790146"));
