@@ -292,6 +292,11 @@ texts! {
     title_progress,
     export_set,
     auto_keep,
+    /// Beside a picture from the SketchUp extension: its model and scene.
+    from_sketchup,
+    /// The status of a picture from SketchUp that waits for Render before it is uploaded.
+    held_for_render,
+    sketchup_title,
     resumed_title,
     su_app_name,
     other_app,
@@ -343,7 +348,99 @@ texts! {
     progress_queue,
     progress_through,
     progress_lost,
+    /// "Load app inputs" where the base is RunningHub itself (its call wants the key in the URL).
+    app_load_needs_relay,
+    /// The consent prompt for the server a journaled render was started at.
+    consent_body_resume,
+    consent_reject_relay,
+    consent_reject_resume,
+    /// A journaled render waiting for the consent prompt's answer about its server.
+    resume_needs_consent,
+    /// A journaled render whose server the user refused.
+    resume_refused,
 }
+
+/// The strings of "From SketchUp" (`components::sketchup_panel`), apart from [`Texts`]: only that
+/// part of the split build names them, so they come with it rather than with the first view
+/// (Chinese is in the first view otherwise). The same rules hold (tests below).
+pub struct SketchupTexts {
+    pub waiting: &'static str,
+    pub received: &'static str,
+    pub offline: &'static str,
+    pub dropped: &'static str,
+    pub at_once: &'static str,
+    pub at_once_hint: &'static str,
+    pub get: &'static str,
+    pub download: &'static str,
+    pub release: &'static str,
+    pub step_install: &'static str,
+    pub step_send: &'static str,
+    pub step_render: &'static str,
+    pub needs_app: &'static str,
+}
+
+impl SketchupTexts {
+    /// Every string with its field name, for tests.
+    pub fn all(&self) -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("waiting", self.waiting),
+            ("received", self.received),
+            ("offline", self.offline),
+            ("dropped", self.dropped),
+            ("at_once", self.at_once),
+            ("at_once_hint", self.at_once_hint),
+            ("get", self.get),
+            ("download", self.download),
+            ("release", self.release),
+            ("step_install", self.step_install),
+            ("step_send", self.step_send),
+            ("step_render", self.step_render),
+            ("needs_app", self.needs_app),
+        ]
+    }
+}
+
+impl Lang {
+    /// This language's strings of "From SketchUp".
+    pub fn sketchup(self) -> &'static SketchupTexts {
+        match self {
+            Lang::Zh => &SKETCHUP_ZH,
+            Lang::En => &SKETCHUP_EN,
+        }
+    }
+}
+
+static SKETCHUP_ZH: SketchupTexts = SketchupTexts {
+    waiting: "等待 SketchUp 发来图片：在 SketchUp 中选择 扩展程序 → SU Render → 渲染当前视图，或 渲染所选场景…",
+    received: "已收到来自 SketchUp 的图片：{} 张。",
+    offline: "暂时连不上本机 SU Render 的图片收件箱，正在重试。",
+    dropped: "有 {} 张较早的 SketchUp 图片在本页取走之前被丢弃了：SU Render 最多保留 20 张（共 200 MB）。请重新发送。",
+    at_once: "收到 SketchUp 图片后立即渲染",
+    at_once_hint: "关闭时，图片留在表单中，按“开始渲染”之前不会发送到 RunningHub。开启后，图片一到就渲染（并扣费）；同时收到的多张图片作为批量渲染。",
+    get: "获取 SketchUp 扩展",
+    download: "下载 SU Render 扩展（.rbz）",
+    release: "到发布页面下载 SU Render 扩展（su-render-<版本>.rbz）",
+    step_install: "在 SketchUp 中：扩展程序 → 扩展程序管理器 → 安装扩展程序，选择下载的 .rbz 文件并确认。",
+    step_send: "保持 SU Render 小程序运行，在 SketchUp 中选择 扩展程序 → SU Render → 渲染当前视图，或 渲染所选场景…（勾选要渲染的场景）。图片尺寸在 扩展程序 → SU Render → 设置… 中修改。",
+    step_render: "图片会带着模型和场景名出现在上方的截图栏中（多张则为批量），按“开始渲染”即可。“打开 SU Render”可以在 SketchUp 里直接打开本页。",
+    needs_app: "扩展会把图片发给您电脑上运行的 SU Render 小程序，而不是这个网页：请下载并运行小程序，在它打开的页面（http://127.0.0.1:8080）中接收图片。",
+};
+
+static SKETCHUP_EN: SketchupTexts = SketchupTexts {
+    waiting: "Waiting for pictures from SketchUp: in SketchUp, choose Extensions → SU Render → Render this view, or Render selected scenes…",
+    received: "Pictures from SketchUp so far: {}.",
+    offline: "The app's inbox for SketchUp pictures does not answer; trying again.",
+    dropped: "{} older pictures from SketchUp were dropped before this page took them: SU Render holds at most 20 (200 MB in all). Send them again.",
+    at_once: "Render pictures from SketchUp at once",
+    at_once_hint: "Off: a picture waits in the form, and nothing goes to RunningHub until you press Render. On: it is rendered (and billed) as soon as it arrives; several at once become a batch.",
+    get: "Get the SketchUp extension",
+    download: "Download the SU Render extension (.rbz)",
+    release: "Download the SU Render extension (su-render-<version>.rbz) from the releases page",
+    step_install: "In SketchUp: Extensions → Extension Manager → Install Extension, pick the downloaded .rbz and confirm.",
+    step_send: "Keep the SU Render app running; in SketchUp choose Extensions → SU Render → Render this view, or Render selected scenes… (tick the scenes to render). The picture size is in Extensions → SU Render → Settings…",
+    step_render: "The pictures appear in the screenshot box above, named by model and scene (several as a batch); press Render. Open SU Render opens this page from SketchUp.",
+    needs_app: "The extension sends pictures to the SU Render app running on your computer, not to this web page: download and start the app, and receive them on the page it opens (http://127.0.0.1:8080).",
+};
 
 /// Puts values into a template, one `{}` after another.
 pub fn fill(template: &str, values: &[&str]) -> String {
@@ -555,6 +652,9 @@ pub static ZH: Texts = Texts {
     title_progress: "{}/{} · 渲染中…",
     export_set: "导出（图片 + 参数 ZIP）",
     auto_keep: "自动保存新效果图到本机",
+    from_sketchup: "来自 SketchUp：{}",
+    held_for_render: "已就绪：按“开始渲染”后才上传到 RunningHub。",
+    sketchup_title: "来自 SketchUp",
     resumed_title: "刷新后继续查询的其他任务",
     su_app_name: "SU 截图转效果图",
     other_app: "AI 应用 {}",
@@ -602,6 +702,12 @@ pub static ZH: Texts = Texts {
     progress_queue: "机器上还有 {} 个任务在前面",
     progress_through: "ComfyUI 报告已执行完毕，正在等待 RunningHub 确认结果…",
     progress_lost: "实时进度已断开；任务仍在按时查询，结果不受影响。",
+    app_load_needs_relay: "读取其他应用的参数需要 SU Render 小程序或中转服务器：RunningHub 的这个接口要求把 API 密钥写在网址里，而本页从不在网址里发送密钥。没有发出任何请求。您仍可以在“高级”里直接填写节点参数。",
+    consent_body_resume: "历史记录中有一次渲染是通过这台服务器发起的。要继续查询它，您的 API 密钥会随请求发送给它。只有在您信任这台服务器时才确认；确认之前，不会向它发送任何请求。",
+    consent_reject_relay: "不，不使用这个中转",
+    consent_reject_resume: "不，不再查询这次渲染",
+    resume_needs_consent: "这次渲染是通过 {} 发起的，它不是 RunningHub。在您于上方的提示中允许之前，不会向它发送任何请求（包括您的密钥）。",
+    resume_refused: "您没有允许把密钥发送给 {}，所以不再查询这次渲染。任务可能仍在 RunningHub 上运行；在历史记录中点击“继续查询”可以重新选择。",
 };
 
 pub static EN: Texts = Texts {
@@ -800,6 +906,9 @@ pub static EN: Texts = Texts {
     title_progress: "{}/{} · rendering…",
     export_set: "Export (pictures + recipe, ZIP)",
     auto_keep: "Keep new renders automatically",
+    from_sketchup: "From SketchUp: {}",
+    held_for_render: "Ready: uploaded to RunningHub when you press Render.",
+    sketchup_title: "From SketchUp",
     resumed_title: "Other tasks checked again after the reload",
     su_app_name: "SketchUp screenshot to rendering",
     other_app: "AI app {}",
@@ -847,6 +956,12 @@ pub static EN: Texts = Texts {
     progress_queue: "{} tasks ahead on the machine",
     progress_through: "ComfyUI reports the graph done; waiting for RunningHub to confirm the result…",
     progress_lost: "Live progress was lost; the task is still checked on schedule, so the result is not affected.",
+    app_load_needs_relay: "Loading another app's inputs needs the SU Render app or a relay: RunningHub takes this call only with your API key in the web address, and this page never puts the key in an address. Nothing was sent. You can still set node values under Advanced.",
+    consent_body_resume: "A render in your history was started through this server. To keep following it, your API key goes to that server with every request. Accept only if you trust it; until you do, nothing is sent there.",
+    consent_reject_relay: "No, don't use this relay",
+    consent_reject_resume: "No, stop following that render",
+    resume_needs_consent: "This render was started through {}, which is not RunningHub. Nothing is sent there (your key included) until you allow it in the prompt above.",
+    resume_refused: "You did not allow your key to go to {}, so this render is not followed. The task may still run on RunningHub; “Check again” in the history asks again.",
 };
 
 /// What a RunningHub code means for the user, and what to do about it.
@@ -953,6 +1068,20 @@ mod tests {
     fn placeholders_match_between_languages() {
         for ((name, zh), (_, en)) in ZH.all().into_iter().zip(EN.all()) {
             assert_eq!(zh.matches("{}").count(), en.matches("{}").count(), "{name}");
+        }
+        let (zh, en) = (Lang::Zh.sketchup().all(), Lang::En.sketchup().all());
+        for ((name, zh), (_, en)) in zh.into_iter().zip(en) {
+            assert_eq!(zh.matches("{}").count(), en.matches("{}").count(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_sketchup_strings_follow_the_same_rules() {
+        for (name, en) in Lang::En.sketchup().all() {
+            assert!(!has_cjk(en) && !en.is_empty(), "SKETCHUP_EN.{name}: {en}");
+        }
+        for (name, zh) in Lang::Zh.sketchup().all() {
+            assert!(has_cjk(zh), "SKETCHUP_ZH.{name} has no Chinese: {zh}");
         }
     }
 

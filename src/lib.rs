@@ -99,6 +99,10 @@ pub fn App() -> impl IntoView {
     provide_context(progress);
     let live = state::LiveProgress(RwSignal::new(None));
     provide_context(live);
+    // Pictures from the SketchUp inbox, from its part to the form.
+    let from_inbox = state::FromInbox(RwSignal::new(Vec::new()));
+    let sketchup_opened = RwSignal::new(false);
+    let inbox = move || conn.server.with(|s| s.as_ref().is_some_and(|s| s.inbox));
 
     // Polls an unfinished task from the journal again (never runs it again). Without a key at
     // hand it is shown as journaled and waits (`hold`) until one is typed.
@@ -268,10 +272,12 @@ pub fn App() -> impl IntoView {
         document().set_title(&title);
     }));
 
+    // A render held back (waiting for a key, or for the user's word about its server) is not
+    // under way: nothing of it is in flight, so it does not hold up a new one.
     let busy = Signal::derive(move || {
         current.with(|c| {
             c.as_ref()
-                .is_some_and(|c| !c.job.with(|j| j.phase.is_final()))
+                .is_some_and(|c| !c.hold && !c.job.with(|j| j.phase.is_final()))
         })
     });
     let on_render = Callback::new(move |request: RenderRequest| {
@@ -330,7 +336,14 @@ pub fn App() -> impl IntoView {
                     <KeyField />
                     <AccountCheck />
                 </section>
-                <RenderForm on_render busy on_batch />
+                <RenderForm on_render busy on_batch from_inbox />
+                // The app on this computer follows its SketchUp inbox at once (open); elsewhere
+                // (the Pages copy) this says how to get the extension, fetched when opened.
+                <details id="sketchup" class="card more sketchup" open=inbox
+                    on:toggle=crate::state::handler(move |_| sketchup_opened.set(true))>
+                    <summary>{txt(|t| t.sketchup_title)}</summary>
+                    {move || (sketchup_opened.get() || inbox()).then(|| parts::sketchup(busy, from_inbox))}
+                </details>
             </div>
             <div class="results">
                 {move || batch.get().map(|(_, batch)| parts::batch(batch))}

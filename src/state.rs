@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::i18n::{Lang, Texts};
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::PollPlan;
 use crate::protocol::client::Api;
 use crate::protocol::local_server::ServerInfo;
@@ -100,8 +101,14 @@ pub struct Connection {
     /// The key as typed. Kept in memory only, unless `remember` is on.
     pub key: RwSignal<String>,
     pub remember: RwSignal<bool>,
-    /// A base URL from a link that is not RunningHub and that the user has not yet trusted.
+    /// A base URL that is not RunningHub and that the user has not yet trusted: the consent
+    /// prompt asks about it (why: [`Connection::consent_for`]).
     pub consent_pending: RwSignal<Option<String>>,
+    /// Why the consent prompt asks.
+    pub consent_for: RwSignal<ConsentFor>,
+    /// What the user answered this visit about the bases of journaled renders (see
+    /// [`ConsentFor::Resume`]): allowed (`true`) or refused.
+    pub answers: RwSignal<Vec<(String, bool)>>,
     /// Our local server's self-description, once known (`None` on other hosts).
     pub server: RwSignal<Option<ServerInfo>>,
     /// A relay the user chose for the two RunningHub sites (see [`Settings::relay`]).
@@ -114,6 +121,20 @@ pub struct Connection {
     /// What the chosen relay said at `/__su/info` when it was chosen on this page (set with
     /// [`Connection::relay`]; not kept over a reload).
     pub relay_info: RwSignal<Option<ServerInfo>>,
+}
+
+/// Why the consent prompt asks about [`Connection::consent_pending`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentFor {
+    /// A link (or "Use again") pointed the page at this server. Until answered, nothing is sent.
+    Link,
+    /// The relay chosen in the blocked-call guide, in use (not yet saved) until answered; refused,
+    /// the site goes back to `site_before` and the saved relay (settings are untouched).
+    Relay { site_before: Option<SiteChoice> },
+    /// Renders from the journal were started at this server (not RunningHub, not this page's,
+    /// not the current base): they wait, unsent, until the key may go there. The rest of the
+    /// page goes on meanwhile.
+    Resume,
 }
 
 /// Why a request can't be sent yet.
@@ -163,6 +184,8 @@ impl Connection {
             }),
             remember: RwSignal::new(saved.remember_key),
             consent_pending: RwSignal::new(None),
+            consent_for: RwSignal::new(ConsentFor::Link),
+            answers: RwSignal::new(Vec::new()),
             server: RwSignal::new(None),
             relay: RwSignal::new(saved.relay.clone()),
             blocked: RwSignal::new(None),
@@ -192,8 +215,16 @@ impl Connection {
             debug_assert!(!is_runninghub_base(&base));
             self.site.set(Some(SiteChoice::Custom));
             self.custom_base.set(base.clone());
+            self.consent_for.set(ConsentFor::Link);
             self.consent_pending.set(Some(base));
         }
+    }
+
+    /// True while the consent prompt holds back every request (a link's server or the guide's
+    /// relay waits for an answer; a journaled render's server holds back only its renders)
+    /// (tracks).
+    fn consent_blocks(&self) -> bool {
+        self.consent_pending.with(Option::is_some) && self.consent_for.get() != ConsentFor::Resume
     }
 
     /// True when this page was served by our simulator (tracks).
@@ -244,7 +275,7 @@ impl Connection {
             return browser::origin().map(|origin| format!("{origin}{path}"));
         }
         // The relay's address must have been trusted: result links then go there too.
-        let trusted = self.consent_pending.with(Option::is_none);
+        let trusted = !self.consent_blocks();
         self.chosen_relay()
             .filter(|_| trusted)
             .map(|relay| format!("{relay}/__su/file"))
@@ -306,7 +337,7 @@ impl Connection {
 
     /// Where a request may go now, or why it can't (tracks).
     pub fn target(&self) -> Result<Target, Blocker> {
-        if self.consent_pending.with(Option::is_some) {
+        if self.consent_blocks() {
             return Err(Blocker::NeedConsent);
         }
         let base = self.base().ok_or(Blocker::NeedBase)?;
@@ -368,12 +399,15 @@ impl Connection {
 
     /// Where to follow a task that was started at `base` (a journal record's): that site, with
     /// the key in effect now, or why not (tracks). The demo key goes to the simulator only: a
-    /// task of another site waits for a typed key.
+    /// task of another site waits for a typed key; the key goes to a server the user has not
+    /// trusted only once they allowed it ([`Connection::may_send_to`]).
     pub fn target_for(&self, base: &str) -> Result<Target, Blocker> {
         let now = self.target()?;
         let typed = self.key.with(|k| !k.trim().is_empty());
         if now.api.base() == base {
             Ok(now)
+        } else if !self.may_send_to(base) {
+            Err(Blocker::NeedConsent)
         } else if typed {
             Ok(Target {
                 api: Api::new(base),
@@ -384,6 +418,46 @@ impl Connection {
             Err(Blocker::NeedKey)
         }
     }
+}
+
+impl Connection {
+    /// Whether the key may go to `base` (a journaled render's) without asking (tracks):
+    /// RunningHub itself, this page's own server (it already holds whatever the page keeps), the
+    /// relay the user chose and allowed, or a base allowed this visit.
+    pub fn may_send_to(&self, base: &str) -> bool {
+        is_runninghub_base(base)
+            || browser::origin().is_some_and(|origin| under(base, &origin))
+            || self.chosen_relay().is_some_and(|relay| under(base, &relay))
+            || self.answer_for(base) == Some(true)
+    }
+
+    /// What the user answered this visit about sending the key to `base` (tracks).
+    pub fn answer_for(&self, base: &str) -> Option<bool> {
+        self.answers
+            .with(|a| a.iter().find(|(b, _)| b == base).map(|(_, yes)| *yes))
+    }
+
+    /// Whether `base` is known to be one of our servers, which take "Load app inputs" with the
+    /// key in a POST body (tracks): this page's own when it is ours, or the relay chosen in the
+    /// blocked-call guide (it answered `/__su/info` as ours when chosen). `Some(false)` for
+    /// RunningHub itself; `None` when only the server's `/__su/info` can tell.
+    pub fn known_ours(&self, base: &str) -> Option<bool> {
+        let here = self.server.with(Option::is_some)
+            && browser::origin().is_some_and(|origin| under(base, &origin));
+        if here || self.chosen_relay().is_some_and(|relay| under(base, &relay)) {
+            Some(true)
+        } else if is_runninghub_base(base) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// True when `base` is `root` or a path under it.
+fn under(base: &str, root: &str) -> bool {
+    base.strip_prefix(root)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// One render, as the form asked for it.
@@ -428,6 +502,7 @@ impl RenderRequest {
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
+            sketchup: self.source.as_ref().and_then(|s| s.sketchup.clone()),
         }
     }
 
@@ -455,6 +530,9 @@ pub enum UploadState {
     Uploading,
     /// Uploaded (with this API); the node's value holds the returned file name.
     Done(crate::protocol::ApiVersion),
+    /// A picture from SketchUp, ready: it is uploaded when Render is pressed, so that nothing
+    /// reaches RunningHub before the user says so.
+    Held,
     /// The file was refused before anything was sent.
     Refused(crate::lifecycle::prepare::FileProblem),
     Failed(crate::protocol::ApiError),
@@ -468,6 +546,7 @@ impl UploadState {
             UploadState::WaitingForKey => "waiting",
             UploadState::Uploading => "uploading",
             UploadState::Done(_) => "done",
+            UploadState::Held => "held",
             UploadState::Refused(_) => "refused",
             UploadState::Failed(_) => "failed",
         }
@@ -495,6 +574,8 @@ impl UploadState {
 pub struct SourcePicture {
     pub name: String,
     pub blob: send_wrapper::SendWrapper<web_sys::Blob>,
+    /// The SketchUp model and scene, when the picture came from the extension.
+    pub sketchup: Option<FromSketchup>,
 }
 
 /// A translated string as a reactive view or attribute. Every call returns the same closure type,
@@ -565,7 +646,7 @@ pub struct BatchRequest {
     pub template: RenderRequest,
     /// The screenshot node's id and field.
     pub node: (String, String),
-    pub files: Vec<(String, send_wrapper::SendWrapper<web_sys::File>)>,
+    pub files: Vec<BatchFile>,
     /// How many render at once (RunningHub member keys run one at a time).
     pub concurrency: usize,
     /// Stop before the batch would spend more than this many coins.
@@ -575,6 +656,21 @@ pub struct BatchRequest {
     /// Shrink settings for the uploads.
     pub shrink: (bool, u32),
 }
+
+/// One picture of a batch (or one from SketchUp for the screenshot input).
+#[derive(Debug, Clone)]
+pub struct BatchFile {
+    pub name: String,
+    pub file: send_wrapper::SendWrapper<web_sys::File>,
+    /// The SketchUp model and scene, when the picture came from the extension.
+    pub sketchup: Option<FromSketchup>,
+}
+
+/// Pictures from the SketchUp inbox for the render form (made by the page, given to the form
+/// and to the inbox's part): the input that takes batches takes them, one as if picked and held
+/// until Render (see [`UploadState::Held`]), several as a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct FromInbox(pub RwSignal<Vec<BatchFile>>);
 
 /// The running render's progress in percent, for the tab title (set by the job in view).
 #[derive(Debug, Clone, Copy)]
@@ -626,5 +722,22 @@ impl<O: Send + Sync + 'static> Task<O> {
                 self.value.set(Some(answer));
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::under;
+
+    #[test]
+    fn a_base_is_under_its_server_only_at_a_path_boundary() {
+        assert!(under("http://127.0.0.1:8080", "http://127.0.0.1:8080"));
+        assert!(under("http://127.0.0.1:8080/cn", "http://127.0.0.1:8080"));
+        assert!(!under("http://127.0.0.1:80801/cn", "http://127.0.0.1:8080"));
+        assert!(!under(
+            "http://127.0.0.1:8080.evil.example",
+            "http://127.0.0.1:8080"
+        ));
+        assert!(!under("https://relay.example", "http://relay.example"));
     }
 }

@@ -125,3 +125,60 @@ async fn render_form_leaves_out_an_empty_reference_and_keeps_ids_as_strings() {
     assert_eq!(text("webappId"), Some("1983061233110790146"));
     assert_eq!(text("apiKey"), Some("71ee8ebbd0dc4daab7bbd3af4a945edd"));
 }
+
+#[wasm_bindgen_test]
+fn the_key_goes_to_a_journaled_renders_server_only_once_allowed() {
+    use su_render::protocol::sites::{AI_BASE, CN_BASE};
+    use su_render::state::{Blocker, ConsentFor};
+    let conn = Connection::new(&Settings::default());
+    conn.key.set("71ee8ebbd0dc4daab7bbd3af4a945edd".to_owned());
+    let origin = web_sys::window()
+        .expect("window")
+        .location()
+        .origin()
+        .expect("origin");
+    let elsewhere = "http://elsewhere.example:9000";
+    let base_of = |base: &str| conn.target_for(base).map(|t| t.api.base().to_owned());
+
+    // RunningHub itself (either site), and this page's own server: no question.
+    assert_eq!(base_of(CN_BASE), Ok(CN_BASE.to_owned()));
+    assert_eq!(base_of(AI_BASE), Ok(AI_BASE.to_owned()));
+    let here = format!("{origin}/ai");
+    assert_eq!(base_of(&here), Ok(here.clone()));
+    // Any other server waits for the user's word; a refusal changes nothing, an allowance does.
+    assert_eq!(base_of(elsewhere), Err(Blocker::NeedConsent));
+    assert_eq!(
+        base_of("https://www.runninghub.cn.evil.example"),
+        Err(Blocker::NeedConsent)
+    );
+    conn.answers.set(vec![(elsewhere.to_owned(), false)]);
+    assert_eq!(base_of(elsewhere), Err(Blocker::NeedConsent));
+    conn.answers.set(vec![(elsewhere.to_owned(), true)]);
+    assert_eq!(base_of(elsewhere), Ok(elsewhere.to_owned()));
+    assert_eq!(
+        base_of("http://elsewhere.example:9000/cn"),
+        Err(Blocker::NeedConsent)
+    );
+    // The relay the user chose (and allowed) carries both sites.
+    conn.relay.set("https://relay.example".to_owned());
+    assert_eq!(
+        base_of("https://relay.example/ai"),
+        Ok("https://relay.example/ai".to_owned())
+    );
+
+    // Who takes "Load app inputs" with the key in a body: our servers, never RunningHub.
+    assert_eq!(conn.known_ours("https://relay.example/cn"), Some(true));
+    assert_eq!(conn.known_ours(CN_BASE), Some(false));
+    assert_eq!(conn.known_ours(elsewhere), None);
+    // This page's server is ours only when it said so at `/__su/info`.
+    assert_eq!(conn.known_ours(&here), None);
+    conn.server.set(Some(Default::default()));
+    assert_eq!(conn.known_ours(&here), Some(true));
+
+    // A journaled render's question holds back its renders only; a link's holds back everything.
+    conn.consent_for.set(ConsentFor::Resume);
+    conn.consent_pending.set(Some(elsewhere.to_owned()));
+    assert!(conn.target().is_ok());
+    conn.consent_for.set(ConsentFor::Link);
+    assert_eq!(conn.target().map(|_| ()), Err(Blocker::NeedConsent));
+}

@@ -67,6 +67,9 @@ pub struct Packaged {
     readers: Vec<std::thread::JoinHandle<()>>,
     /// The empty folder it was started in (holds only the binary); removed on drop.
     pub dir: TempDir,
+    /// Its data folder (`SU_RENDER_HOME`: `inbox.json` goes there, never into the real one of
+    /// whoever runs the tests); removed on drop.
+    pub home: TempDir,
     pub started: Instant,
 }
 
@@ -93,6 +96,7 @@ impl Packaged {
         if beside != [name.to_os_string()] {
             return Err(format!("the start folder should hold only the binary: {beside:?}").into());
         }
+        let home = TempDir::new("packaged-home")?;
         let mut command = match launcher {
             Some(launcher) => {
                 let mut c = Command::new(launcher);
@@ -104,6 +108,7 @@ impl Packaged {
         command
             .args(args)
             .current_dir(&dir.path)
+            .env("SU_RENDER_HOME", &home.path)
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -128,6 +133,7 @@ impl Packaged {
             address,
             readers,
             dir,
+            home,
             started,
         })
     }
@@ -317,16 +323,28 @@ pub async fn fetch(
     headers: &[(&str, &str)],
     json: Option<&serde_json::Value>,
 ) -> Result<Answer> {
+    let mut all = headers.to_vec();
+    if json.is_some() {
+        all.push(("content-type", "application/json"));
+    }
+    let body = json.map(|b| b.to_string()).unwrap_or_default();
+    send(method, url, &all, body.into_bytes()).await
+}
+
+/// One HTTP/1.1 request with these headers and this body as it is (the SketchUp extension's
+/// pictures: raw bytes, no form around them).
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Result<Answer> {
     let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .build_http::<Full<Bytes>>();
     let mut request = hyper::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    if json.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let body = json.map(|b| b.to_string()).unwrap_or_default();
     let request = request.body(Full::new(Bytes::from(body)))?;
     let limit = Duration::from_secs(15);
     let response = tokio::time::timeout(limit, client.request(request))

@@ -17,7 +17,10 @@ use su_render_e2e::packaged::{
     fetch, free_port, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV, WINE_ENV,
 };
 use su_render_e2e::page::{Browser, TempDir};
-use su_render_e2e::{dist_dir, entry_body, entry_path, log_entries_for, Result, Server};
+use su_render_e2e::{
+    dist_dir, entry_body, entry_path, fast_sim, log_entries_for, Result, Server, SimConfig,
+    DEFAULT_WAIT, TERMINAL_PHASES,
+};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const RUN: &str = "/task/openapi/ai-app/run";
@@ -244,10 +247,11 @@ async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
     );
     // The progress socket too: opened on the app, which opened it upstream (with the
     // upstream's own origin, not the page's).
-    let through_app = format!("{}/cn{SOCKET}?", base.replacen("http://", "ws://", 1));
+    // (Its query, with the signed token, goes in the socket's first frame, not in the URL.)
+    let through_app = format!("{}/cn{SOCKET}", base.replacen("http://", "ws://", 1));
     let sockets: Vec<_> = urls.iter().filter(|u| u.starts_with("ws")).collect();
     assert!(
-        !sockets.is_empty() && sockets.iter().all(|u| u.starts_with(&through_app)),
+        !sockets.is_empty() && sockets.iter().all(|u| **u == through_app),
         "the page should open its socket at {through_app}: {sockets:?}"
     );
     for entry in sim_saw(&sim, SOCKET).await? {
@@ -422,5 +426,211 @@ async fn windows_exe_under_wine() -> Result {
         app.started.elapsed(),
         app.output()
     );
+    Ok(())
+}
+
+/// Every URL the browser has sent so far, kept across calls (the performance log is handed out
+/// once).
+#[derive(Default)]
+struct SentUrls(std::collections::BTreeSet<String>);
+
+impl SentUrls {
+    /// Adds what the browser sent since the last call: every request (`Network.requestWillBeSent`,
+    /// navigations included), every WebSocket (`Network.webSocketCreated`) and the page's
+    /// Resource Timing entries (see [`Browser::request_urls`]).
+    async fn take(&mut self, browser: &Browser) -> Result {
+        self.0.extend(browser.request_urls().await?);
+        Ok(())
+    }
+
+    fn with(&self, needle: &str) -> Vec<&String> {
+        self.0.iter().filter(|u| u.contains(needle)).collect()
+    }
+}
+
+/// `%xx` escapes and `+` decoded, as a server reading the URL would (bytes that are not UTF-8 stay
+/// escaped).
+fn percent_decoded(url: &str) -> String {
+    let bytes = url.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// True when `url` carries `key` as it is, upper-cased, or percent-encoded (once or twice).
+fn carries(url: &str, key: &str) -> bool {
+    let once = percent_decoded(url);
+    let twice = percent_decoded(&once);
+    [url.to_string(), once, twice]
+        .iter()
+        .any(|u| u.to_ascii_lowercase().contains(&key.to_ascii_lowercase()))
+}
+
+#[test]
+fn keys_are_found_however_a_url_escapes_them() {
+    let key = "0123456789abcdef0123456789abcdef";
+    let escaped: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
+    assert!(carries(&format!("http://x/?apiKey={escaped}"), key));
+    assert!(carries(
+        &format!("http://x/?k={}", escaped.replace('%', "%25")),
+        key
+    ));
+    assert!(carries(&format!("http://x/{}", key.to_uppercase()), key));
+    assert!(!carries("http://x/cn/task/openapi/outputs", key));
+    assert!(!carries("http://x/%", key));
+    assert_eq!(percent_decoded("a%2Bb+c%zz%4"), "a+b c%zz%4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the packaged binary: run through `cargo xtask test` (SU_RENDER_PACKAGED_BIN)"]
+async fn no_url_the_browser_sends_in_a_whole_session_carries_the_key() -> Result {
+    let binary = linux_binary()?;
+    // The simulator takes this key and no other, as RunningHub does: every call that works
+    // below carried it, in a body or a header.
+    let sim = Server::start(SimConfig {
+        require_key: Some(KEY.to_string()),
+        ..fast_sim()
+    })
+    .await?;
+    // A machine free at once: the run answer names the progress socket.
+    sim.sim_control(json!({"queueMs": 0, "runMs": 2500}))
+        .await?;
+    let app = start_relay(&binary, &sim.base_url)?;
+    let base = app.url()?.to_string();
+    let browser = Browser::start("packaged-no-key-in-urls", &Chromium::default()).await?;
+    let mut sent = SentUrls::default();
+
+    // Open the app, enter the key, check it and the balance.
+    browser.load(&format!("{base}/")).await?;
+    assert_eq!(browser.prop("#site", "value").await?, "cn");
+    browser.fill("#api-key", KEY).await?;
+    browser.click("#check-key").await?;
+    browser.wait_for("#account").await?;
+    sent.take(&browser).await?;
+
+    // Load app inputs (the SketchUp app's own, through the app's relay).
+    browser.click("#load-app").await?;
+    let loaded = browser
+        .wait_until(
+            "the app's inputs to load",
+            "const p = document.getElementById('app-loaded'); return p ? p.textContent : null;",
+            vec![],
+        )
+        .await?;
+    println!("loaded: {loaded}");
+    assert!(!browser.exists("#app-error").await?);
+
+    // Upload, render, poll (and the progress socket), then share the result.
+    let files = TempDir::new("packaged-no-key-in-urls")?;
+    let screenshot = files.png("screenshot.png", 640, 400, 11)?;
+    browser.pick_screenshot(&screenshot).await?;
+    browser.click_render().await?;
+    browser.wait_status("succeeded").await?;
+    browser.wait_image_loaded("img.output-image").await?;
+    let result_link = browser.share("#share-result").await?;
+    let form_link = browser.share("#share-link").await?;
+    sent.take(&browser).await?;
+
+    // A second render, cancelled while it runs.
+    sim.sim_control(json!({"queueMs": 0, "runMs": 60_000}))
+        .await?;
+    browser.click_render().await?;
+    browser
+        .wait_phase_in("running", DEFAULT_WAIT, &TERMINAL_PHASES)
+        .await?;
+    browser.click("#cancel").await?;
+    browser.wait_status("cancelled").await?;
+    sent.take(&browser).await?;
+
+    // The history: both renders, and the first one's picture kept on this device.
+    browser
+        .wait_for(".history-item[data-phase=succeeded] button.keep")
+        .await?;
+    browser
+        .click(".history-item[data-phase=succeeded] button.keep")
+        .await?;
+    browser
+        .wait_for(".history-item[data-phase=succeeded] .kept")
+        .await?;
+    browser
+        .wait_for(".history-item[data-phase=cancelled]")
+        .await?;
+    sent.take(&browser).await?;
+
+    // A reload (the journal is read again), then both share links opened as a colleague would.
+    browser.load(&format!("{base}/")).await?;
+    browser.wait_for(".history-item").await?;
+    sent.take(&browser).await?;
+    for link in [&result_link, &form_link] {
+        assert!(!carries(link, KEY), "a share link carries the key: {link}");
+        browser.open(link).await?;
+        sent.take(&browser).await?;
+    }
+    browser.wait_for("#render").await?;
+    sent.take(&browser).await?;
+
+    // Every step really sent what it should, through the app: the list below is the session.
+    let api = |path: &str| format!("{base}/cn{path}");
+    for (what, expected) in [
+        ("the balance", api("/uc/openapi/accountStatus")),
+        ("the app's inputs", api("/api/webapp/apiCallDemo")),
+        ("the upload", api(UPLOAD_V2)),
+        ("the render", api(RUN)),
+        ("the poll", api(QUERY)),
+        ("the cancel", api("/task/openapi/cancel")),
+    ] {
+        assert!(
+            sent.0.contains(&expected),
+            "{what}: {expected} was never sent (exactly, with no query); sent: {:#?}",
+            sent.0
+        );
+    }
+    let sockets = sent.with("/ws/");
+    let through_app = format!("{}/cn{SOCKET}", base.replacen("http://", "ws://", 1));
+    assert!(
+        !sockets.is_empty() && sockets.iter().all(|u| **u == through_app),
+        "the progress socket is opened on the app, with no query: {sockets:?}"
+    );
+    sim_saw(&sim, SOCKET).await?;
+    sim_saw(&sim, "/api/webapp/apiCallDemo").await?;
+    assert!(
+        sent.0.iter().any(|u| u.starts_with(&format!("{base}/#"))),
+        "the share links were opened: {:#?}",
+        sent.0
+    );
+
+    // And none of it carried the key, plain or escaped, nor the socket's signed token.
+    println!("{} URLs sent: {:#?}", sent.0.len(), sent.0);
+    let with_key: Vec<&String> = sent.0.iter().filter(|u| carries(u, KEY)).collect();
+    assert!(
+        with_key.is_empty(),
+        "the key is in these URLs: {with_key:#?}"
+    );
+    let with_token: Vec<&String> = sent
+        .0
+        .iter()
+        .filter(|u| carries(u, "Rh-Comfy-Auth"))
+        .collect();
+    assert!(
+        with_token.is_empty(),
+        "the socket's signed token is in these URLs: {with_token:#?}"
+    );
+    browser.screenshot("packaged-no-key-in-urls").await?;
     Ok(())
 }

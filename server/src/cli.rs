@@ -5,11 +5,13 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use tokio::net::TcpListener;
 
+use crate::inbox::{self, Inbox, InboxFile};
 use crate::{conn, relay, Limits, Mode, Origin, PublicHost, Settings, SimConfig, StaticSource};
 
 /// The port a double-click uses, and the last one tried when it is taken.
@@ -182,6 +184,7 @@ impl Cli {
                 header_timeout: Duration::from_millis(self.header_timeout_ms.max(1)),
             },
             file_resolve: self.resolve_file_hosts.clone(),
+            inbox: None,
         }
     }
 }
@@ -417,7 +420,7 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
         Bound::Listening(listener) => listener,
     };
     let addr = listener.local_addr()?;
-    let settings = cli.settings();
+    let mut settings = cli.settings();
     for origin in settings
         .allow_origins
         .iter()
@@ -428,6 +431,9 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
              server, not only SU Render's; a custom domain for the Pages copy is safer"
         ));
     }
+    // Before the address line: whoever reads that line may look for the file at once.
+    let (inbox, inbox_file) = start_inbox(addr);
+    settings.inbox = inbox.clone();
     if !settings.app.has_index() {
         eprintln!(
             "su-render-server: warning: {} has no index.html; build the app first (cargo xtask build) or pass --dist",
@@ -440,11 +446,59 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
         Mode::Relay { upstream } => format!("relay to {upstream}"),
     };
     say(&format!("SU Render: http://{addr}/  ({what})"));
+    if let Some(file) = &inbox_file {
+        say(&format!(
+            "SketchUp extension: pictures come in through {}",
+            file.path.display()
+        ));
+    }
     say("Ctrl-C or closing this window stops it.");
     if open {
         open_browser(&browser_url(addr));
     }
-    crate::serve(listener, settings, shutdown_signal()).await
+    let stopping = async move {
+        shutdown_signal().await;
+        // Open event streams would hold the stop up for its whole grace period.
+        if let Some(inbox) = inbox {
+            inbox.close();
+        }
+    };
+    let served = crate::serve(listener, settings, stopping).await;
+    if let Some(file) = inbox_file {
+        file.remove();
+    }
+    served
+}
+
+/// The SketchUp inbox, and `inbox.json` for the extension, when the app listens on this
+/// computer only (a team relay on the network has none: the extension talks to 127.0.0.1).
+/// A problem is a warning: the app works without it.
+fn start_inbox(addr: SocketAddr) -> (Option<Arc<Inbox>>, Option<InboxFile>) {
+    if !addr.ip().is_loopback() {
+        return (None, None);
+    }
+    let inbox = match Inbox::new() {
+        Ok(inbox) => Arc::new(inbox),
+        Err(e) => {
+            eprintln!("su-render-server: warning: no SketchUp inbox (no random token: {e})");
+            return (None, None);
+        }
+    };
+    let Some(dir) = inbox::data_dir(|name| std::env::var_os(name)) else {
+        eprintln!(
+            "su-render-server: warning: the SketchUp extension can't find this app: no data \
+             folder (set {} to one)",
+            inbox::HOME_ENV
+        );
+        return (Some(inbox), None);
+    };
+    match InboxFile::write(&dir, addr.port(), inbox.token()) {
+        Ok(file) => (Some(inbox), Some(file)),
+        Err(e) => {
+            eprintln!("su-render-server: warning: the SketchUp extension can't find this app: {e}");
+            (Some(inbox), None)
+        }
+    }
 }
 
 /// A line on stdout, flushed at once (tests and scripts read the address from it).

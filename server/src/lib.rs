@@ -6,8 +6,9 @@
 //!
 //! Modules: [`relay`] (RunningHub's API paths forwarded), [`sim`] (the simulator), [`cors`] (who
 //! may call from another origin), [`file_proxy`] (`/__su/file`), [`static_files`] (the app, from a
-//! folder or compiled in by [`embedded`]), [`guard`] (the Host check and the headers every answer
-//! gets, in front of every route), [`conn`] (the accept loop and its limits), [`cli`] (the
+//! folder or compiled in by [`embedded`]), [`inbox`] (pictures from the SketchUp extension, and
+//! the extension itself, made by [`rbz`]), [`guard`] (the Host check and the headers every
+//! answer gets, in front of every route), [`conn`] (the accept loop and its limits), [`cli`] (the
 //! command line and start-up). SECURITY.md says what all this promises.
 
 use std::future::Future;
@@ -27,7 +28,9 @@ pub mod cors;
 pub mod embedded;
 pub mod file_proxy;
 pub mod guard;
+pub mod inbox;
 pub mod png;
+pub mod rbz;
 pub mod relay;
 pub mod sim;
 pub mod static_files;
@@ -136,6 +139,10 @@ pub struct Settings {
     /// Tests only (`--resolve-file-host NAME=IP`): names the file proxy takes to be at these
     /// addresses instead of asking DNS. The addresses are checked all the same.
     pub file_resolve: Vec<(String, IpAddr)>,
+    /// The SketchUp inbox (`/__su/inbox`), when this server has one: the one-file app on this
+    /// computer does (`cli::main` makes it and writes `inbox.json`); tests that start servers in
+    /// process and team relays don't.
+    pub inbox: Option<Arc<inbox::Inbox>>,
 }
 
 impl From<ServerConfig> for Settings {
@@ -151,6 +158,7 @@ impl From<ServerConfig> for Settings {
             bound: None,
             limits: Limits::default(),
             file_resolve: Vec::new(),
+            inbox: None,
         }
     }
 }
@@ -184,6 +192,8 @@ pub fn info(settings: &Settings) -> Value {
         "socketHiddenCloseMs": hidden_close,
         // The simulator takes one key only: the page must ask for it (no demo key).
         "keyRequired": !settings.mode.is_relay() && settings.sim.require_key.is_some(),
+        // The page takes pictures from SketchUp here (see `inbox`).
+        "inbox": settings.inbox.is_some(),
     })
 }
 
@@ -233,9 +243,11 @@ pub fn router(settings: impl Into<Settings>) -> Router {
             listed,
         ),
     };
+    // Outside the CORS layers: no other origin may use the inbox, listed or not.
+    let inbox = inbox::routes(settings.inbox.clone());
     let hosts = guard::Hosts::new(settings.bound, &settings.public_hosts);
     let app = Arc::new(settings.app);
-    let all = Router::new().merge(own).merge(api).fallback(
+    let all = Router::new().merge(own).merge(api).merge(inbox).fallback(
         move |method: Method, uri: Uri, headers: HeaderMap| {
             let app = app.clone();
             async move { static_files::serve(&app, &method, &uri, &headers).await }

@@ -33,6 +33,8 @@ async fn info_and_the_app_are_served_locally() {
             "fileProxy": "/__su/file", "pollFirstMs": null, "pollSteadyMs": null,
             "socketHiddenCloseMs": null,
             "keyRequired": false,
+            // A relay started in process (like a team relay) has no SketchUp inbox.
+            "inbox": false,
         })
     );
     let page = get(&relay.base, "/").await;

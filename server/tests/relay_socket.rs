@@ -2,14 +2,15 @@
 //! opened on the site's upstream (here the in-process simulator, so `ws:`), with the query as it
 //! came; frames flow, and a close on either side closes the other. Only `/ws/` paths upgrade,
 //! pages on other origins need `--allow-origin`, and an upstream that can't be reached answers
-//! 502 with `x-su-relay: unreachable`.
+//! 502 with `x-su-relay: unreachable`. Our page opens it without a query and sends the query
+//! (with RunningHub's signed token) as its first frame, so that no URL carries the token.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use su_render_server::Mode;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -162,6 +163,81 @@ async fn frames_flow_through_the_relay_with_the_query_unchanged_and_the_close_pa
     let after = stats_until(&sim.base, "the socket ended", |s| s["socketsClosed"] == 1).await;
     assert_eq!(after["socketsOpened"], 1);
     assert_eq!(after["socketsClosedByClient"], 0, "the simulator closed it");
+}
+
+#[tokio::test]
+async fn a_socket_opened_without_a_query_takes_it_from_the_first_frame() {
+    let sim = simulator().await;
+    control(&sim.base, json!({"queueMs": 0, "runMs": 1500})).await;
+    let relay = relay(&sim.base).await;
+    let url = run_through(&relay.url("/cn")).await;
+    let through = via(&relay.base, "/cn", &url);
+    let (bare, query) = through.split_once('?').expect("a query");
+    assert!(query.contains("Rh-Comfy-Auth="), "{query}");
+    let mut socket = open(bare, Some(&relay.base))
+        .await
+        .unwrap_or_else(|e| panic!("{bare}: {e}"));
+    // Nothing is opened upstream before the page said which socket.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stats(&sim.base).await["socketsOpened"], 0);
+    assert!(entries(&sim_log(&sim.base).await, SOCKET).is_empty());
+    socket
+        .send(Message::Text(json!({ "query": query }).to_string().into()))
+        .await
+        .expect("the first frame");
+    let (texts, closed) = frames(&mut socket, Duration::from_secs(6)).await;
+    let kinds = types(&texts);
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("status"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("execution_success"),
+        "{kinds:?}"
+    );
+    assert!(closed, "the simulator's close reached the client");
+    // The simulator checked the token it got from the first frame (its log masks it).
+    let log = sim_log(&sim.base).await;
+    let sockets = entries(&log, SOCKET);
+    assert_eq!(sockets.len(), 1, "{sockets:?}");
+    let uri = sockets[0]["uri"].as_str().unwrap_or_default();
+    assert!(
+        uri.starts_with(&format!("{SOCKET}?")) && uri.contains("Rh-Comfy-Auth=***"),
+        "{uri}"
+    );
+    assert_eq!(sockets[0]["origin"], sim.base);
+}
+
+#[tokio::test]
+async fn a_socket_without_its_query_first_is_closed_and_opens_nothing_upstream() {
+    let sim = simulator().await;
+    control(&sim.base, json!({"queueMs": 0, "runMs": 5_000})).await;
+    let relay = relay(&sim.base).await;
+    let url = run_through(&relay.url("/cn")).await;
+    let through = via(&relay.base, "/cn", &url);
+    let (bare, query) = through.split_once('?').expect("a query");
+    for first in [
+        Message::Text(query.to_owned().into()),
+        Message::Text(json!({ "query": format!("{query} x") }).to_string().into()),
+        Message::Binary(json!({ "query": query }).to_string().into_bytes().into()),
+    ] {
+        let mut socket = open(bare, None).await.expect("upgraded");
+        socket.send(first.clone()).await.expect("a first frame");
+        let closing = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("an answer in time");
+        match closing {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 1008, "{first:?}: {frame:?}");
+                assert!(!frame.reason.contains("Rh-Comfy-Auth"), "{frame:?}");
+            }
+            other => panic!("{first:?}: closed with a reason, not {other:?}"),
+        }
+    }
+    assert_eq!(stats(&sim.base).await["socketsOpened"], 0);
+    assert!(entries(&sim_log(&sim.base).await, SOCKET).is_empty());
 }
 
 #[tokio::test]

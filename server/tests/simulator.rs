@@ -60,7 +60,7 @@ async fn info_and_static_files() {
             "server": "su-render", "version": env!("CARGO_PKG_VERSION"), "mode": "simulator",
             "upstream": null, "sites": null, "fileProxy": "/__su/file",
             "pollFirstMs": 200, "pollSteadyMs": 300, "socketHiddenCloseMs": null,
-            "keyRequired": false,
+            "keyRequired": false, "inbox": false,
         })
     );
     let page = get(&sim.base, "/").await;

@@ -9,6 +9,7 @@ use super::JobView;
 use crate::browser;
 use crate::i18n::{error_message, fill};
 use crate::lifecycle::cost::Total;
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::{Job, Phase};
 use crate::picture;
 use crate::protocol::NodeInfo;
@@ -76,6 +77,7 @@ type Run = (RwSignal<Job>, Arc<RenderRequest>, JobRecord);
 struct Item {
     name: String,
     file: send_wrapper::SendWrapper<web_sys::File>,
+    sketchup: Option<FromSketchup>,
     status: RwSignal<Status>,
     run: RwSignal<Option<Run>>,
 }
@@ -93,9 +95,10 @@ pub fn BatchView(
     let items: Vec<Item> = batch
         .files
         .iter()
-        .map(|(name, file)| Item {
-            name: name.clone(),
-            file: file.clone(),
+        .map(|f| Item {
+            name: f.name.clone(),
+            file: f.file.clone(),
+            sketchup: f.sketchup.clone(),
             status: RwSignal::new(Status::Waiting),
             run: RwSignal::new(None),
         })
@@ -152,6 +155,7 @@ pub fn BatchView(
                 request.source = Some(SourcePicture {
                     name: item.name.clone(),
                     blob: send_wrapper::SendWrapper::new(ready.blob.clone()),
+                    sketchup: item.sketchup.clone(),
                 });
                 let now = browser::now_ms();
                 let record = request.new_record(now);
@@ -350,7 +354,10 @@ pub fn BatchView(
                     };
                     view! {
                         <li class="batch-item" data-state=move || status.with(Status::slug)>
-                            <p class="batch-name"><strong>{item.name.clone()}</strong>" "<span class="batch-state">{move || label()}</span></p>
+                            <p class="batch-name"><strong>{match &item.sketchup {
+                                Some(names) if !names.label().is_empty() => names.label(),
+                                _ => item.name.clone(),
+                            }}</strong>" "<span class="batch-state">{move || label()}</span></p>
                             <div class="actions small">
                                 <Show when=crate::state::show_if(move || status.get() == Status::Waiting)>
                                     <button type="button" class="secondary item-cancel" on:click=crate::state::handler(move |_| status.set(Status::Cancelled))>{txt(|t| t.cancel_button)}</button>

@@ -4,14 +4,14 @@ use crate::i18n::fill;
 use crate::lifecycle::app_download::{releases_url, LOCAL_APP};
 use crate::protocol::local_server::fetch_server_info;
 use crate::protocol::sites::normalize_base;
-use crate::state::{txt, use_ui, Connection, Task};
-use crate::storage::{Settings, SiteChoice};
+use crate::state::{txt, use_ui, Connection, ConsentFor, Task};
+use crate::storage::SiteChoice;
 
 /// Shown (as a part of the split build, while [`Connection::guide_shown`]) when a free check
 /// found that the browser won't let the page call the chosen base URL (CORS): says that nothing
 /// was sent or billed, and offers the ways round it: download the one-file app, use the app
 /// already running on this computer, or a team's relay. A relay is used only after it answered
-/// as ours and the user trusted it (the consent banner).
+/// as ours and the user trusted it (the consent banner); it is saved only then.
 #[component]
 pub fn BlockedGuide() -> impl IntoView {
     let ui = use_ui();
@@ -45,15 +45,17 @@ pub fn BlockedGuide() -> impl IntoView {
     };
     Effect::new(crate::state::effect(move |_| {
         if let Some(Ok(base)) = try_relay.value.get() {
+            let site_before = conn.site.get_untracked();
             conn.relay.set(base.clone());
-            if !matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai) {
+            // Untracked: this runs once per relay found, not again when the site changes here
+            // (or back, when the prompt is refused).
+            if !untrack(|| matches!(conn.effective_site(), SiteChoice::Cn | SiteChoice::Ai)) {
                 conn.site.set(Some(SiteChoice::Cn));
             }
-            let mut saved = Settings::load();
-            saved.relay = base.clone();
-            saved.site = conn.site.get_untracked();
-            saved.save();
-            // The key goes there only once the user trusts it, as with any other server.
+            // The key goes there only once the user trusts it, as with any other server; the
+            // relay is saved then too (the consent prompt does it), and refusing puts the site
+            // back as it was.
+            conn.consent_for.set(ConsentFor::Relay { site_before });
             conn.consent_pending.set(Some(base));
             conn.blocked.set(None);
         }

@@ -361,6 +361,18 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
         let base = r.base.clone();
         move || can_resume && conn.target_for(&base).is_err()
     };
+    // What it waits for: a key, or (for a server that is not RunningHub) the user's word before
+    // the key goes there.
+    let waits_for = {
+        let conn = use_context::<Connection>();
+        let base = r.base.clone();
+        move || match super::job_view::waits_for_consent(conn, &base) {
+            Some(true) => fill(ui.t().resume_refused, &[&base]),
+            Some(false) => fill(ui.t().resume_needs_consent, &[&base]),
+            None => ui.t().resume_needs_key.to_owned(),
+        }
+    };
+    let resume_conn = use_context::<Connection>();
     let when = r.created_ms;
     let app = r.webapp_id.clone();
     let cost = Total::of(&r.usage());
@@ -385,17 +397,30 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                 <p class="hint history-app">{move || app_label(ui.t(), &app)}</p>
                 <p class="hint">
                     {move || browser::local_date_time(when, ui.lang.get().tag())}
-                    {r.source_name.clone().map(|n| format!(" · {n}"))}
+                    {match r.sketchup.clone() {
+                        // Model and scene, rather than the file name made of them.
+                        Some(names) => leptos::either::Either::Left(view! {
+                            " · "<span class="history-sketchup">{move || fill(ui.t().from_sketchup, &[&names.label()])}</span>
+                        }),
+                        None => leptos::either::Either::Right(r.source_name.clone().map(|n| format!(" · {n}"))),
+                    }}
                 </p>
                 <p class="hint history-cost">
                     {move || cost_text(ui.t(), &cost, currency.as_deref())}
                 </p>
                 <Show when=crate::state::show_if(needs_key)>
-                    <p class="hint needs-key">{txt(|t| t.resume_needs_key)}</p>
+                    <p class="hint needs-key">{waits_for.clone()}</p>
                 </Show>
                 <div class="actions small">
                     {can_resume.then(|| view! {
-                        <button type="button" class="secondary resume" on:click=crate::state::handler(move |_| on_resume.run(record.get_value()))>{txt(|t| t.resume)}</button>
+                        <button type="button" class="secondary resume" on:click=crate::state::handler(move |_| {
+                            // Asked again: a refusal of its server this visit no longer stands.
+                            let asked = record.get_value();
+                            if let Some(conn) = resume_conn {
+                                conn.answers.update(|a| a.retain(|(b, allowed)| *allowed || *b != asked.base));
+                            }
+                            on_resume.run(asked);
+                        })>{txt(|t| t.resume)}</button>
                     })}
                     <button type="button" class="secondary reuse" on:click=crate::state::handler(reuse)>{txt(|t| t.reuse)}</button>
                     {(!images.is_empty()).then(|| if all_kept {

@@ -4,8 +4,9 @@ use web_sys::File;
 
 use crate::i18n::{error_message, fill, Texts};
 use crate::lifecycle::prepare::{human_bytes, FileProblem};
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::picture::{self, first_file, Prepared};
-use crate::state::{txt, use_ui, Connection, SourcePicture, UploadState};
+use crate::state::{txt, use_ui, BatchFile, Connection, SourcePicture, UploadState};
 
 /// An image node's input: pick, drop or paste a picture (checked, shrunk if asked, previewed and
 /// uploaded, its RunningHub file name filling the node), or type a file name or public URL.
@@ -36,11 +37,16 @@ pub fn ImageInput(
     error: MaybeProp<String>,
     /// Takes several pictures at once (a batch); without it only the first one is used.
     #[prop(default = None)]
-    on_many: Option<Callback<Vec<File>>>,
+    on_many: Option<Callback<Vec<BatchFile>>>,
     /// Offers "Try a sample": a built-in SketchUp-style picture, taken as if picked. Shown on
     /// the simulator only (a real site would bill the render).
     #[prop(optional)]
     sample: bool,
+    /// Pictures from SketchUp (the inbox): one is taken as if picked, named by its model and
+    /// scene, and held until Render is pressed (see [`UploadState::Held`]); several at once go
+    /// to `on_many` as a batch.
+    #[prop(default = None)]
+    incoming: Option<RwSignal<Vec<BatchFile>>>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -115,7 +121,7 @@ pub fn ImageInput(
     }));
 
     let own_id = StoredValue::new(id.clone());
-    let take_file = move |file: File| {
+    let take_file = move |file: File, sketchup: Option<FromSketchup>| {
         paste_target.set(own_id.get_value());
         upload.set(UploadState::Preparing);
         refused_name.set(file.name());
@@ -133,16 +139,22 @@ pub fn ImageInput(
                     )));
                     set_preview(picture::object_url(&ready.blob));
                     value.set(String::new());
+                    let held = sketchup.is_some();
                     picked.set(Some(SourcePicture {
                         name: ready.original_name.clone(),
                         blob: send_wrapper::SendWrapper::new(ready.blob.clone()),
+                        sketchup,
                     }));
                     prepared.set_value(Some(ready));
                     uploaded_to.set(None);
                     // A render is likely now: its view is fetched while the picture uploads
                     // (not while it is shrunk: both would share the processor).
                     super::parts::prepare_job();
-                    start_upload();
+                    if held {
+                        upload.set(UploadState::Held);
+                    } else {
+                        start_upload();
+                    }
                 }
                 // A refused file changes nothing the user had entered.
                 Err(problem) => upload.set(UploadState::Refused(problem)),
@@ -150,7 +162,7 @@ pub fn ImageInput(
         });
     };
 
-    let remove = move |_| {
+    let remove = move |_: ()| {
         prepared.set_value(None);
         set_preview(None);
         sizes.set(None);
@@ -168,15 +180,40 @@ pub fn ImageInput(
         let files = ev.clipboard_data().and_then(|d| d.files());
         if let Some(file) = first_file(files).filter(|f| f.type_().starts_with("image/")) {
             ev.prevent_default();
-            take_file(file);
+            take_file(file, None);
         }
     });
     on_cleanup(move || paste.remove());
+    if let Some(incoming) = incoming {
+        Effect::new(crate::state::effect(move |_| {
+            let mut pictures = incoming.get();
+            if pictures.is_empty() {
+                return;
+            }
+            incoming.set(Vec::new());
+            match on_many {
+                Some(many) if pictures.len() > 1 => {
+                    // The picture held here went into the batch with the ones after it.
+                    let here = picked.with_untracked(|p| p.as_ref().map(|p| p.name.clone()));
+                    if matches!(upload.get_untracked(), UploadState::Held)
+                        && here == Some(pictures[0].name.clone())
+                    {
+                        remove(());
+                    }
+                    many.run(pictures)
+                }
+                _ => {
+                    let picture = pictures.swap_remove(0);
+                    take_file(picture.file.take(), picture.sketchup);
+                }
+            }
+        }));
+    }
 
     let take_sample = move |_| {
         spawn_local(async move {
             if let Some(file) = picture::sample_screenshot().await {
-                take_file(file);
+                take_file(file, None);
             }
         });
     };
@@ -187,10 +224,19 @@ pub fn ImageInput(
             .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
             .unwrap_or_default();
         match (on_many, files.len()) {
-            (Some(many), n) if n > 1 => many.run(files),
+            (Some(many), n) if n > 1 => many.run(
+                files
+                    .into_iter()
+                    .map(|f| BatchFile {
+                        name: f.name(),
+                        file: send_wrapper::SendWrapper::new(f),
+                        sketchup: None,
+                    })
+                    .collect(),
+            ),
             _ => {
                 if let Some(file) = files.into_iter().next() {
-                    take_file(file);
+                    take_file(file, None);
                 }
             }
         }
@@ -226,6 +272,7 @@ pub fn ImageInput(
             UploadState::WaitingForKey => Some(t.waiting_for_key.to_owned()),
             UploadState::Uploading => Some(t.uploading.to_owned()),
             UploadState::Done(_) => Some(fill(t.uploaded, &[&value.get()])),
+            UploadState::Held => Some(t.held_for_render.to_owned()),
             UploadState::Refused(problem) => Some(problem_text(t, &problem, &name)),
             UploadState::Failed(error) => {
                 let base = conn.base().unwrap_or_default();
@@ -267,7 +314,7 @@ pub fn ImageInput(
                                 on:click=take_sample>{txt(|t| t.try_sample)}</button>
                         </Show>
                         <Show when=crate::state::show_if(move || preview.with(Option::is_some) || upload.with(|u| matches!(u, UploadState::Refused(_) | UploadState::Failed(_))))>
-                            <button type="button" class="secondary" on:click=remove>{txt(|t| t.remove_file)}</button>
+                            <button type="button" class="secondary" on:click=crate::state::handler(move |_| remove(()))>{txt(|t| t.remove_file)}</button>
                         </Show>
                         <Show when=crate::state::show_if(move || matches!(upload.get(), UploadState::Failed(_)))>
                             <button type="button" class="secondary" on:click=crate::state::handler(move |_| start_upload())>{txt(|t| t.retry_upload)}</button>
@@ -281,6 +328,10 @@ pub fn ImageInput(
                 {status_text}
             </p>
             {move || sizes_text().map(|s| view! { <p class="hint sizes">{s}</p> })}
+            // Empty (and hidden by the stylesheet) unless the picture came from SketchUp.
+            <p id=format!("{id}-sketchup") class="hint from-sketchup">
+                {move || picked.with(|p| p.as_ref().and_then(|p| p.sketchup.as_ref()).map(|names| fill(ui.t().from_sketchup, &[&names.label()])))}
+            </p>
             <input id=id.clone() type="text" bind:value=value on:input=on_type autocomplete="off" spellcheck="false"
                 placeholder=move || hint.get() aria-label=move || format!("{} · {}", label.get(), hint.get())
                 aria-invalid=move || error.get().is_some().then_some("true") />

@@ -13,7 +13,9 @@ use crate::lifecycle::progress::{self, Progress, SocketPlan};
 use crate::lifecycle::{Job, Phase, Step};
 use crate::protocol::socket::ProgressSocket;
 use crate::protocol::ApiError;
-use crate::state::{scoped_ui, txt, Connection, HistoryVersion, LiveProgress, RenderRequest};
+use crate::state::{
+    scoped_ui, txt, Blocker, Connection, ConsentFor, HistoryVersion, LiveProgress, RenderRequest,
+};
 use crate::storage::journal::{self, JobRecord};
 
 use super::{CompareView, FailureDetails, NodeErrorList, OutputList, ProgressBar, ShareButton};
@@ -43,6 +45,7 @@ pub fn JobView(
     } else {
         Step::Resubmit(0)
     };
+    let record_base = record.base.clone();
     let record = StoredValue::new(record);
     let page = PageContext {
         history: use_context::<HistoryVersion>(),
@@ -137,6 +140,20 @@ pub fn JobView(
     };
     if !hold {
         drive(first_step);
+    } else if let Some(conn) = page.connection {
+        // Held for a server that is neither RunningHub nor this page's (nor the chosen relay):
+        // the consent prompt asks before the key goes there, one server at a time, once a visit
+        // (a refusal stands until "Check again" in the history).
+        let base = record_base.clone();
+        Effect::new(crate::state::effect(move |_| {
+            if conn.consent_pending.with(Option::is_none)
+                && !conn.may_send_to(&base)
+                && conn.answer_for(&base).is_none()
+            {
+                conn.consent_for.set(ConsentFor::Resume);
+                conn.consent_pending.set(Some(base.clone()));
+            }
+        }));
     }
 
     let keep_waiting = {
@@ -259,11 +276,23 @@ pub fn JobView(
             {move || phase_detail(ui.t(), phase()).map(|d| view! { <p class="detail">{d}</p> })}
             {hold.then(|| view! {
                 <div class="banner info needs-key">
-                    <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
-                    // The key field may be a long way up (on a phone the form comes first).
-                    {(!compact).then(|| view! {
-                        <button id="go-to-key" type="button" class="secondary" on:click=crate::state::handler(move |_| focus_key())>{txt(|t| t.go_to_key)}</button>
-                    })}
+                    {move || match waits_for_consent(page.connection, &record_base) {
+                        None => leptos::either::Either::Left(view! {
+                            <p id=(!compact).then_some("needs-key") role="status">{txt(|t| t.resume_needs_key)}</p>
+                            // The key field may be a long way up (on a phone the form comes first).
+                            {(!compact).then(|| view! {
+                                <button id="go-to-key" type="button" class="secondary" on:click=crate::state::handler(move |_| focus_key())>{txt(|t| t.go_to_key)}</button>
+                            })}
+                        }),
+                        Some(refused) => {
+                            let base = record_base.clone();
+                            leptos::either::Either::Right(view! {
+                                <p id=(!compact).then_some("needs-consent") class="needs-consent" data-refused=refused.to_string() role="status">
+                                    {move || fill(if refused { ui.t().resume_refused } else { ui.t().resume_needs_consent }, &[&base])}
+                                </p>
+                            })
+                        }
+                    }}
                 </div>
             })}
             <Show when=crate::state::show_if(move || error_text.with(Option::is_some))>
@@ -300,6 +329,15 @@ pub fn JobView(
             </Show>
         </section>
     }
+}
+
+/// Whether a render held back from `base` (a journaled render's server) waits for the consent
+/// prompt: `Some(refused)` when the key may not go there yet, `None` when it waits for
+/// something else (a key) (tracks).
+pub fn waits_for_consent(conn: Option<Connection>, base: &str) -> Option<bool> {
+    let conn = conn?;
+    (!conn.may_send_to(base) && matches!(conn.target_for(base), Err(Blocker::NeedConsent)))
+        .then(|| conn.answer_for(base) == Some(false))
 }
 
 /// Puts the cursor in the API key field (the browser scrolls it into view).
@@ -573,8 +611,9 @@ async fn drive(
                 .try_with_untracked(|j| !j.phase.is_final())
                 .unwrap_or(false)
     };
+    // What the journal holds now; anything else is written after each step.
+    let mut written = state();
     loop {
-        let before = state();
         step = match step {
             Step::Stop => break,
             Step::Resubmit(ms) => {
@@ -621,9 +660,15 @@ async fn drive(
                     .unwrap_or(Step::Stop)
             }
         };
-        if state() != before {
+        if state() != written {
             persist().await;
+            written = state();
         }
+    }
+    // A change made while the loop slept (the user cancelled) ended it without a step: written
+    // too, or the history would say the task still runs.
+    if state() != written {
+        persist().await;
     }
     // "Keep new renders automatically": the pictures go into storage before their links expire.
     let succeeded = job

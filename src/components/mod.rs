@@ -22,6 +22,7 @@ pub mod progress_bar;
 pub mod render_form;
 pub mod share_button;
 pub mod site_picker;
+pub mod sketchup_panel;
 pub mod text_field;
 pub mod viewer;
 
@@ -45,5 +46,6 @@ pub use progress_bar::ProgressBar;
 pub use render_form::RenderForm;
 pub use share_button::ShareButton;
 pub use site_picker::SitePicker;
+pub use sketchup_panel::SketchupPanel;
 pub use text_field::TextField;
 pub use viewer::Viewer;

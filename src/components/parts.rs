@@ -1,7 +1,8 @@
 //! The parts of the page that a first visit does not show: a render's view, a batch, the list
-//! of past renders, a shared result, the blocked-call guide, the consent prompt and the form's
-//! "Advanced" fields; the English strings, and the reader of another app's inputs (the journal's
-//! records have theirs in `storage::journal`). The release build (`cargo xtask build`,
+//! of past renders, a shared result, the blocked-call guide, the consent prompt, the form's
+//! "Advanced" fields and "From SketchUp" (fetched at once on the app with the SketchUp inbox);
+//! the English strings, and the reader of another app's inputs (the journal's records have
+//! theirs in `storage::journal`). The release build (`cargo xtask build`,
 //! feature `split`) puts them in wasm files of their own, fetched the first time one appears
 //! (issue 12: the first load carries the form and little else). Other builds (`trunk serve`, the
 //! browser tests) call them directly, through the same asynchronous path, so both behave alike.
@@ -24,6 +25,7 @@ use leptos::wasm_split::SplitLoaderError;
 
 use super::{
     AdvancedEditor, BatchView, BlockedGuide, ConsentBanner, HistoryPanel, JobView, OutputList,
+    SketchupPanel,
 };
 use crate::i18n::Lang;
 use crate::lifecycle::form::RawOverride;
@@ -31,7 +33,7 @@ use crate::lifecycle::share::SharedResult;
 use crate::lifecycle::Job;
 use crate::protocol::client::Api;
 use crate::protocol::{ApiError, AppDemo, OutputFile};
-use crate::state::{txt, BatchRequest, RenderRequest};
+use crate::state::{txt, BatchRequest, FromInbox, RenderRequest};
 use crate::storage::journal::JobRecord;
 
 /// The form's raw overrides, one signal a row (see [`AdvancedEditor`]).
@@ -109,17 +111,18 @@ pub fn advanced(rows: OverrideRows, instance_type: RwSignal<Option<String>>) -> 
     load!(advanced_part((rows, instance_type)))
 }
 
+/// "From SketchUp" (see [`SketchupPanel`]): the app's inbox followed, or how to get the
+/// extension. `busy` is true while a render runs in the main view; pictures go to `to_form`.
+pub fn sketchup(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
+    load!(sketchup_part((busy, to_form)))
+}
+
 /// An AI app's inputs, asked of the server (see [`Api::app_demo`]). Its reader is a part: the
 /// SketchUp app's inputs are known without asking, and reading another app's list (its types,
 /// defaults and LIST choices) is about 2.5 KiB gzip of wasm (issue 21). A part that can't be
 /// fetched reads as a network error (the page's server went away).
-pub async fn app_demo(
-    api: Api,
-    key: String,
-    webapp_id: String,
-    key_in_body: bool,
-) -> Result<AppDemo, ApiError> {
-    let args = (api, key, webapp_id, key_in_body);
+pub async fn app_demo(api: Api, key: String, webapp_id: String) -> Result<AppDemo, ApiError> {
+    let args = (api, key, webapp_id);
     #[cfg(feature = "split")]
     let asked = app_part(args).await;
     #[cfg(not(feature = "split"))]
@@ -139,12 +142,10 @@ type AppAnswer = Pin<Box<dyn Future<Output = Result<AppDemo, ApiError>>>>;
     feature = "split",
     wasm_split(su_app, wasm_split_path = ::leptos::wasm_split, fallible)
 )]
-fn app_part(
-    (api, key, webapp_id, key_in_body): (Api, String, String, bool),
-) -> Result<AppAnswer, SplitLoaderError> {
-    Ok(Box::pin(async move {
-        api.app_demo(&key, &webapp_id, key_in_body).await
-    }))
+fn app_part((api, key, webapp_id): (Api, String, String)) -> Result<AppAnswer, SplitLoaderError> {
+    Ok(Box::pin(
+        async move { api.app_demo(&key, &webapp_id).await },
+    ))
 }
 
 /// Makes `lang` ready to show: English is a part of the split build (Chinese, the language of
@@ -271,6 +272,14 @@ fn shared_part(result: SharedResult) -> Result<AnyView, SplitLoaderError> {
         </section>
     }
     .into_any())
+}
+
+#[cfg_attr(
+    feature = "split",
+    wasm_split(su_sketchup, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn sketchup_part((busy, to_form): (Signal<bool>, FromInbox)) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <SketchupPanel busy to_form /> }.into_any())
 }
 
 /// The English strings: only this function names them, so they go to its part.

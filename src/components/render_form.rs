@@ -7,10 +7,13 @@ use crate::lifecycle::decimal::{self, fixed};
 use crate::lifecycle::form::{
     build_node_list, is_su_app, su_preset, FieldKind, FieldSpec, FormProblem, RawOverride,
 };
+use crate::protocol::local_server::{fetch_server_info, server_root};
 use crate::protocol::sites::is_http_url;
+use crate::protocol::ApiError;
 use crate::protocol::{is_valid_id, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE};
 use crate::state::{
-    txt, use_ui, BatchRequest, Connection, RenderRequest, SourcePicture, Task, UploadState,
+    txt, use_ui, BatchFile, BatchRequest, Connection, FromInbox, RenderRequest, SourcePicture,
+    Task, UploadState,
 };
 use crate::storage::Settings;
 
@@ -21,6 +24,15 @@ use crate::lifecycle::share::{Shared, SharedForm};
 const COST_LOOKBACK: usize = 20;
 use crate::state::{LinkStart, Refill};
 use crate::storage::SiteChoice;
+
+/// Why "Load app inputs" brought nothing.
+enum LoadProblem {
+    /// The call failed (at this base).
+    Api(ApiError, String),
+    /// The base is RunningHub itself (or a server that is not ours): its call wants the key in
+    /// the URL, so nothing was sent.
+    NeedsRelay,
+}
 
 /// One input of the form and what the user entered for it.
 #[derive(Clone)]
@@ -91,6 +103,9 @@ pub fn RenderForm(
     /// Called when several screenshots were chosen and the user starts them as a batch.
     #[prop(optional)]
     on_batch: Option<Callback<BatchRequest>>,
+    /// Pictures from the SketchUp inbox, for the input that takes batches.
+    #[prop(optional)]
+    from_inbox: Option<FromInbox>,
 ) -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
@@ -258,15 +273,28 @@ pub fn RenderForm(
     }));
 
     // Loading an app's inputs by its ID: its answer fills the slots, a failure stays to be shown.
+    // Only our own server takes the call with the key in a body; RunningHub itself wants it in
+    // the URL, so there nothing is sent and the page says what it needs.
     let load_app = Task::new();
     let start_load = move || {
         let target = conn.target();
         let id = webapp_id.get_untracked().trim().to_owned();
-        let ours = conn.server.get_untracked().is_some()
-            && conn.effective_site() == crate::storage::SiteChoice::Local;
+        let known = target
+            .as_ref()
+            .ok()
+            .and_then(|t| untrack(|| conn.known_ours(t.api.base())));
         load_app.run(async move {
             let target = target.ok()?;
-            match super::parts::app_demo(target.api.clone(), target.key, id, ours).await {
+            let base = target.api.base().to_owned();
+            let ours = match known {
+                Some(ours) => ours,
+                // A custom base: ours if it says so (a GET without the key).
+                None => fetch_server_info(server_root(&base)).await.is_some(),
+            };
+            if !ours {
+                return Some(LoadProblem::NeedsRelay);
+            }
+            match super::parts::app_demo(target.api.clone(), target.key, id).await {
                 Ok(app) => {
                     app_name.try_set(app.webapp_name.clone());
                     slots.try_set(slots_for(
@@ -274,7 +302,7 @@ pub fn RenderForm(
                     ));
                     None
                 }
-                Err(error) => Some((error, target.api.base().to_owned())),
+                Err(error) => Some(LoadProblem::Api(error, base)),
             }
         });
     };
@@ -283,7 +311,10 @@ pub fn RenderForm(
             answer
                 .as_ref()
                 .and_then(Option::as_ref)
-                .map(|(error, base)| error_message(error, ui.lang.get(), base))
+                .map(|problem| match problem {
+                    LoadProblem::Api(error, base) => error_message(error, ui.lang.get(), base),
+                    LoadProblem::NeedsRelay => ui.t().app_load_needs_relay.to_owned(),
+                })
         })
     };
 
@@ -303,7 +334,8 @@ pub fn RenderForm(
         let values: Vec<String> = slots.with(|s| {
             s.iter()
                 .map(|s| {
-                    if in_batch(s) {
+                    // A held picture from SketchUp gets its file name when Render uploads it.
+                    if in_batch(s) || s.upload.with(|u| matches!(u, UploadState::Held)) {
                         "batch".to_owned()
                     } else {
                         s.value.get()
@@ -366,10 +398,29 @@ pub fn RenderForm(
             crate::lifecycle::form::node_names(&specs)
         })
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Render pressed while pictures from SketchUp are held: they are uploaded now, and the
+    // render starts once they are (see the effect below).
+    let render_when_uploaded = RwSignal::new(false);
+    let press = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let mut released = false;
+        slots.with_untracked(|s| {
+            for slot in s {
+                if matches!(slot.upload.get_untracked(), UploadState::Held) {
+                    // The input uploads a picture that waits for a key as soon as there is one.
+                    slot.upload.set(UploadState::WaitingForKey);
+                    released = true;
+                }
+            }
+        });
+        if released {
+            render_when_uploaded.set(true);
+            return;
+        }
         tried.set(true);
-        if busy.get_untracked() || blocker().is_some() {
+        if blocker().is_some() {
             return;
         }
         let (Ok(target), Ok(nodes)) = (conn.target(), nodes()) else {
@@ -394,10 +445,35 @@ pub fn RenderForm(
             node_names: known_names(),
         });
     };
+    Effect::new(crate::state::effect(move |_| {
+        if !render_when_uploaded.get() {
+            return;
+        }
+        let under_way = slots.with(|s| {
+            s.iter().any(|s| {
+                s.upload.with(|u| {
+                    matches!(
+                        u,
+                        UploadState::Preparing
+                            | UploadState::Uploading
+                            | UploadState::WaitingForKey
+                    )
+                })
+            })
+        });
+        if !under_way {
+            render_when_uploaded.set(false);
+            // A failed upload stops here, and the form says why.
+            press();
+        }
+    }));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        press();
+    };
 
     // A batch: several screenshots for the first required picture, same settings otherwise.
-    let batch_files =
-        RwSignal::new(Vec::<(String, send_wrapper::SendWrapper<web_sys::File>)>::new());
+    let batch_files = RwSignal::new(Vec::<BatchFile>::new());
     let concurrency = RwSignal::new("1".to_owned());
     let budget = RwSignal::new(String::new());
     // What one render of this app costs, measured on its last renders (see `cost::estimate`),
@@ -533,17 +609,17 @@ pub fn RenderForm(
                     .map(|s| (s.spec.node_id.clone(), s.spec.field_name.clone()))
             });
             let here = (spec.node_id.clone(), spec.field_name.clone());
-            let many = (on_batch.is_some() && first_required.as_ref() == Some(&here)).then(|| {
-                Callback::new(move |files: Vec<web_sys::File>| {
+            let takes_batches = on_batch.is_some() && first_required.as_ref() == Some(&here);
+            let many = takes_batches.then(|| {
+                Callback::new(move |files: Vec<BatchFile>| {
                     batch_node.set(here.clone());
-                    batch_files.set(
-                        files
-                            .into_iter()
-                            .map(|f| (f.name(), send_wrapper::SendWrapper::new(f)))
-                            .collect(),
-                    );
+                    batch_files.set(files);
                 })
             });
+            // Pictures from SketchUp come to the input that takes batches.
+            let incoming = from_inbox
+                .filter(|_| takes_batches)
+                .map(|FromInbox(list)| list);
             let missing = {
                 let (required, node) = (spec.required, spec.node_id.clone());
                 Signal::derive(move || {
@@ -562,7 +638,7 @@ pub fn RenderForm(
                 <div class="slot">
                     {(!su).then(|| view! { <p class="slot-label">{move || label.get()}</p> })}
                     <ImageInput id label=static_label hint value=slot.value upload=slot.upload picked=slot.picked
-                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot />
+                        shrink=shrink_setting paste_target error=missing on_many=many sample=is_screenshot incoming />
                 </div>
             }
             .into_any()
@@ -621,7 +697,13 @@ pub fn RenderForm(
                     <h3 id="batch-setup-title">{move || fill(ui.t().batch_title, &[&batch_files.with(Vec::len).to_string()])}</h3>
                     <p class="hint">{txt(|t| t.batch_hint)}</p>
                     <ul class="batch-files">
-                        {move || batch_files.get().into_iter().map(|(name, _)| view! { <li>{name}</li> }).collect_view()}
+                        {move || batch_files.get().into_iter().map(|f| {
+                            let name = match &f.sketchup {
+                                Some(names) => fill(ui.t().from_sketchup, &[&names.label()]),
+                                None => f.name,
+                            };
+                            view! { <li>{name}</li> }
+                        }).collect_view()}
                     </ul>
                     <div class="batch-options">
                         <label for="concurrency">{txt(|t| t.concurrency_label)}</label>

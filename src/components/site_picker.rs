@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::i18n::fill;
-use crate::state::{txt, use_ui, Connection};
+use crate::state::{txt, use_ui, Connection, ConsentFor};
 use crate::storage::{Settings, SiteChoice};
 
 /// Which API to talk to: RunningHub China, International, this server (simulator or relay), or
@@ -20,8 +20,12 @@ pub fn SitePicker() -> impl IntoView {
     let on_change = move |ev| {
         let site = SiteChoice::from_slug(&event_target_value(&ev));
         conn.site.set(site);
-        // Picking any site by hand answers a pending link consent: the user chose.
-        conn.consent_pending.set(None);
+        // Picking any site by hand answers a pending link consent: the user chose. (The guide's
+        // relay serves both RunningHub sites, and a journaled render's server is not the site:
+        // those prompts stay until answered.)
+        if conn.consent_for.get_untracked() == ConsentFor::Link {
+            conn.consent_pending.set(None);
+        }
         save();
     };
     let custom_invalid = move || {
@@ -56,9 +60,8 @@ pub fn SitePicker() -> impl IntoView {
     };
     let stop_relay = move |_| {
         conn.relay.set(String::new());
-        if conn.consent_pending.get_untracked().is_some()
-            && conn.effective_site() != SiteChoice::Custom
-        {
+        // Dropped before it was allowed: nothing is left to ask about.
+        if matches!(conn.consent_for.get_untracked(), ConsentFor::Relay { .. }) {
             conn.consent_pending.set(None);
         }
         let mut saved = Settings::load();

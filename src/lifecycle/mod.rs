@@ -10,6 +10,7 @@ pub mod prepare;
 pub mod progress;
 pub mod schedule;
 pub mod share;
+pub mod sketchup;
 
 pub use job::{Job, Phase, Step};
 pub use schedule::PollPlan;

@@ -1,5 +1,6 @@
 //! The HTTP calls, made from the browser with gloo-net. The key travels only in request bodies
-//! (v1) or in the `Authorization` header (v2), never in a URL we make.
+//! (v1) or in the `Authorization` header (v2), never in a URL: no call here puts anything in a
+//! query string.
 
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
@@ -294,36 +295,13 @@ impl Api {
         parse_upload(&send(request).await?)
     }
 
-    /// An AI app's inputs. The documented call is a GET with the key in the query string; the
-    /// project's own server (simulator or relay) takes the same fields as a JSON POST instead, so
-    /// that the key stays out of URLs wherever we have the choice.
-    pub async fn app_demo(
-        &self,
-        api_key: &str,
-        webapp_id: &str,
-        key_in_body: bool,
-    ) -> Result<AppDemo, ApiError> {
-        if key_in_body {
-            let body = AppDemoRequest { api_key, webapp_id };
-            return parse_app_demo(&self.post_json(paths::APP_DEMO, &body, None).await?);
-        }
-        let query =
-            web_sys::UrlSearchParams::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
-        query.append("apiKey", api_key);
-        query.append("webappId", webapp_id);
-        let url = format!(
-            "{}?{}",
-            self.url(paths::APP_DEMO),
-            String::from(query.to_string())
-        );
-        parse_app_demo(
-            &send(
-                Request::get(&url)
-                    .build()
-                    .map_err(|e| ApiError::Network(error_text(e)))?,
-            )
-            .await?,
-        )
+    /// An AI app's inputs, from our own server (simulator or relay) only. RunningHub's documented
+    /// call is a GET with the key in the query string, and the page sends the key in no URL: our
+    /// server takes the same fields as a JSON POST and makes RunningHub's GET itself. The caller
+    /// makes sure this base is ours (see `Connection::known_ours`); nothing here sends a GET.
+    pub async fn app_demo(&self, api_key: &str, webapp_id: &str) -> Result<AppDemo, ApiError> {
+        let body = AppDemoRequest { api_key, webapp_id };
+        parse_app_demo(&self.post_json(paths::APP_DEMO, &body, None).await?)
     }
 
     async fn post_json(

@@ -27,6 +27,9 @@ pub struct ServerInfo {
     pub key_required: bool,
     /// How long a hidden tab keeps a task's progress socket (tests make it short).
     pub socket_hidden_close_ms: Option<u32>,
+    /// The server takes pictures from the SketchUp extension (`/__su/inbox`): the app on this
+    /// computer.
+    pub inbox: bool,
 }
 
 /// Asks the server at `base` (empty: this page's own) who it is; `None` when it is not ours or
@@ -56,6 +59,16 @@ struct Info {
     sites: Option<IgnoredAny>,
     file_proxy: Option<String>,
     key_required: Option<bool>,
+    inbox: Option<bool>,
+}
+
+/// Where the server behind an API base answers [`INFO_PATH`]: a relay's site paths (`…/cn`,
+/// `…/ai`) are under its root; any other base is taken as the root itself.
+pub fn server_root(base: &str) -> &str {
+    let base = base.trim_end_matches('/');
+    base.strip_suffix("/cn")
+        .or_else(|| base.strip_suffix("/ai"))
+        .unwrap_or(base)
 }
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
@@ -77,12 +90,33 @@ pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
             .filter(|p| p.starts_with('/') && !p.starts_with("//")),
         key_required: info.key_required == Some(true),
         socket_hidden_close_ms: ms(info.socket_hidden_close_ms),
+        inbox: info.inbox == Some(true),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roots() {
+        assert_eq!(
+            server_root("http://127.0.0.1:8080/cn"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            server_root("https://relay.example/team/ai/"),
+            "https://relay.example/team"
+        );
+        assert_eq!(
+            server_root("https://relay.example"),
+            "https://relay.example"
+        );
+        assert_eq!(
+            server_root("https://relay.example/cnx"),
+            "https://relay.example/cnx"
+        );
+    }
 
     #[test]
     fn info() {
@@ -114,6 +148,10 @@ mod tests {
             parse_server_info(r#"{"server":"su-render","mode":"simulator","keyRequired":true}"#)
                 .expect("ours");
         assert!(strict.simulator && strict.key_required);
+        assert!(!strict.inbox && !both.inbox, "older servers have no inbox");
+        let app = parse_server_info(r#"{"server":"su-render","mode":"relay","inbox":true}"#)
+            .expect("ours");
+        assert!(app.inbox);
         assert_eq!(parse_server_info("<html>404</html>"), None);
         assert_eq!(parse_server_info(r#"{"server":"other"}"#), None);
     }

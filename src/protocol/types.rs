@@ -199,9 +199,17 @@ impl ApiVersion {
 
 /// A task's `netWssUrl`: the WebSocket that carries ComfyUI's progress messages. RunningHub's
 /// carries a signed token (`Rh-Comfy-Auth`) in its query string, so it is a secret: it is never
-/// logged (`Debug` hides it), journaled or shown.
+/// logged (`Debug` hides it), journaled or shown, and the browser sends it in a URL to
+/// RunningHub's own socket host only.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SocketUrl(String);
+pub struct SocketUrl {
+    url: String,
+    /// Through a relay: the first text frame to send once the socket is open,
+    /// `{"query":"<the socket's query>"}`. The relay opens RunningHub's socket with that query;
+    /// the URL the browser sends holds none, so the token stays out of every access log between
+    /// the page and the relay.
+    hello: Option<String>,
+}
 
 impl SocketUrl {
     /// A `ws:` or `wss:` URL; anything else (null, empty, another scheme) is no socket.
@@ -211,7 +219,10 @@ impl SocketUrl {
         let usable = (lower.starts_with("ws://") || lower.starts_with("wss://"))
             && text.len() > 6
             && !text.chars().any(|c| c.is_whitespace() || c.is_control());
-        usable.then(|| SocketUrl(text.to_owned()))
+        usable.then(|| SocketUrl {
+            url: text.to_owned(),
+            hello: None,
+        })
     }
 
     /// `netWssUrl` as RunningHub sends it: a usable URL, or null, empty or something else.
@@ -223,15 +234,21 @@ impl SocketUrl {
 
     /// The URL, for opening the socket and nothing else.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.url
+    }
+
+    /// The frame to send first, when the socket goes through a relay (see [`SocketUrl::via_relay`]).
+    pub fn hello(&self) -> Option<&str> {
+        self.hello.as_deref()
     }
 
     /// This socket through the relay whose API base for the task's site is `relay_base`
-    /// (`http(s)://relay/cn`): `ws(s)://relay/cn/ws/…?<the same query>`. Only a socket on the
-    /// host the relay forwards that site to (`upstream`, `http(s)://host[:port]`), under `/ws/`,
-    /// is moved; `None` for any other (the page then connects to it directly).
+    /// (`http(s)://relay/cn`): `ws(s)://relay/cn/ws/…` without the query, which goes in the
+    /// first frame instead ([`SocketUrl::hello`]). Only a socket on the host the relay forwards
+    /// that site to (`upstream`, `http(s)://host[:port]`), under `/ws/`, is moved; `None` for any
+    /// other (the page then connects to it directly: it is RunningHub's own).
     pub fn via_relay(&self, relay_base: &str, upstream: &str) -> Option<SocketUrl> {
-        let (secure, rest) = scheme_split(&self.0)?;
+        let (secure, rest) = scheme_split(&self.url)?;
         let (authority, path) = rest.split_at(rest.find('/')?);
         let (upstream_secure, upstream_rest) = scheme_split(upstream)?;
         let upstream_authority = upstream_rest.split('/').next()?;
@@ -241,12 +258,20 @@ impl SocketUrl {
         let (relay_secure, relay_rest) = scheme_split(relay_base)?;
         (same_host && path.starts_with("/ws/")).then(|| {
             let scheme = if relay_secure { "wss" } else { "ws" };
-            SocketUrl(format!(
-                "{scheme}://{}{path}",
-                relay_rest.trim_end_matches('/')
-            ))
+            let (path, query) = path.split_once('?').unwrap_or((path, ""));
+            SocketUrl {
+                url: format!("{scheme}://{}{path}", relay_rest.trim_end_matches('/')),
+                // A struct of one string: writing it can't fail.
+                hello: serde_json::to_string(&Hello { query }).ok(),
+            }
         })
     }
+}
+
+/// The first frame of a socket through the relay: `{"query": "<the socket's query string>"}`.
+#[derive(Serialize)]
+struct Hello<'a> {
+    query: &'a str,
 }
 
 /// `host[:port]` without the scheme's `default_port`.
@@ -712,20 +737,32 @@ mod socket_tests {
         SocketUrl::parse(url).expect("a socket URL")
     }
 
-    fn moved(url: &str, relay_base: &str, upstream: &str) -> Option<String> {
-        socket(url)
-            .via_relay(relay_base, upstream)
-            .map(|s| s.expose().to_owned())
+    /// The relayed socket's URL, and the query its first frame carries.
+    fn moved(url: &str, relay_base: &str, upstream: &str) -> Option<(String, String)> {
+        socket(url).via_relay(relay_base, upstream).map(|s| {
+            let hello: serde_json::Value =
+                serde_json::from_str(s.hello().expect("a first frame")).expect("JSON");
+            let query = hello
+                .get("query")
+                .and_then(|q| q.as_str())
+                .expect("a query");
+            (s.expose().to_owned(), query.to_owned())
+        })
+    }
+
+    fn pair(url: &str, query: &str) -> Option<(String, String)> {
+        Some((url.to_owned(), query.to_owned()))
     }
 
     #[test]
-    fn a_socket_on_the_relayed_host_goes_through_the_relay() {
+    fn a_socket_on_the_relayed_host_goes_through_the_relay_without_its_query_in_the_url() {
         let rh =
             "wss://www.runninghub.cn:443/ws/c_instance?c_host=1&clientId=ab&Rh-Comfy-Auth=eyJ%2B==";
         assert_eq!(
-            moved(rh, "http://127.0.0.1:8080/cn", "https://www.runninghub.cn").as_deref(),
-            Some(
-                "ws://127.0.0.1:8080/cn/ws/c_instance?c_host=1&clientId=ab&Rh-Comfy-Auth=eyJ%2B=="
+            moved(rh, "http://127.0.0.1:8080/cn", "https://www.runninghub.cn"),
+            pair(
+                "ws://127.0.0.1:8080/cn/ws/c_instance",
+                "c_host=1&clientId=ab&Rh-Comfy-Auth=eyJ%2B=="
             )
         );
         assert_eq!(
@@ -733,9 +770,8 @@ mod socket_tests {
                 "wss://WWW.runninghub.ai/ws/c_instance?x=1",
                 "https://relay.example/team/ai",
                 "https://www.runninghub.ai"
-            )
-            .as_deref(),
-            Some("wss://relay.example/team/ai/ws/c_instance?x=1")
+            ),
+            pair("wss://relay.example/team/ai/ws/c_instance", "x=1")
         );
         // A relay to a simulator (plain http) in tests.
         assert_eq!(
@@ -743,9 +779,26 @@ mod socket_tests {
                 "ws://127.0.0.1:9000/ws/c_instance?t=1",
                 "http://127.0.0.1:8080/ai",
                 "http://127.0.0.1:9000"
-            )
-            .as_deref(),
-            Some("ws://127.0.0.1:8080/ai/ws/c_instance?t=1")
+            ),
+            pair("ws://127.0.0.1:8080/ai/ws/c_instance", "t=1")
+        );
+        // No query: the relay still waits for the first frame, which says so.
+        assert_eq!(
+            moved(
+                "wss://www.runninghub.cn/ws/c_instance",
+                "http://127.0.0.1:8080/cn",
+                "https://www.runninghub.cn"
+            ),
+            pair("ws://127.0.0.1:8080/cn/ws/c_instance", "")
+        );
+        // Opened directly, a socket sends nothing first.
+        assert_eq!(socket(rh).hello(), None);
+        assert_eq!(
+            format!(
+                "{:?}",
+                socket(rh).via_relay("http://r/cn", "https://www.runninghub.cn")
+            ),
+            "Some(SocketUrl(***))"
         );
     }
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::{Job, Phase};
 use crate::protocol::loose::object;
 use crate::protocol::{NodeInfo, OutputFile, Usage};
@@ -68,6 +69,10 @@ pub struct JobRecord {
     /// The screenshot as picked on the device is kept too (under [`JobRecord::source_key`]).
     #[serde(default)]
     pub source_kept: bool,
+    /// The SketchUp model and scene the screenshot came from, when the extension sent it
+    /// (stored as `"sketchup": {"model", "scene"}`, left out otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketchup: Option<FromSketchup>,
 }
 
 /// `recipe.json` of an exported render set (see [`JobRecord::recipe`]).
@@ -91,6 +96,8 @@ struct Recipe<'a> {
     instance_type: &'a Option<String>,
     node_info_list: &'a [NodeInfo],
     source: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sketchup: &'a Option<FromSketchup>,
     outputs: Vec<&'a str>,
     not_included: Vec<String>,
 }
@@ -216,6 +223,7 @@ impl JobRecord {
             instance_type: &self.instance_type,
             node_info_list: &self.nodes,
             source: &self.source_name,
+            sketchup: &self.sketchup,
             outputs: self.outputs.iter().map(|o| o.url.as_str()).collect(),
             not_included,
         };
@@ -378,7 +386,45 @@ mod tests {
             ended_ms: None,
             kept: Vec::new(),
             source_kept: false,
+            sketchup: None,
         }
+    }
+
+    #[test]
+    fn sketchup_names_are_kept_and_older_records_read_without_them() {
+        let mut r = record();
+        r.sketchup = Some(FromSketchup {
+            model: "别墅 \"Villa\"".into(),
+            scene: "Scene 1".into(),
+        });
+        let json = r.to_json();
+        assert!(
+            json.ends_with(
+                r#""source_kept":false,"sketchup":{"model":"别墅 \"Villa\"","scene":"Scene 1"}}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(JobRecord::from_json(&json), Some(r.clone()));
+        let recipe: serde_json::Value =
+            serde_json::from_str(&r.recipe("2026-12-24 10:00", Vec::new())).expect("JSON");
+        assert_eq!(
+            recipe["sketchup"],
+            serde_json::json!({"model": "别墅 \"Villa\"", "scene": "Scene 1"})
+        );
+        // Without names, neither the record nor the recipe mentions SketchUp.
+        let plain = record();
+        assert!(!plain.to_json().contains("sketchup"));
+        assert!(!plain.recipe("d", Vec::new()).contains("sketchup"));
+        assert_eq!(
+            JobRecord::from_json(SERDE_FULL).map(|r| r.sketchup),
+            Some(None)
+        );
+        let damaged = json.replace(r#""scene":"Scene 1""#, r#""scene":1"#);
+        assert_eq!(
+            JobRecord::from_json(&damaged),
+            None,
+            "a wrong type, as elsewhere"
+        );
     }
 
     #[test]

@@ -70,6 +70,15 @@ pub struct Settings {
     /// "API version: v1 only" (for relays that pass only v1's paths); otherwise automatic: v2
     /// where the base answers it, v1 where it doesn't (found out per base, per visit).
     pub api_v1_only: bool,
+    /// "Render pictures from SketchUp at once": a picture from the extension is rendered (and
+    /// billed) as it arrives, not held until Render is pressed. Off unless ticked; stored only
+    /// while on, so settings without it stay as they were written.
+    #[serde(skip_serializing_if = "is_off")]
+    pub sketchup_at_once: bool,
+}
+
+fn is_off(on: &bool) -> bool {
+    !on
 }
 
 impl Default for Settings {
@@ -85,6 +94,7 @@ impl Default for Settings {
             auto_keep: false,
             relay: String::new(),
             api_v1_only: false,
+            sketchup_at_once: false,
         }
     }
 }
@@ -174,6 +184,7 @@ mod tests {
             auto_keep: true,
             relay: "http://127.0.0.1:8080".into(),
             api_v1_only: true,
+            sketchup_at_once: true,
         };
         let json = settings.to_json();
         assert!(
@@ -189,7 +200,10 @@ mod tests {
         assert!(read.shrink);
         assert_eq!(read.max_side, 2560);
         assert!(!read.api_v1_only);
+        assert!(!read.sketchup_at_once, "off unless ticked");
+        assert!(json.ends_with(r#","sketchup_at_once":true}"#), "{json}");
         assert_eq!(Settings::from_json("not json"), None);
+        assert_eq!(Settings::from_json(r#"{"sketchup_at_once":"yes"}"#), None);
     }
 
     /// Settings as the serde-derived writer of earlier releases wrote them.

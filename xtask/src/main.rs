@@ -14,6 +14,9 @@ mod inline_css;
 mod minify_js;
 mod package;
 mod process;
+/// The SketchUp extension's `.rbz`, made as the server's build.rs makes it (the same file).
+#[path = "../../server/src/rbz.rs"]
+mod rbz;
 mod sizes;
 mod split;
 mod steps;

@@ -190,6 +190,7 @@ pub fn build(root: &Path, targets: &[Target], app: App) -> Result<Vec<Packaged>,
     for &target in targets {
         built.push(build_one(root, &dist, &out, &version, target)?);
     }
+    write_extension(root, &out, &version)?;
     let sums = write_sums(&out, &version)?;
     print_table(&built, &sums);
     Ok(built)
@@ -277,6 +278,38 @@ fn build_one(
     })
 }
 
+/// `su-render-<version>.rbz`: the SketchUp extension, for the release page.
+pub fn extension_file_name(version: &str) -> String {
+    format!("su-render-{version}.rbz")
+}
+
+/// Writes the SketchUp extension's `.rbz` beside the binaries: the same bytes each binary
+/// serves at `/__su/extension.rbz` (one writer, `server/src/rbz.rs`, for both).
+fn write_extension(root: &Path, out: &Path, version: &str) -> Result<(), String> {
+    let sketchup = root.join("sketchup");
+    let path = out.join(extension_file_name(version));
+    match crate::rbz::build(&sketchup).map_err(|e| format!("{}: {e}", sketchup.display()))? {
+        Some(bytes) => {
+            fs::write(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!(
+                "\npackage: {} ({} bytes, the SketchUp extension)",
+                path.display(),
+                bytes.len()
+            );
+        }
+        None => {
+            // An older one would go into SHA256SUMS as if it were this build's.
+            let _ = fs::remove_file(&path);
+            println!(
+                "\npackage: no SketchUp extension ({} has no {}): no .rbz",
+                sketchup.display(),
+                crate::rbz::LOADER
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `sha256sum` format: 64 hex digits, two spaces, the file name.
 pub fn sha256_line(bytes: &[u8], name: &str) -> String {
     format!("{}  {name}", sha256_hex(bytes))
@@ -292,7 +325,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Writes `SHA256SUMS` for every `su-render-<version>-*` file in `out` (also those packaged by
-/// an earlier run for another target); returns its lines.
+/// an earlier run for another target) and the extension's `.rbz`; returns its lines.
 fn write_sums(out: &Path, version: &str) -> Result<Vec<String>, String> {
     let prefix = format!("su-render-{version}-");
     let mut names: Vec<String> = fs::read_dir(out)
@@ -300,7 +333,7 @@ fn write_sums(out: &Path, version: &str) -> Result<Vec<String>, String> {
         .filter_map(|entry| entry.ok())
         .filter(|entry| entry.path().is_file())
         .filter_map(|entry| entry.file_name().into_string().ok())
-        .filter(|name| name.starts_with(&prefix))
+        .filter(|name| name.starts_with(&prefix) || *name == extension_file_name(version))
         .collect();
     names.sort();
     let mut lines = Vec::new();
@@ -438,8 +471,8 @@ pub fn setup_wine(root: &Path) -> Result<PathBuf, String> {
     Ok(PathBuf::from(WINE64))
 }
 
-/// Runs the ignored Linux tests of `e2e/tests/packaged.rs` and `e2e/tests/hostile.rs` against the
-/// packaged `binary`.
+/// Runs the ignored Linux tests of `e2e/tests/packaged.rs`, `e2e/tests/hostile.rs` and
+/// `e2e/tests/sketchup.rs` (the SketchUp inbox) against the packaged `binary`.
 pub fn linux_test_command(root: &Path, binary: &Path) -> Command {
     let mut test = cargo();
     test.args([
@@ -449,6 +482,8 @@ pub fn linux_test_command(root: &Path, binary: &Path) -> Command {
         "packaged",
         "--test",
         "hostile",
+        "--test",
+        "sketchup",
         "--",
     ])
     .args([

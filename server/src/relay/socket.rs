@@ -9,6 +9,10 @@
 //! progress the same way, and never needs the socket's host to accept its Origin.
 //!
 //! - The query carries a signed token: it is a secret like the key, never logged or echoed.
+//!   Our page keeps it out of the URL too: it opens the socket here without a query and sends
+//!   `{"query": "<the query>"}` as its first text frame, and only then is the upstream socket
+//!   opened (see [`hello_query`]). A URL would leave the token in the access log of every reverse
+//!   proxy between the page and the relay. A socket opened with a query is relayed as it came.
 //! - Origin: a browser page on another origin may open the socket only if `--allow-origin` lists
 //!   it, as for the relayed HTTP calls (browsers do not apply CORS to WebSockets, so it is
 //!   checked here). A page served through this relay (its Origin names the `Host`, or the
@@ -46,6 +50,11 @@ pub const PREFIX: &str = "/ws/";
 
 /// How long connecting to the upstream may take (TCP, TLS and the WebSocket handshake).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a socket opened without a query may take to send it as its first frame.
+const HELLO_WAIT: Duration = Duration::from_secs(10);
+/// The largest first frame taken (a RunningHub socket query is a few hundred bytes).
+const HELLO_MAX: usize = 8 * 1024;
 
 /// The largest frame or message passed either way (also the simulator's).
 pub const FRAME_LIMIT: usize = 1024 * 1024;
@@ -105,7 +114,9 @@ pub(super) async fn forward(relay: &Relay, base: &str, path: &str, mut parts: Pa
         );
     }
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(upgrade) => upgrade,
+        Ok(upgrade) => upgrade
+            .max_frame_size(FRAME_LIMIT)
+            .max_message_size(FRAME_LIMIT),
         Err(_) => {
             return failure(
                 StatusCode::BAD_REQUEST,
@@ -113,17 +124,19 @@ pub(super) async fn forward(relay: &Relay, base: &str, path: &str, mut parts: Pa
             )
         }
     };
-    let Some(url) = upstream_url(base, path, parts.uri.query()) else {
+    let Some(query) = parts.uri.query().filter(|q| !q.is_empty()) else {
+        // Our page's way: the query (with its token) comes in the first frame.
+        let (base, path) = (base.to_owned(), path.to_owned());
+        return upgrade.on_upgrade(move |browser| after_hello(browser, base, path));
+    };
+    let Some(url) = upstream_url(base, path, Some(query)) else {
         return unreachable();
     };
     let upstream = match connect(base, &url).await {
         Ok(upstream) => upstream,
         Err(response) => return response,
     };
-    upgrade
-        .max_frame_size(FRAME_LIMIT)
-        .max_message_size(FRAME_LIMIT)
-        .on_upgrade(move |browser| pump(browser, upstream))
+    upgrade.on_upgrade(move |browser| pump(browser, upstream))
 }
 
 /// Opens the upstream socket, or the answer that says why not.
@@ -154,6 +167,69 @@ async fn connect(base: &str, url: &str) -> Result<Upstream, Response> {
             "RunningHub did not open the progress socket in time",
         )),
     }
+}
+
+/// The query a page's first frame carries: `{"query": "…"}`, of printable URL characters only
+/// (no space, no `#`), at most [`HELLO_MAX`] bytes. `None` for anything else.
+pub fn hello_query(frame: &str) -> Option<String> {
+    if frame.len() > HELLO_MAX {
+        return None;
+    }
+    let hello: serde_json::Value = serde_json::from_str(frame).ok()?;
+    let query = hello.get("query")?.as_str()?;
+    query
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'#')
+        .then(|| query.to_owned())
+}
+
+/// A socket opened without a query: waits for the page's first frame (see [`hello_query`]),
+/// then opens the upstream socket with that query and pumps frames. A missing or bad first frame,
+/// or an upstream that can't be opened, closes the page's socket with a reason (the browser
+/// can't see an HTTP status once the upgrade is done, and the page polls on regardless).
+async fn after_hello(mut browser: WebSocket, base: String, path: String) {
+    let first = tokio::time::timeout(HELLO_WAIT, browser.next()).await;
+    let query = match first {
+        Ok(Some(Ok(ws::Message::Text(text)))) => hello_query(text.as_str()),
+        _ => None,
+    };
+    let Some(query) = query else {
+        return close(
+            browser,
+            1008,
+            "relay: the socket's query was expected first",
+        )
+        .await;
+    };
+    let query = Some(query.as_str()).filter(|q| !q.is_empty());
+    let Some(url) = upstream_url(&base, &path, query) else {
+        return close(
+            browser,
+            1011,
+            "relay: could not reach RunningHub's progress socket",
+        )
+        .await;
+    };
+    match connect(&base, &url).await {
+        Ok(upstream) => pump(browser, upstream).await,
+        Err(_) => {
+            close(
+                browser,
+                1011,
+                "relay: RunningHub did not open the progress socket",
+            )
+            .await
+        }
+    }
+}
+
+/// Closes the page's socket with `code` and `reason`.
+async fn close(mut browser: WebSocket, code: u16, reason: &str) {
+    let frame = ws::CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = browser.send(ws::Message::Close(Some(frame))).await;
 }
 
 fn unreachable() -> Response {
@@ -306,6 +382,28 @@ mod tests {
             ]),
             &[]
         ));
+    }
+
+    #[test]
+    fn first_frames() {
+        let query = "c_host=1&clientId=ab&Rh-Comfy-Auth=eyJ%2B==";
+        assert_eq!(
+            hello_query(&serde_json::json!({ "query": query }).to_string()).as_deref(),
+            Some(query)
+        );
+        assert_eq!(hello_query(r#"{"query":""}"#).as_deref(), Some(""));
+        for bad in [
+            "c_host=1",
+            r#"{"query":1}"#,
+            r#"{"q":"x=1"}"#,
+            r#"{"query":"x=1 y"}"#,
+            r#"{"query":"x=1#y"}"#,
+            r#"{"query":"x=1\r\nHost: evil"}"#,
+        ] {
+            assert_eq!(hello_query(bad), None, "{bad}");
+        }
+        let long = format!(r#"{{"query":"{}"}}"#, "a".repeat(HELLO_MAX));
+        assert_eq!(hello_query(&long), None);
     }
 
     #[test]

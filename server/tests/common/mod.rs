@@ -569,10 +569,17 @@ pub fn start_binary(args: &[&str]) -> Running {
 
 /// The binary started with `args` from `dir` (which may hold a `dist/`).
 pub fn start_binary_in(dir: &std::path::Path, args: &[&str]) -> Running {
+    start_binary_home(dir, &dist_empty(), args)
+}
+
+/// The binary started with `args` from `dir`, its data folder (`inbox.json`) in `home`: never
+/// the real one of whoever runs the tests.
+pub fn start_binary_home(dir: &std::path::Path, home: &std::path::Path, args: &[&str]) -> Running {
     use std::io::BufRead;
     let mut child = std::process::Command::new(BIN)
         .args(args)
         .current_dir(dir)
+        .env("SU_RENDER_HOME", home)
         .env("SU_RENDER_NO_OPEN", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
