@@ -339,7 +339,7 @@ pub fn App() -> impl IntoView {
                 <RenderForm on_render busy on_batch from_inbox />
                 // The app on this computer follows its SketchUp inbox at once (open); elsewhere
                 // (the Pages copy) this says how to get the extension, fetched when opened.
-                <details id="sketchup" class="card more sketchup" open=crate::state::live(inbox)
+                <details id="sketchup" class="card more sketchup" open=inbox
                     on:toggle=crate::state::handler(move |_| sketchup_opened.set(true))>
                     <summary>{txt(|t| t.sketchup_title)}</summary>
                     {move || (sketchup_opened.get() || inbox()).then(|| parts::sketchup(busy, from_inbox))}
@@ -357,7 +357,7 @@ pub fn App() -> impl IntoView {
                     None => leptos::either::Either::Right(match shared_result.clone() {
                         Some(result) => leptos::either::Either::Left(parts::shared(result)),
                         None => leptos::either::Either::Right(view! {
-                            <section class="card empty" class:hidden=crate::state::live(move || batch.with(Option::is_some))>
+                            <section class="card empty" class:hidden=move || batch.with(Option::is_some)>
                                 <h2>{txt(|t| t.empty_title)}</h2>
                                 <p>{txt(|t| t.empty_body)}</p>
                             </section>

@@ -73,8 +73,14 @@ async fn a_version_one_journal_is_migrated_and_its_task_resumed() -> Result {
     // Not a record: `seed_v1` stores it as its JSON text, which the app can't read.
     records.push(damaged);
 
-    // Written before the app ever opens the database, from another page of the same origin.
-    h.client.goto(&format!("{base}/__su/info")).await?;
+    // Written before the app ever opens the database, from another page of the same origin:
+    // the JS glue shown as text (it runs nothing). Not an API answer such as `/__su/info`: the
+    // server sandboxes those (an opaque origin, no IndexedDB).
+    let glue = std::fs::read_dir(su_render_e2e::dist_dir())?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .find(|name| name.starts_with("su-render-") && name.ends_with(".js"))
+        .ok_or("dist/ holds no JS glue")?;
+    h.client.goto(&format!("{base}/{glue}")).await?;
     j.seed_v1(&records).await?;
     let page = j.page();
     page.open().await?;

@@ -132,8 +132,8 @@ pub fn AccountCheck() -> impl IntoView {
     view! {
         <div class="account">
             <button id="check-key" type="button" class="secondary"
-                disabled=crate::state::live(move || check.pending.get() || blocker().is_some())
-                title=crate::state::live(move || blocker().unwrap_or_default())
+                disabled=move || check.pending.get() || blocker().is_some()
+                title=move || blocker().unwrap_or_default()
                 on:click=crate::state::handler(move |_| run_check())>
                 {move || if check.pending.get() { ui.t().checking_key } else { ui.t().check_key }}
             </button>

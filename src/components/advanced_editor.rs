@@ -34,7 +34,7 @@ pub fn AdvancedEditor(
     view! {
         <div class="field">
             <label for="api-version">{txt(|t| t.api_version_label)}</label>
-            <select id="api-version" on:change=on_api prop:value=crate::state::live(move || if current() { "v1" } else { "auto" })>
+            <select id="api-version" on:change=on_api prop:value=move || if current() { "v1" } else { "auto" }>
                 <option value="auto" selected=move || !current()>{txt(|t| t.api_version_auto)}</option>
                 <option value="v1" selected=current>{txt(|t| t.api_version_v1)}</option>
             </select>
@@ -47,7 +47,7 @@ pub fn AdvancedEditor(
                     let v = event_target_value(&ev);
                     instance_type.set((v == "plus").then_some(v));
                 })
-                prop:value=crate::state::live(move || instance_type.get().unwrap_or_else(|| "default".into()))>
+                prop:value=move || instance_type.get().unwrap_or_else(|| "default".into())>
                 <option value="default">{txt(|t| t.instance_default)}</option>
                 <option value="plus">{txt(|t| t.instance_plus)}</option>
             </select>
@@ -63,13 +63,13 @@ pub fn AdvancedEditor(
                     view! {
                         <li class="override-row" data-row=id>
                             <input class="override-node" type="text" inputmode="numeric" aria-label=txt(|t| t.override_node)
-                                placeholder=txt(|t| t.override_node) prop:value=crate::state::live(move || cell.with(|r| r.node_id.clone()))
+                                placeholder=txt(|t| t.override_node) prop:value=move || cell.with(|r| r.node_id.clone())
                                 on:input=edit(|r, v| r.node_id = v) />
                             <input class="override-field" type="text" aria-label=txt(|t| t.override_field)
-                                placeholder=txt(|t| t.override_field) prop:value=crate::state::live(move || cell.with(|r| r.field_name.clone()))
+                                placeholder=txt(|t| t.override_field) prop:value=move || cell.with(|r| r.field_name.clone())
                                 on:input=edit(|r, v| r.field_name = v) />
                             <input class="override-value" type="text" aria-label=txt(|t| t.override_value)
-                                placeholder=txt(|t| t.override_value) prop:value=crate::state::live(move || cell.with(|r| r.value.clone()))
+                                placeholder=txt(|t| t.override_value) prop:value=move || cell.with(|r| r.value.clone())
                                 on:input=edit(|r, v| r.value = v) />
                             <button type="button" class="secondary icon" aria-label=txt(|t| t.remove_override)
                                 on:click=crate::state::handler(move |_| rows.update(|r| r.retain(|(i, _)| *i != id)))>"×"</button>

@@ -319,7 +319,7 @@ pub fn BatchView(
         <section id="batch" class="card batch" aria-labelledby="batch-title">
             <div class="history-head">
                 <h2 id="batch-title">{move || fill(ui.t().batch_title, &[&total.to_string()])}</h2>
-                <button id="batch-cancel-all" type="button" class="secondary" disabled=crate::state::live(move || done() == total) on:click=crate::state::handler(cancel_all)>
+                <button id="batch-cancel-all" type="button" class="secondary" disabled=move || done() == total on:click=crate::state::handler(cancel_all)>
                     {txt(|t| t.cancel_all)}
                 </button>
             </div>
@@ -353,7 +353,7 @@ pub fn BatchView(
                         status.set(Status::Waiting);
                     };
                     view! {
-                        <li class="batch-item" data-state=crate::state::live(move || status.with(Status::slug))>
+                        <li class="batch-item" data-state=move || status.with(Status::slug)>
                             <p class="batch-name"><strong>{match &item.sketchup {
                                 Some(names) if !names.label().is_empty() => names.label(),
                                 _ => item.name.clone(),

@@ -88,7 +88,7 @@ pub fn BlockedGuide() -> impl IntoView {
                 <li>
                     <p>{txt(|t| t.guide_local)}</p>
                     <button id="use-local-app" type="button" class="secondary"
-                        disabled=crate::state::live(move || try_relay.pending.get())
+                        disabled=move || try_relay.pending.get()
                         on:click=crate::state::handler(move |_| { start_relay(LOCAL_APP.to_owned()); })>
                         {txt(|t| t.guide_use_local)}
                     </button>
@@ -99,7 +99,7 @@ pub fn BlockedGuide() -> impl IntoView {
                         <input id="relay-address" type="url" inputmode="url" bind:value=typed
                             placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
                         <button id="use-relay" type="button" class="secondary"
-                            disabled=crate::state::live(move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty()))
+                            disabled=move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty())
                             on:click=crate::state::handler(move |_| { start_relay(typed.get_untracked()); })>
                             {txt(|t| t.guide_use_relay)}
                         </button>

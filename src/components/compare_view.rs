@@ -57,7 +57,7 @@ pub fn CompareView(
                     id: &'static str,
                     label: fn(&'static crate::i18n::Texts) -> &'static str| {
         view! {
-            <button id=id type="button" role="tab" class="tab" aria-selected=crate::state::live(move || (mode.get() == m).to_string())
+            <button id=id type="button" role="tab" class="tab" aria-selected=move || (mode.get() == m).to_string()
                 on:click=crate::state::handler(move |_| mode.set(m))>{move || label(ui.t())}</button>
         }
     };
@@ -88,12 +88,12 @@ pub fn CompareView(
                     on:pointercancel=crate::state::handler(move |_| dragging.set(false))>
                     <img class="after" src=after.clone() alt=txt(|t| t.after) referrerpolicy="no-referrer" draggable="false" />
                     <img class="before" src=before.clone() alt=txt(|t| t.before) draggable="false"
-                        style:clip-path=crate::state::live(move || format!("inset(0 {}% 0 0)", fixed(100.0 - split.get(), 2))) />
+                        style:clip-path=move || format!("inset(0 {}% 0 0)", fixed(100.0 - split.get(), 2)) />
                     <div id="compare-handle" class="handle" role="slider" tabindex="0"
                         aria-label=txt(|t| t.slider_label) aria-valuemin="0" aria-valuemax="100"
-                        aria-valuenow=crate::state::live(move || fixed(split.get(), 0))
-                        aria-valuetext=crate::state::live(move || format!("{}%", fixed(split.get(), 0)))
-                        style:left=crate::state::live(move || format!("{}%", fixed(split.get(), 2)))
+                        aria-valuenow=move || fixed(split.get(), 0)
+                        aria-valuetext=move || format!("{}%", fixed(split.get(), 0))
+                        style:left=move || format!("{}%", fixed(split.get(), 2))
                         on:keydown=crate::state::handler(on_key)>
                         <span aria-hidden="true">"⟷"</span>
                     </div>
@@ -111,10 +111,10 @@ pub fn CompareView(
                 {
                     let (b, a) = (before_flip.clone(), after_flip.clone());
                     view! {
-                        <button id="flip" type="button" class="compare-flip" aria-pressed=crate::state::live(move || flipped.get().to_string())
+                        <button id="flip" type="button" class="compare-flip" aria-pressed=move || flipped.get().to_string()
                             title=txt(|t| t.flip_hint) on:click=crate::state::handler(move |_| flipped.update(|f| *f = !*f))>
-                            <img src=crate::state::live(move || if flipped.get() { b.clone() } else { a.clone() })
-                                alt=crate::state::live(move || if flipped.get() { ui.t().before } else { ui.t().after }) referrerpolicy="no-referrer" />
+                            <img src=move || if flipped.get() { b.clone() } else { a.clone() }
+                                alt=move || if flipped.get() { ui.t().before } else { ui.t().after } referrerpolicy="no-referrer" />
                             <span class="tag left">{move || if flipped.get() { ui.t().before } else { ui.t().after }}</span>
                         </button>
                     }

@@ -56,11 +56,11 @@ pub fn ConsentBanner() -> impl IntoView {
     };
     view! {
         <section id="consent" class="banner warning" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-body"
-            data-for=crate::state::live(move || match conn.consent_for.get() {
+            data-for=move || match conn.consent_for.get() {
                 ConsentFor::Link => "link",
                 ConsentFor::Relay { .. } => "relay",
                 ConsentFor::Resume => "resume",
-            })>
+            }>
             <p id="consent-title"><strong>{txt(|t| t.consent_title)}</strong></p>
             <p class="consent-url"><code>{move || conn.consent_pending.get().unwrap_or_default()}</code></p>
             <p id="consent-body">{body}</p>

@@ -21,7 +21,7 @@ pub fn FieldInput(
         FieldKind::Switch => view! {
             <label class="check">
                 <input id=id.clone() type="checkbox"
-                    prop:checked=crate::state::live(move || value.get() == "true")
+                    prop:checked=move || value.get() == "true"
                     on:change=crate::state::handler(move |ev| value.set(event_target_checked(&ev).to_string())) />
                 <span>{txt(|t| t.switch_on)}</span>
             </label>
@@ -30,7 +30,7 @@ pub fn FieldInput(
         FieldKind::List => {
             let choices = spec.choices.clone();
             view! {
-                <select id=id.clone() on:change=crate::state::handler(move |ev| value.set(event_target_value(&ev))) prop:value=crate::state::live(move || value.get())>
+                <select id=id.clone() on:change=crate::state::handler(move |ev| value.set(event_target_value(&ev))) prop:value=move || value.get()>
                     {choices.into_iter().map(|c| {
                         let (selected, shown) = (c.clone(), c.clone());
                         view! { <option value=c selected=move || value.get() == selected>{shown}</option> }
@@ -45,7 +45,7 @@ pub fn FieldInput(
         }
         .into_any(),
         FieldKind::Text | FieldKind::Image => view! {
-            <textarea id=id.clone() rows="2" prop:value=crate::state::live(move || value.get())
+            <textarea id=id.clone() rows="2" prop:value=move || value.get()
                 on:input=crate::state::handler(move |ev| value.set(event_target_value(&ev)))></textarea>
         }
         .into_any(),

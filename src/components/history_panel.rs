@@ -342,8 +342,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                     let value = n
                         .field_value
                         .as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| n.field_value.to_json());
+                        .unwrap_or_else(|| n.field_value.json().to_owned());
                     (n.node_id.clone(), n.field_name.clone(), value)
                 })
                 .collect(),
@@ -384,7 +383,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
             {match first.clone() {
                 Some(url) => leptos::either::Either::Left(view! {
                     <button type="button" class="thumb" title=txt(|t| t.open_item) on:click=crate::state::handler(move |_| viewing.set(Some(0)))>
-                        <img src=crate::state::live(move || shown(&url)) alt="" loading="lazy" referrerpolicy="no-referrer" />
+                        <img src=move || shown(&url) alt="" loading="lazy" referrerpolicy="no-referrer" />
                     </button>
                 }),
                 None => leptos::either::Either::Right(view! { <div class="thumb empty-thumb" aria-hidden="true"></div> }),
@@ -428,7 +427,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
                         leptos::either::Either::Left(view! { <span class="kept">{txt(|t| t.kept)}</span> })
                     } else {
                         leptos::either::Either::Right(view! {
-                            <button type="button" class="secondary keep" disabled=crate::state::live(move || keeping.get()) on:click=crate::state::handler(keep)>{txt(|t| t.keep)}</button>
+                            <button type="button" class="secondary keep" disabled=move || keeping.get() on:click=crate::state::handler(keep)>{txt(|t| t.keep)}</button>
                         })
                     })}
                     {(!images.is_empty()).then(|| view! {

@@ -293,9 +293,9 @@ pub fn ImageInput(
     view! {
         <div class="field image-field">
             <label for=id.clone()>{move || label.get()}</label>
-            <div id=drop_id.clone() class="dropzone" class:dragging=crate::state::live(move || dragging.get())
-                class:has-preview=crate::state::live(move || preview.with(Option::is_some))
-                tabindex="0" role="group" aria-label=crate::state::live(move || label.get())
+            <div id=drop_id.clone() class="dropzone" class:dragging=move || dragging.get()
+                class:has-preview=move || preview.with(Option::is_some)
+                tabindex="0" role="group" aria-label=move || label.get()
                 on:focusin=crate::state::handler(move |_| take_paste()) on:pointerdown=crate::state::handler(move |_| take_paste())
                 on:dragover=crate::state::handler(move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); })
                 on:dragleave=crate::state::handler(move |_| dragging.set(false))
@@ -322,8 +322,8 @@ pub fn ImageInput(
                     </div>
                 </div>
             </div>
-            <p id=status_id.clone() class="upload-status" data-state=crate::state::live(move || upload.with(UploadState::slug))
-                class:field-error=crate::state::live(move || matches!(upload.get(), UploadState::Refused(_) | UploadState::Failed(_)))
+            <p id=status_id.clone() class="upload-status" data-state=move || upload.with(UploadState::slug)
+                class:field-error=move || matches!(upload.get(), UploadState::Refused(_) | UploadState::Failed(_))
                 role="status" aria-live="polite">
                 {status_text}
             </p>
@@ -333,8 +333,8 @@ pub fn ImageInput(
                 {move || picked.with(|p| p.as_ref().and_then(|p| p.sketchup.as_ref()).map(|names| fill(ui.t().from_sketchup, &[&names.label()])))}
             </p>
             <input id=id.clone() type="text" bind:value=value on:input=on_type autocomplete="off" spellcheck="false"
-                placeholder=move || hint.get() aria-label=crate::state::live(move || format!("{} · {}", label.get(), hint.get()))
-                aria-invalid=crate::state::live(move || error.get().is_some().then_some("true")) />
+                placeholder=move || hint.get() aria-label=move || format!("{} · {}", label.get(), hint.get())
+                aria-invalid=move || error.get().is_some().then_some("true") />
             {move || error.get().map(|e| view! { <p class="field-error">{e}</p> })}
         </div>
     }

@@ -260,9 +260,9 @@ pub fn JobView(
     };
 
     view! {
-        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=crate::state::live(move || phase().slug()) aria-labelledby=(!compact).then_some("job-status")>
+        <section node_ref=section id=(!compact).then_some("job") class="card job" class:compact=compact data-phase=move || phase().slug() aria-labelledby=(!compact).then_some("job-status")>
             <div class="job-head">
-                <p id=(!compact).then_some("job-status") class="status" data-phase=crate::state::live(move || phase().slug()) role="status" aria-live="polite">
+                <p id=(!compact).then_some("job-status") class="status" data-phase=move || phase().slug() role="status" aria-live="polite">
                     <span class="dot" aria-hidden="true"></span>
                     <span class="status-text">{move || phase_name(ui.t(), phase())}</span>
                 </p>
@@ -303,7 +303,7 @@ pub fn JobView(
                     <button id=(!compact).then_some("keep-waiting") type="button" class="primary" on:click=crate::state::handler(keep_waiting.clone())>{txt(|t| t.keep_waiting)}</button>
                 </Show>
                 <Show when=crate::state::show_if(move || !hold && can_cancel())>
-                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=crate::state::live(move || cancelling.get()) on:click=crate::state::handler(cancel.clone())>
+                    <button id=(!compact).then_some("cancel") type="button" class="secondary" disabled=move || cancelling.get() on:click=crate::state::handler(cancel.clone())>
                         {move || if cancelling.get() { ui.t().cancelling } else { ui.t().cancel_button }}
                     </button>
                 </Show>

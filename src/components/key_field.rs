@@ -37,14 +37,14 @@ pub fn KeyField() -> impl IntoView {
             <label for="api-key">{txt(|t| t.key_label)}</label>
             <div class="key-row">
                 <input id="api-key" name="api-key"
-                    type=crate::state::live(move || if shown.get() { "text" } else { "password" })
+                    type=move || if shown.get() { "text" } else { "password" }
                     bind:value=conn.key
                     autocomplete="off" spellcheck="false" autocapitalize="off"
-                    placeholder=crate::state::live(move || if conn.demo_key_ok() { ui.t().key_placeholder_sim } else { ui.t().key_placeholder })
-                    aria-invalid=crate::state::live(move || invalid().then_some("true"))
+                    placeholder=move || if conn.demo_key_ok() { ui.t().key_placeholder_sim } else { ui.t().key_placeholder }
+                    aria-invalid=move || invalid().then_some("true")
                     aria-describedby="api-key-help" />
                 <button id="key-toggle" type="button" class="secondary"
-                    aria-pressed=crate::state::live(move || shown.get().to_string())
+                    aria-pressed=move || shown.get().to_string()
                     aria-controls="api-key"
                     on:click=crate::state::handler(move |_| shown.update(|s| *s = !*s))>
                     {move || if shown.get() { ui.t().key_hide } else { ui.t().key_show }}

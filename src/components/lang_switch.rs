@@ -31,7 +31,7 @@ pub fn LangSwitch() -> impl IntoView {
     view! {
         <button id="lang" type="button" class="lang-switch" on:click=crate::state::handler(switch)
             aria-label=txt(|t| t.switch_lang_aria)
-            lang=crate::state::live(move || ui.lang.get().other().tag())>
+            lang=move || ui.lang.get().other().tag()>
             {txt(|t| t.switch_lang)}
         </button>
     }

@@ -52,7 +52,7 @@ pub fn OutputList(
     });
     let viewing = RwSignal::new(None::<usize>);
     view! {
-        <ul id="outputs" class="outputs" class:single=crate::state::live(move || outputs.with(|o| o.len() == 1))>
+        <ul id="outputs" class="outputs" class:single=move || outputs.with(|o| o.len() == 1)>
             <For each=indexed key=|(_, file)| file.file_url.clone() let:item>
                 <li class="output">
                     {let (index, file) = item;

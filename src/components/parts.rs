@@ -1,7 +1,8 @@
 //! The parts of the page that a first visit does not show: a render's view, a batch, the list
 //! of past renders, a shared result, the blocked-call guide, the consent prompt, the form's
 //! "Advanced" fields and "From SketchUp" (fetched at once on the app with the SketchUp inbox);
-//! and the English strings. The release build (`cargo xtask build`,
+//! the English strings, and the reader of another app's inputs (the journal's records have
+//! theirs in `storage::journal`). The release build (`cargo xtask build`,
 //! feature `split`) puts them in wasm files of their own, fetched the first time one appears
 //! (issue 12: the first load carries the form and little else). Other builds (`trunk serve`, the
 //! browser tests) call them directly, through the same asynchronous path, so both behave alike.
@@ -11,6 +12,8 @@
 //! (`xtask/src/split.rs`). A part that can't be fetched (the page's server went away, a network
 //! blip) shows what happened and a button to try again; nothing the user entered is lost.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -29,7 +32,8 @@ use crate::i18n::Lang;
 use crate::lifecycle::form::RawOverride;
 use crate::lifecycle::share::SharedResult;
 use crate::lifecycle::Job;
-use crate::protocol::OutputFile;
+use crate::protocol::client::Api;
+use crate::protocol::{ApiError, AppDemo, OutputFile};
 use crate::state::{txt, BatchRequest, FromInbox, RenderRequest};
 use crate::storage::journal::JobRecord;
 
@@ -119,6 +123,37 @@ pub fn key_check(found: KeyCheck, on_switch: Callback<Switch>) -> impl IntoView 
     load!(key_check_part((found, on_switch)))
 }
 
+/// An AI app's inputs, asked of the server (see [`Api::app_demo`]). Its reader is a part: the
+/// SketchUp app's inputs are known without asking, and reading another app's list (its types,
+/// defaults and LIST choices) is about 2.5 KiB gzip of wasm (issue 21). A part that can't be
+/// fetched reads as a network error (the page's server went away).
+pub async fn app_demo(api: Api, key: String, webapp_id: String) -> Result<AppDemo, ApiError> {
+    let args = (api, key, webapp_id);
+    #[cfg(feature = "split")]
+    let asked = app_part(args).await;
+    #[cfg(not(feature = "split"))]
+    let asked = app_part(args);
+    match asked {
+        Ok(answer) => answer.await,
+        Err(_) => Err(ApiError::Network(
+            "a part of the page could not be fetched".into(),
+        )),
+    }
+}
+
+/// What [`app_part`] hands back: a split function is not `async`, its future is boxed.
+type AppAnswer = Pin<Box<dyn Future<Output = Result<AppDemo, ApiError>>>>;
+
+#[cfg_attr(
+    feature = "split",
+    wasm_split(su_app, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn app_part((api, key, webapp_id): (Api, String, String)) -> Result<AppAnswer, SplitLoaderError> {
+    Ok(Box::pin(
+        async move { api.app_demo(&key, &webapp_id).await },
+    ))
+}
+
 /// Makes `lang` ready to show: English is a part of the split build (Chinese, the language of
 /// most of our users, comes with the first view). False when it could not be fetched.
 pub async fn load_language(lang: Lang) -> bool {
@@ -141,6 +176,8 @@ pub fn prepare_job() {
     leptos::task::spawn_local(async {
         // A failure here is shown, with "Try again", when the view is really needed.
         let _ = preload_job().await;
+        // The view's first act is to journal the render: the journal's part too.
+        let _ = crate::storage::journal::preload_records().await;
     });
 }
 

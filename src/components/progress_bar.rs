@@ -57,10 +57,10 @@ pub fn ProgressBar(
         <div class="progress" id=(!compact).then_some("progress")>
             <div class="progress-track" role="progressbar" aria-label=txt(|t| t.progress_label)
                 aria-valuemin="0" aria-valuemax="100"
-                aria-valuenow=crate::state::live(move || percent().map(|p| p.to_string()))
-                aria-valuetext=crate::state::live(move || percent().map(|p| format!("{p}%")))
-                data-indeterminate=crate::state::live(move || percent().is_none().then_some("true"))>
-                <span class="progress-fill" style:width=crate::state::live(move || format!("{}%", percent().unwrap_or(0)))></span>
+                aria-valuenow=move || percent().map(|p| p.to_string())
+                aria-valuetext=move || percent().map(|p| format!("{p}%"))
+                data-indeterminate=move || percent().is_none().then_some("true")>
+                <span class="progress-fill" style:width=move || format!("{}%", percent().unwrap_or(0))></span>
             </div>
             <p class="hint progress-text">
                 {move || percent().map(|p| format!("{p}% · "))}

@@ -294,7 +294,7 @@ pub fn RenderForm(
             if !ours {
                 return Some(LoadProblem::NeedsRelay);
             }
-            match target.api.app_demo(&target.key, &id).await {
+            match super::parts::app_demo(target.api.clone(), target.key, id).await {
                 Ok(app) => {
                     app_name.try_set(app.webapp_name.clone());
                     slots.try_set(slots_for(
@@ -655,7 +655,7 @@ pub fn RenderForm(
                 <TextField id="webapp-id" label=Signal::derive(move || ui.t().webapp_label) value=webapp_id
                     error=Signal::derive(webapp_error) inputmode="numeric" />
                 <button id="load-app" type="button" class="secondary" on:click=crate::state::handler(move |_| start_load())
-                    disabled=crate::state::live(move || load_app.pending.get() || conn.target().is_err() || webapp_error().is_some())>
+                    disabled=move || load_app.pending.get() || conn.target().is_err() || webapp_error().is_some()>
                     {move || if load_app.pending.get() { ui.t().loading_app } else { ui.t().load_app }}
                 </button>
             </div>
@@ -677,7 +677,7 @@ pub fn RenderForm(
                     <span>{txt(|t| t.shrink_label)}</span>
                 </label>
                 <label class="inline" for="max-side">{txt(|t| t.max_side_label)}</label>
-                <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=crate::state::live(move || !shrink.get()) />
+                <input id="max-side" type="text" inputmode="numeric" bind:value=max_side disabled=move || !shrink.get() />
             </div>
             <details class="more" id="advanced" on:toggle=crate::state::handler(move |_| advanced_opened.set(true))>
                 <summary>{txt(|t| t.advanced_title)}</summary>
@@ -687,7 +687,7 @@ pub fn RenderForm(
                 hint=Signal::derive(move || Some(ui.t().webhook_hint)) value=webhook
                 error=Signal::derive(webhook_error) kind="url" placeholder="https://" />
             <div class="actions">
-                <button id="render" type="submit" class="primary" aria-busy=crate::state::live(move || busy.get().to_string())
+                <button id="render" type="submit" class="primary" aria-busy=move || busy.get().to_string()
                     aria-describedby="form-error">
                     {move || if busy.get() { ui.t().rendering_button } else { ui.t().render_button }}
                 </button>
@@ -714,7 +714,7 @@ pub fn RenderForm(
                     <p id="batch-expected">{expected}</p>
                     <div class="actions">
                         <button id="render-batch" type="button" class="primary" on:click=start_batch
-                            disabled=crate::state::live(move || batch_blocker().is_some())>
+                            disabled=move || batch_blocker().is_some()>
                             {move || fill(ui.t().render_all, &[&batch_files.with(Vec::len).to_string()])}
                         </button>
                         <button id="batch-clear" type="button" class="secondary" on:click=crate::state::handler(move |_| batch_files.set(Vec::new()))>{txt(|t| t.clear_batch)}</button>

@@ -63,13 +63,13 @@ pub fn SitePicker() -> impl IntoView {
     view! {
         <div class="field">
             <label for="site">{txt(|t| t.site_label)}</label>
-            <select id="site" on:change=crate::state::handler(on_change) prop:value=crate::state::live(move || conn.effective_site().slug())>
-                <option value="cn" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Cn)>{txt(|t| t.site_cn)}</option>
-                <option value="ai" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Ai)>{txt(|t| t.site_ai)}</option>
+            <select id="site" on:change=crate::state::handler(on_change) prop:value=move || conn.effective_site().slug()>
+                <option value="cn" selected=move || conn.effective_site() == SiteChoice::Cn>{txt(|t| t.site_cn)}</option>
+                <option value="ai" selected=move || conn.effective_site() == SiteChoice::Ai>{txt(|t| t.site_ai)}</option>
                 <Show when=crate::state::show_if(simulator_here)>
-                    <option value="local" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Local)>{move || local_label()}</option>
+                    <option value="local" selected=move || conn.effective_site() == SiteChoice::Local>{move || local_label()}</option>
                 </Show>
-                <option value="custom" selected=crate::state::live(move || conn.effective_site() == SiteChoice::Custom)>{txt(|t| t.site_custom)}</option>
+                <option value="custom" selected=move || conn.effective_site() == SiteChoice::Custom>{txt(|t| t.site_custom)}</option>
             </select>
             <p class="hint">{txt(|t| t.site_help)}</p>
             {move || via().map(|chosen| match chosen {
@@ -91,7 +91,7 @@ pub fn SitePicker() -> impl IntoView {
                 <input id="custom-base" type="url" inputmode="url" bind:value=conn.custom_base
                     placeholder="http://127.0.0.1:8080" autocomplete="off" spellcheck="false"
                     on:change=crate::state::handler(move |_| save())
-                    aria-invalid=crate::state::live(move || custom_invalid().then_some("true")) />
+                    aria-invalid=move || custom_invalid().then_some("true") />
                 <Show when=crate::state::show_if(custom_invalid)>
                     <p class="field-error">{txt(|t| t.custom_base_invalid)}</p>
                 </Show>

@@ -283,7 +283,7 @@ fn InboxPanel(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
     view! {
         <div id="sketchup-inbox">
             <p id="sketchup-status" class="hint" role="status" aria-live="polite"
-                data-online=crate::state::live(move || online.get().to_string())>{status}</p>
+                data-online=move || online.get().to_string()>{status}</p>
             {move || (dropped.get() > 0).then(|| view! {
                 <div id="sketchup-dropped" class="banner warning" role="alert">
                     <p>{move || fill(ui.lang.get().sketchup().dropped, &[&dropped.get().to_string()])}</p>

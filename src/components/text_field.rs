@@ -48,7 +48,7 @@ pub fn TextField(
             <input id=id.clone() type=kind.unwrap_or("text") bind:value=value
                 autocomplete="off" spellcheck="false" inputmode=inputmode
                 placeholder=move || placeholder.get()
-                aria-invalid=crate::state::live(move || error.get().is_some().then_some("true"))
+                aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described />
             {move || hint.get().map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             {move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}

@@ -136,9 +136,9 @@ pub fn Viewer(
                 <div class="viewer-bar">
                     <span id="viewer-counter">{move || format!("{} / {}", index.get().map_or(0, |i| i + 1), urls.with(Vec::len))}</span>
                     <button id="viewer-prev" type="button" aria-label="‹" on:click=crate::state::handler(move |_| step(-1))
-                        disabled=crate::state::live(move || urls.with(|u| u.len() < 2))>"‹"</button>
+                        disabled=move || urls.with(|u| u.len() < 2)>"‹"</button>
                     <button id="viewer-next" type="button" aria-label="›" on:click=crate::state::handler(move |_| step(1))
-                        disabled=crate::state::live(move || urls.with(|u| u.len() < 2))>"›"</button>
+                        disabled=move || urls.with(|u| u.len() < 2)>"›"</button>
                     <button id="viewer-zoom-out" type="button" aria-label=txt(|t| t.zoom_out) on:click=crate::state::handler(move |_| zoom(1.0 / STEP))>"−"</button>
                     <button id="viewer-fit" type="button" on:click=crate::state::handler(move |_| fit())>{txt(|t| t.zoom_fit)}</button>
                     <button id="viewer-zoom-in" type="button" aria-label=txt(|t| t.zoom_in) on:click=crate::state::handler(move |_| zoom(STEP))>"+"</button>
@@ -147,10 +147,10 @@ pub fn Viewer(
                 <div class="viewer-stage" on:wheel=crate::state::handler(on_wheel) on:pointerdown=crate::state::handler(on_down) on:pointermove=crate::state::handler(on_move)
                     on:pointerup=crate::state::handler(on_up) on:pointercancel=crate::state::handler(on_up)
                     on:dblclick=crate::state::handler(move |_| { if scale.get_untracked() > 1.0 { fit() } else { scale.set(2.0) } })>
-                    <img id="viewer-image" src=crate::state::live(move || current().unwrap_or_default()) alt="" draggable="false"
+                    <img id="viewer-image" src=move || current().unwrap_or_default() alt="" draggable="false"
                         referrerpolicy="no-referrer"
-                        data-scale=crate::state::live(move || fixed(scale.get(), 2))
-                        style:transform=crate::state::live(move || {
+                        data-scale=move || fixed(scale.get(), 2)
+                        style:transform=move || {
                             let (x, y) = offset.get();
                             format!(
                                 "translate({}px, {}px) scale({})",
@@ -158,7 +158,7 @@ pub fn Viewer(
                                 fixed(y, 1),
                                 fixed(scale.get(), 3)
                             )
-                        }) />
+                        } />
                 </div>
             </div>
         </Show>

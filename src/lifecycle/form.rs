@@ -1,8 +1,8 @@
 //! From what the user entered to `nodeInfoList`: only what differs from the app's defaults is
 //! sent (plus required pictures), each value in the JSON type of the default it replaces.
 
-use crate::protocol::answers::text;
-use crate::protocol::json::{self, parse_f64, Number, Value};
+use super::decimal;
+use crate::protocol::FieldValue as Value;
 use crate::protocol::{AppField, NodeInfo, SU_REFERENCE_NODE, SU_SCREENSHOT_NODE, SU_WEBAPP_ID};
 
 /// How a field is edited.
@@ -78,7 +78,7 @@ impl FieldSpec {
             // The default picture is the app's example: start empty so the user gives their own.
             return String::new();
         }
-        text(&self.default).unwrap_or_default()
+        self.default.text().unwrap_or_default()
     }
 }
 
@@ -89,7 +89,7 @@ pub fn su_preset() -> Vec<FieldSpec> {
         node_id: node.to_owned(),
         field_name: "image".to_owned(),
         kind: FieldKind::Image,
-        default: Value::Null,
+        default: Value::default(),
         choices: Vec::new(),
         description: None,
         description_en: None,
@@ -158,7 +158,7 @@ pub fn build_node_list(
                     }
                     continue;
                 }
-                Value::String(entered.to_owned())
+                Value::from(entered)
             }
             FieldKind::Int | FieldKind::Float => {
                 let number =
@@ -168,31 +168,32 @@ pub fn build_node_list(
                 if same_number(&field.default, &number) {
                     continue;
                 }
-                match field.default {
+                if field.default.is_string() {
                     // The default came as a string: send a string, as the app expects.
-                    Value::String(_) => Value::String(entered.to_owned()),
-                    _ => number,
+                    Value::from(entered)
+                } else {
+                    number
                 }
             }
             FieldKind::Switch => {
                 let on = entered == "true";
-                let default_on = match &field.default {
-                    Value::Bool(b) => *b,
-                    other => text(other).is_some_and(|t| t.eq_ignore_ascii_case("true")),
-                };
+                let default_on = field.default.as_bool().unwrap_or_else(|| {
+                    (field.default.text()).is_some_and(|t| t.eq_ignore_ascii_case("true"))
+                });
                 if on == default_on {
                     continue;
                 }
-                match field.default {
-                    Value::String(_) => Value::String(on.to_string()),
-                    _ => Value::Bool(on),
+                if field.default.is_string() {
+                    Value::from(on.to_string().as_str())
+                } else {
+                    Value::from(on)
                 }
             }
             FieldKind::Text | FieldKind::List => {
-                if text(&field.default).as_deref() == Some(entered) {
+                if field.default.text().as_deref() == Some(entered) {
                     continue;
                 }
-                Value::String(entered.to_owned())
+                Value::from(entered)
             }
         };
         nodes.push(NodeInfo {
@@ -210,8 +211,7 @@ pub fn build_node_list(
         if node_id.is_empty() || field_name.is_empty() {
             return Err(FormProblem::IncompleteOverride(i + 1));
         }
-        let value = json::parse(raw.value.trim())
-            .unwrap_or_else(|| Value::String(raw.value.trim().to_owned()));
+        let value = Value::parse(raw.value.trim()).unwrap_or_else(|| Value::from(raw.value.trim()));
         nodes.retain(|n| !(n.node_id == node_id && n.field_name == field_name));
         nodes.push(NodeInfo {
             node_id: node_id.to_owned(),
@@ -223,23 +223,24 @@ pub fn build_node_list(
     Ok(nodes)
 }
 
-/// What a number field sends: a whole number, or a float written as serde wrote one (`2.0`,
-/// `0.5`).
+/// What a number field sends: a whole number, or a float (written `2.0`, `0.5`).
 fn parse_number(text: &str, integer: bool) -> Option<Value> {
     if integer {
         text.parse::<i64>().ok().map(Value::from)
     } else {
-        parse_f64(text)
-            .and_then(Number::from_f64)
-            .map(Value::Number)
+        decimal::parse(text)
+            .filter(|f| f.is_finite())
+            .map(|f| Value::of(&f))
     }
 }
 
 fn same_number(default: &Value, number: &Value) -> bool {
-    let as_f64 = |v: &Value| match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => parse_f64(s.trim()),
-        _ => None,
+    let as_f64 = |v: &Value| {
+        if v.is_number() || v.is_string() {
+            decimal::parse(v.text()?.trim())
+        } else {
+            None
+        }
     };
     matches!((as_f64(default), as_f64(number)), (Some(a), Some(b)) if a == b)
 }
@@ -249,7 +250,7 @@ mod tests {
     use super::*;
 
     fn num(text: &str) -> Value {
-        Value::Number(Number::parse(text).expect("a JSON number"))
+        Value::parse(text).expect("a JSON number")
     }
 
     fn field(node: &str, name: &str, kind: &str, default: Value) -> FieldSpec {

@@ -10,8 +10,10 @@
 //! `exception_message`), `execution_interrupted`. RunningHub's socket relays these as they are
 //! (its official ComfyUI plugin reads `type` and `data.node` of the same messages).
 
-use crate::protocol::answers::text;
-use crate::protocol::json::{self, Value};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::protocol::loose::{self, object};
 
 /// One message of the socket that matters to the bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,85 +45,144 @@ pub enum Message {
     Interrupted,
 }
 
+/// A frame: its `type` first, then its `data` as the type says.
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+/// `data` of `status`: `{status: {exec_info: {queue_remaining}}}`.
+#[derive(Deserialize)]
+struct Status {
+    status: ExecInfo,
+}
+
+#[derive(Deserialize)]
+struct ExecInfo {
+    exec_info: Queue,
+}
+
+#[derive(Deserialize)]
+struct Queue {
+    #[serde(deserialize_with = "count")]
+    queue_remaining: u32,
+}
+
+/// `data` of `execution_cached`.
+#[derive(Deserialize)]
+struct Cached {
+    #[serde(deserialize_with = "node_ids")]
+    nodes: Vec<String>,
+}
+
+/// `data` of `executing`: `node` is null once the graph is through.
+#[derive(Deserialize)]
+struct Executing<'a> {
+    #[serde(borrow)]
+    node: &'a RawValue,
+}
+
+/// `data` of `progress`.
+#[derive(Deserialize)]
+struct Step {
+    #[serde(deserialize_with = "count")]
+    value: u32,
+    #[serde(deserialize_with = "count")]
+    max: u32,
+    #[serde(default, deserialize_with = "node")]
+    node: Option<String>,
+}
+
+/// `data` of `executed`.
+#[derive(Deserialize)]
+struct Executed {
+    #[serde(deserialize_with = "node")]
+    node: Option<String>,
+}
+
+/// `data` of `execution_error`.
+#[derive(Deserialize)]
+struct Failed {
+    #[serde(default, deserialize_with = "node")]
+    node_id: Option<String>,
+    #[serde(default, deserialize_with = "loose::lenient")]
+    node_type: Option<String>,
+}
+
 /// Reads one text frame. Anything that is not a known message of the right shape is `None`.
 pub fn parse_message(frame: &str) -> Option<Message> {
     // Frames are small; a huge one is not one of ComfyUI's progress messages.
     if frame.len() > 64 * 1024 {
         return None;
     }
-    let value = json::parse(frame)?;
-    let kind = value.get("type")?.as_str()?;
-    let data = value.get("data").filter(|d| d.is_object());
-    let node = |name: &str| data.and_then(|d| d.get(name)).and_then(node_id);
-    Some(match kind {
-        "status" => Message::Queue(
-            data?
-                .get("status")
-                .and_then(|s| s.get("exec_info"))
-                .and_then(|e| e.get("queue_remaining"))
-                .and_then(count)?,
-        ),
+    let frame: Frame = object(frame)?;
+    // `data` as the type says; absent, or not an object, for a type that needs one: no message.
+    let data = frame.data.map(RawValue::get);
+    let data = || data.filter(|d| d.starts_with('{'));
+    Some(match frame.kind.as_str() {
+        "status" => Message::Queue(object::<Status>(data()?)?.status.exec_info.queue_remaining),
         "execution_start" => Message::Started,
-        "execution_cached" => Message::Cached(
-            data?
-                .get("nodes")?
-                .as_array()?
-                .iter()
-                .filter_map(node_id)
-                .collect(),
-        ),
-        "executing" => match data?.get("node")? {
-            Value::Null => Message::Executing(None),
-            other => Message::Executing(Some(node_id(other)?)),
-        },
+        "execution_cached" => Message::Cached(object::<Cached>(data()?)?.nodes),
+        "executing" => {
+            let node = object::<Executing>(data()?)?.node;
+            if node.get() == "null" {
+                Message::Executing(None)
+            } else {
+                Message::Executing(Some(node_id(node)?))
+            }
+        }
         "progress" => {
-            let data = data?;
-            let value = count(data.get("value")?)?;
-            let max = count(data.get("max")?)?;
-            if max == 0 || value > max {
+            let step: Step = object(data()?)?;
+            if step.max == 0 || step.value > step.max {
                 return None;
             }
             Message::Step {
-                value,
-                max,
-                node: node("node"),
+                value: step.value,
+                max: step.max,
+                node: step.node,
             }
         }
-        "executed" => Message::Executed(node("node")?),
+        "executed" => Message::Executed(object::<Executed>(data()?)?.node?),
         "execution_success" => Message::Success,
-        "execution_error" => Message::Error {
-            node: node("node_id"),
-            node_type: data
-                .and_then(|d| d.get("node_type"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        },
+        "execution_error" => {
+            let failed = data().and_then(object::<Failed>);
+            let (node, node_type) = failed.map_or((None, None), |f| (f.node_id, f.node_type));
+            Message::Error { node, node_type }
+        }
         "execution_interrupted" => Message::Interrupted,
         _ => return None,
     })
 }
 
 /// A node id: a short string or a whole number.
-fn node_id(value: &Value) -> Option<String> {
-    let id = match value {
-        Value::String(_) | Value::Number(_) => text(value)?,
-        _ => return None,
-    };
-    (!id.is_empty() && id.len() <= 64).then_some(id)
+fn node_id(raw: &RawValue) -> Option<String> {
+    if matches!(raw.get().as_bytes().first(), Some(b't' | b'f')) {
+        return None;
+    }
+    loose::scalar(raw).filter(|id| !id.is_empty() && id.len() <= 64)
+}
+
+/// A field holding a node id; another value is no node.
+fn node<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(node_id(<&RawValue>::deserialize(d)?))
+}
+
+/// A list of node ids (the others left out); not a list makes the message unreadable.
+fn node_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let ids = Vec::<&RawValue>::deserialize(d)?;
+    Ok(ids.into_iter().filter_map(node_id).collect())
 }
 
 /// A count: a non-negative whole number (a float with no fraction is taken too).
-fn count(value: &Value) -> Option<u32> {
-    match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            })
-            .and_then(|n| u32::try_from(n).ok()),
-        _ => None,
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = f64::deserialize(d)?;
+    if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(serde::de::Error::custom("not a count"))
     }
 }
 

@@ -2,11 +2,15 @@
 //! `server/src/inbox.rs`), and the names a picture carries from its model and scene into the
 //! form, the history and the download names.
 
-use crate::protocol::json::{self, Value};
+use serde::{Deserialize, Serialize};
+
+use serde_json::value::RawValue;
+
+use crate::protocol::loose::{items, object};
 
 /// Where a picture from SketchUp was captured: the model's and the scene's names (either may be
 /// empty: an unsaved model, the current view rather than a scene).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FromSketchup {
     pub model: String,
     pub scene: String,
@@ -73,38 +77,53 @@ pub struct InboxState {
     pub dropped: u32,
 }
 
+/// `GET /__su/inbox` (and each `inbox` event) as our server writes it.
+#[derive(Deserialize)]
+struct Inbox<'a> {
+    /// A list; an item that is not an object is left out.
+    #[serde(borrow)]
+    pictures: &'a RawValue,
+    #[serde(default, deserialize_with = "crate::protocol::loose::lenient")]
+    dropped: Option<u64>,
+}
+
+/// One picture of [`Inbox`]; its names may be missing (or of another type: then empty).
+#[derive(Deserialize)]
+struct Picture {
+    #[serde(default, deserialize_with = "crate::protocol::loose::lenient")]
+    id: Option<String>,
+    #[serde(
+        default,
+        rename = "type",
+        deserialize_with = "crate::protocol::loose::lenient"
+    )]
+    mime: Option<String>,
+    #[serde(default, deserialize_with = "crate::protocol::loose::lenient")]
+    model: Option<String>,
+    #[serde(default, deserialize_with = "crate::protocol::loose::lenient")]
+    scene: Option<String>,
+}
+
 /// Reads `GET /__su/inbox` (and each `inbox` event); `None` when it is not that. A picture of
 /// another type than PNG or JPEG, or without an id made of letters and digits, is left out.
 pub fn parse_inbox(text: &str) -> Option<InboxState> {
-    let value = json::parse(text)?;
-    let text_of = |v: &Value, name: &str| {
-        v.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let pictures = value
-        .get("pictures")?
-        .as_array()?
-        .iter()
+    let inbox: Inbox = object(text)?;
+    let pictures = items::<Picture>(inbox.pictures)?
+        .into_iter()
         .filter_map(|p| {
-            let id = p.get("id")?.as_str()?;
-            let mime = p.get("type")?.as_str()?;
+            let (id, mime) = (p.id?, p.mime?);
             let ok_id = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric());
-            (ok_id && matches!(mime, "image/png" | "image/jpeg")).then(|| Waiting {
-                id: id.to_owned(),
+            (ok_id && matches!(mime.as_str(), "image/png" | "image/jpeg")).then(|| Waiting {
+                id,
                 names: FromSketchup {
-                    model: text_of(p, "model"),
-                    scene: text_of(p, "scene"),
+                    model: p.model.unwrap_or_default(),
+                    scene: p.scene.unwrap_or_default(),
                 },
-                mime: mime.to_owned(),
+                mime,
             })
         })
         .collect();
-    let dropped = value
-        .get("dropped")
-        .and_then(Value::as_u64)
-        .map_or(0, |n| n.min(u32::MAX as u64) as u32);
+    let dropped = inbox.dropped.map_or(0, |n| n.min(u32::MAX as u64) as u32);
     Some(InboxState { pictures, dropped })
 }
 

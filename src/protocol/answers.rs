@@ -1,48 +1,64 @@
 //! Tolerant parsing of RunningHub answers: the envelope first, then `data` as the code says.
-//! Numbers and strings are accepted for each other wherever RunningHub has been seen to mix them.
+//! Numbers and strings are accepted for each other wherever RunningHub has been seen to mix them
+//! (see [`super::loose`]).
 
-use super::json::{self, Object, Value};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::codes::Code;
 use super::error::ApiError;
+use super::loose::{self, object};
 use super::types::*;
 
-/// A parsed `{"code", "msg", "data"}` envelope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Envelope {
+/// A parsed `{"code", "msg", "data"}` envelope; `data` is kept as its JSON text until the code
+/// tells what it is.
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
     pub code: i64,
     pub msg: String,
-    pub data: Value,
+    /// `None` for a missing or null `data`.
+    pub data: Option<&'a RawValue>,
 }
 
-impl Envelope {
+impl PartialEq for Envelope<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.code, &self.msg, self.data.map(RawValue::get))
+            == (other.code, &other.msg, other.data.map(RawValue::get))
+    }
+}
+
+/// The envelope as sent.
+#[derive(Deserialize)]
+struct Wire<'a> {
+    #[serde(deserialize_with = "code")]
+    code: i64,
+    #[serde(default, deserialize_with = "loose::text")]
+    msg: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    message: Option<String>,
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+/// `code`: a whole number, or the same as a string.
+fn code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let text = loose::text(d)?.unwrap_or_default();
+    text.trim()
+        .parse()
+        .map_err(|_| serde::de::Error::custom("code is not a whole number"))
+}
+
+impl<'a> Envelope<'a> {
     /// Parses an answer body. Anything that is not a JSON object with a numeric `code` is
     /// [`ApiError::NotJson`]: proxies answer with HTML pages, and cut connections with half a body.
-    pub fn parse(body: &str) -> Result<Envelope, ApiError> {
-        match json::parse(body.trim()) {
-            Some(Value::Object(map)) => Envelope::from_object(map),
-            _ => Err(ApiError::NotJson),
-        }
-    }
-
-    /// The envelope of an answer already read; [`ApiError::NotJson`] without a numeric `code`.
-    pub(crate) fn from_object(mut map: Object) -> Result<Envelope, ApiError> {
-        let code = map
-            .get("code")
-            .and_then(|c| match c {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse().ok(),
-                _ => None,
-            })
-            .ok_or(ApiError::NotJson)?;
-        // v1 says `msg`; v2's upload says `message`.
-        let msg = map
-            .get("msg")
-            .or_else(|| map.get("message"))
-            .and_then(text)
-            .unwrap_or_default();
-        let data = map.remove("data").unwrap_or(Value::Null);
-        Ok(Envelope { code, msg, data })
+    pub fn parse(body: &'a str) -> Result<Envelope<'a>, ApiError> {
+        let wire: Wire = object(body).ok_or(ApiError::NotJson)?;
+        Ok(Envelope {
+            code: wire.code,
+            // v1 says `msg`; v2's upload says `message`.
+            msg: wire.msg.or(wire.message).unwrap_or_default(),
+            data: wire.data,
+        })
     }
 
     fn into_service_error(self) -> ApiError {
@@ -53,7 +69,7 @@ impl Envelope {
     }
 
     /// `data` of a code 0 answer, or the code as an error.
-    fn success_data(self) -> Result<Value, ApiError> {
+    pub(crate) fn success_data(self) -> Result<Option<&'a RawValue>, ApiError> {
         if self.code == 0 {
             Ok(self.data)
         } else {
@@ -62,103 +78,29 @@ impl Envelope {
     }
 }
 
-/// A JSON string, number or boolean as text; IDs above 2^53 keep every digit because numbers
-/// are kept as the text they came in.
-pub(crate) fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.as_str().to_owned()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-pub(crate) fn field(map: &Object, name: &str) -> Option<String> {
-    map.get(name).and_then(text).filter(|s| !s.is_empty())
+/// `data` read as a `T`, or [`ApiError::Shape`] with `problem` when it is not an object of that
+/// shape.
+pub(crate) fn data_as<'a, T: Deserialize<'a>>(
+    data: Option<&'a RawValue>,
+    problem: &str,
+) -> Result<T, ApiError> {
+    data.and_then(|d| object(d.get()))
+        .ok_or_else(|| ApiError::Shape(problem.to_owned()))
 }
 
 /// Parses the answer to `/task/openapi/ai-app/run`.
 pub fn parse_run(body: &str) -> Result<RunData, ApiError> {
-    let data = Envelope::parse(body)?.success_data()?;
-    let Value::Object(map) = data else {
-        return Err(ApiError::Shape("run: data is not an object".into()));
-    };
-    let task_id = field(&map, "taskId").ok_or_else(|| ApiError::Shape("run: no taskId".into()))?;
-    Ok(RunData {
-        task_id,
-        task_status: field(&map, "taskStatus"),
-        client_id: field(&map, "clientId"),
-        prompt_tips: map.get("promptTips").and_then(parse_prompt_tips),
-        socket: socket_of(&map),
-    })
+    data_as(
+        Envelope::parse(body)?.success_data()?,
+        "run: data holds no taskId",
+    )
 }
 
 /// `netWssUrl` of an answer's data, when it holds a usable one.
-pub(crate) fn socket_of(map: &Object) -> Option<SocketUrl> {
-    map.get("netWssUrl")
-        .and_then(Value::as_str)
-        .and_then(SocketUrl::parse)
-}
-
-/// `promptTips` is a JSON document inside a string; older answers may send the object itself.
-pub fn parse_prompt_tips(value: &Value) -> Option<PromptTips> {
-    let parsed;
-    let tips = match value {
-        Value::String(s) => {
-            parsed = json::parse(s)?;
-            &parsed
-        }
-        other => other,
-    };
-    let map = tips.as_object()?;
-    let error = match map.get("error") {
-        Some(Value::Object(e)) => e.get("message").and_then(text),
-        Some(other) => text(other),
-        None => None,
-    };
-    let node_errors = match map.get("node_errors") {
-        Some(Value::Object(nodes)) => nodes
-            .iter()
-            .map(|(node_id, detail)| parse_node_error(node_id, detail))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(PromptTips {
-        result: map.get("result").and_then(Value::as_bool),
-        error,
-        outputs_to_execute: map
-            .get("outputs_to_execute")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(text).collect())
-            .unwrap_or_default(),
-        node_errors,
-    })
-}
-
-fn parse_node_error(node_id: &str, detail: &Value) -> NodeError {
-    let messages = detail
-        .get("errors")
-        .and_then(Value::as_array)
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    let message = e.get("message").and_then(text).unwrap_or_default();
-                    match e.get("details").and_then(text).filter(|d| !d.is_empty()) {
-                        Some(details) if !message.is_empty() => format!("{message}: {details}"),
-                        Some(details) => details,
-                        None => message,
-                    }
-                })
-                .filter(|m| !m.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
-    NodeError {
-        node_id: node_id.to_owned(),
-        class_type: detail.get("class_type").and_then(text),
-        messages,
-    }
+#[derive(Deserialize)]
+struct Socket {
+    #[serde(default, rename = "netWssUrl", deserialize_with = "SocketUrl::loose")]
+    url: Option<SocketUrl>,
 }
 
 /// Parses the answer to `/task/openapi/outputs`, following the table in the field guide.
@@ -170,7 +112,10 @@ pub fn parse_outputs(body: &str) -> Result<OutputsAnswer, ApiError> {
 /// the progress socket a running task's answer (804) carries.
 pub fn parse_poll_v1(body: &str) -> Result<Polled, ApiError> {
     let envelope = Envelope::parse(body)?;
-    let socket = envelope.data.as_object().and_then(socket_of);
+    let socket = envelope
+        .data
+        .and_then(|d| object::<Socket>(d.get()))
+        .and_then(|s| s.url);
     let answer = outputs_answer(envelope)?;
     let usage = match &answer {
         OutputsAnswer::Done(files) => Usage::from_files(files),
@@ -184,166 +129,89 @@ pub fn parse_poll_v1(body: &str) -> Result<Polled, ApiError> {
     })
 }
 
+/// A failed task's `data`: `{failedReason}`, or (older answers) the reason itself.
+#[derive(Deserialize)]
+struct Failure<'a> {
+    #[serde(borrow, default, rename = "failedReason")]
+    reason: Option<&'a RawValue>,
+}
+
 fn outputs_answer(envelope: Envelope) -> Result<OutputsAnswer, ApiError> {
     match Code::from_i64(envelope.code) {
-        Some(Code::Success) => match envelope.data {
-            Value::Null => Ok(OutputsAnswer::Running),
-            Value::Array(items) if items.is_empty() => Ok(OutputsAnswer::Empty),
-            Value::Array(items) => {
-                let files: Vec<OutputFile> = items.iter().filter_map(parse_output_file).collect();
-                if files.is_empty() {
-                    Err(ApiError::Shape("outputs: no fileUrl in any item".into()))
-                } else {
-                    Ok(OutputsAnswer::Done(files))
-                }
+        Some(Code::Success) => {
+            let Some(data) = envelope.data else {
+                return Ok(OutputsAnswer::Running);
+            };
+            let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(data.get()) else {
+                return Err(ApiError::Shape(
+                    "outputs: data is neither a list nor null".into(),
+                ));
+            };
+            if items.is_empty() {
+                return Ok(OutputsAnswer::Empty);
             }
-            _ => Err(ApiError::Shape(
-                "outputs: data is neither a list nor null".into(),
-            )),
-        },
+            let files: Vec<OutputFile> = items.iter().filter_map(|i| object(i.get())).collect();
+            if files.is_empty() {
+                Err(ApiError::Shape("outputs: no fileUrl in any item".into()))
+            } else {
+                Ok(OutputsAnswer::Done(files))
+            }
+        }
         Some(Code::TaskIsRunning) => Ok(OutputsAnswer::Running),
         Some(Code::TaskIsQueued) => Ok(OutputsAnswer::Queued),
-        Some(Code::TaskStatusError) => Ok(OutputsAnswer::Failed(parse_failed_reason(
-            envelope.data.get("failedReason").unwrap_or(&envelope.data),
-        ))),
+        Some(Code::TaskStatusError) => Ok(OutputsAnswer::Failed(match envelope.data {
+            None => FailedReason::default(),
+            Some(data) => {
+                let inner = object::<Failure>(data.get()).and_then(|f| f.reason);
+                FailedReason::from_raw(inner.unwrap_or(data))
+            }
+        })),
         Some(Code::TaskNotFound | Code::TaskNotFounded) => Ok(OutputsAnswer::NotFound),
         _ => Err(envelope.into_service_error()),
     }
 }
 
-fn parse_output_file(item: &Value) -> Option<OutputFile> {
-    let map = item.as_object()?;
-    Some(OutputFile {
-        file_url: field(map, "fileUrl")?,
-        file_type: field(map, "fileType").unwrap_or_default(),
-        task_cost_time: field(map, "taskCostTime"),
-        node_id: field(map, "nodeId"),
-        consume_coins: field(map, "consumeCoins"),
-        consume_money: field(map, "consumeMoney"),
-        third_party_consume_money: field(map, "thirdPartyConsumeMoney"),
-    })
-}
-
-pub(crate) fn parse_failed_reason(value: &Value) -> FailedReason {
-    let Some(map) = value.as_object() else {
-        return FailedReason {
-            exception_message: text(value).filter(|s| !s.is_empty()),
-            ..FailedReason::default()
-        };
-    };
-    FailedReason {
-        node_name: field(map, "node_name"),
-        node_id: field(map, "node_id"),
-        exception_type: field(map, "exception_type"),
-        exception_message: field(map, "exception_message"),
-        traceback: map
-            .get("traceback")
-            .map(parse_traceback)
-            .unwrap_or_default(),
-    }
-}
-
-/// The traceback is a JSON array of lines inside a string; take a real array or plain text too.
-fn parse_traceback(value: &Value) -> Vec<String> {
-    let lines = |items: &[Value]| items.iter().filter_map(text).collect::<Vec<_>>();
-    match value {
-        Value::Array(items) => lines(items),
-        Value::String(s) => match json::parse(s) {
-            Some(Value::Array(items)) => lines(&items),
-            _ if s.is_empty() => Vec::new(),
-            _ => vec![s.clone()],
-        },
-        _ => Vec::new(),
-    }
-}
-
 /// Parses the answer to `/uc/openapi/accountStatus`.
 pub fn parse_account(body: &str) -> Result<AccountStatus, ApiError> {
-    let data = Envelope::parse(body)?.success_data()?;
-    let map = data
-        .as_object()
-        .ok_or_else(|| ApiError::Shape("accountStatus: data is not an object".into()))?;
-    Ok(AccountStatus {
-        remain_coins: field(map, "remainCoins"),
-        current_task_counts: field(map, "currentTaskCounts"),
-        remain_money: field(map, "remainMoney"),
-        currency: field(map, "currency"),
-        api_type: field(map, "apiType"),
-    })
+    data_as(
+        Envelope::parse(body)?.success_data()?,
+        "accountStatus: data is not an object",
+    )
+}
+
+/// What an upload answers (v1's `{fileName, fileType}`, v2's `{fileName, type, …}`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UploadData {
+    #[serde(default, deserialize_with = "loose::text")]
+    pub file_name: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    pub file_type: Option<String>,
+    #[serde(default, rename = "type", deserialize_with = "loose::text")]
+    pub kind: Option<String>,
 }
 
 /// Parses the answer to `/task/openapi/upload`.
 pub fn parse_upload(body: &str) -> Result<Uploaded, ApiError> {
-    let data = Envelope::parse(body)?.success_data()?;
-    let map = data
-        .as_object()
-        .ok_or_else(|| ApiError::Shape("upload: data is not an object".into()))?;
+    let data: UploadData = data_as(
+        Envelope::parse(body)?.success_data()?,
+        "upload: data is not an object",
+    )?;
     Ok(Uploaded {
-        file_name: field(map, "fileName")
+        file_name: data
+            .file_name
             .ok_or_else(|| ApiError::Shape("upload: no fileName".into()))?,
-        file_type: field(map, "fileType"),
+        file_type: data.file_type,
         api: ApiVersion::V1,
     })
 }
 
 /// Parses the answer to `GET /api/webapp/apiCallDemo`.
 pub fn parse_app_demo(body: &str) -> Result<AppDemo, ApiError> {
-    let data = Envelope::parse(body)?.success_data()?;
-    let map = data
-        .as_object()
-        .ok_or_else(|| ApiError::Shape("apiCallDemo: data is not an object".into()))?;
-    let fields = map
-        .get("nodeInfoList")
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(parse_app_field).collect())
-        .unwrap_or_default();
-    Ok(AppDemo {
-        webapp_name: field(map, "webappName"),
-        fields,
-    })
-}
-
-fn parse_app_field(item: &Value) -> Option<AppField> {
-    let map = item.as_object()?;
-    Some(AppField {
-        node_id: field(map, "nodeId")?,
-        node_name: field(map, "nodeName"),
-        field_name: field(map, "fieldName")?,
-        field_value: map.get("fieldValue").cloned().unwrap_or(Value::Null),
-        field_type: field(map, "fieldType")
-            .unwrap_or_default()
-            .to_ascii_uppercase(),
-        choices: map.get("fieldData").map(parse_choices).unwrap_or_default(),
-        description: field(map, "description"),
-        description_en: field(map, "descriptionEn"),
-    })
-}
-
-/// LIST choices arrive as `"[[\"a\",\"b\"],{\"default\":\"a\"}]"` (a string holding JSON), or as
-/// a plain list; take the first list of scalars found.
-fn parse_choices(value: &Value) -> Vec<String> {
-    let parsed;
-    let value = match value {
-        Value::String(s) => match json::parse(s) {
-            Some(v) => {
-                parsed = v;
-                &parsed
-            }
-            None => return Vec::new(),
-        },
-        other => other,
-    };
-    match value {
-        Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
-            items.iter().filter_map(text).collect()
-        }
-        Value::Array(items) => items
-            .iter()
-            .find(|i| i.is_array())
-            .map(parse_choices)
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
+    data_as(
+        Envelope::parse(body)?.success_data()?,
+        "apiCallDemo: data is not an object",
+    )
 }
 
 #[cfg(test)]
@@ -428,6 +296,20 @@ mod tests {
             parse_run(body).expect("parses").task_id,
             "1983070826507472898"
         );
+    }
+
+    #[test]
+    fn task_ids_above_2_64_and_costs_keep_every_digit_they_came_with() {
+        let body = r#"{"code":0,"msg":"success","data":{"taskId":2013508786110730241123,"taskStatus":"QUEUED"}}"#;
+        assert_eq!(
+            parse_run(body).expect("parses").task_id,
+            "2013508786110730241123"
+        );
+        let done = r#"{"code":0,"msg":"success","data":[{"fileUrl":"https://x/a.png","fileType":"png","taskCostTime":33.50,"consumeMoney":0.350,"consumeCoins":12}]}"#;
+        let polled = parse_poll_v1(done).expect("parses");
+        assert_eq!(polled.usage.task_cost_time.as_deref(), Some("33.50"));
+        assert_eq!(polled.usage.consume_money.as_deref(), Some("0.350"));
+        assert_eq!(polled.usage.consume_coins.as_deref(), Some("12"));
     }
 
     #[test]

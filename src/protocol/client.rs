@@ -3,13 +3,13 @@
 //! query string.
 
 use gloo_net::http::{Request, RequestBuilder};
+use serde::Serialize;
 use web_sys::AbortSignal;
 
 use super::answers::{
     parse_account, parse_app_demo, parse_poll_v1, parse_run, parse_upload, Envelope,
 };
 use super::error::ApiError;
-use super::json::Object;
 use super::types::*;
 use super::v2::{self, Fallback};
 
@@ -67,7 +67,7 @@ impl Api {
 
     /// Starts an AI app.
     pub async fn run(&self, req: &RunRequest<'_>) -> Result<RunData, ApiError> {
-        parse_run(&self.post_json(paths::RUN, req.to_json(), None).await?)
+        parse_run(&self.post_json(paths::RUN, req, None).await?)
     }
 
     /// One poll of a task: v2 `query`, or v1 `outputs` where v2 is unavailable, or when
@@ -124,8 +124,8 @@ impl Api {
         task_id: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<Polled, ApiError> {
-        let body = TaskRequest { api_key, task_id }.to_json();
-        parse_poll_v1(&self.post_json(paths::OUTPUTS, body, signal).await?)
+        let body = TaskRequest { api_key, task_id };
+        parse_poll_v1(&self.post_json(paths::OUTPUTS, &body, signal).await?)
     }
 
     /// v2 `query` (key in the `Authorization` header only).
@@ -135,11 +135,10 @@ impl Api {
         task_id: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<Polled, ApiError> {
-        let body = Object::new().with("taskId", task_id).to_json();
         let builder = Request::post(&self.url(v2::paths::QUERY))
             .abort_signal(signal)
             .header("Authorization", &bearer(api_key));
-        let request = json_body(builder, body)?;
+        let request = json_body(builder, &QueryRequest { task_id })?;
         v2::parse_query(&send(request).await?)
     }
 
@@ -173,8 +172,9 @@ impl Api {
 
     /// Asks RunningHub to cancel a task; the task then ends as failed ("cancelled") in `outputs`.
     pub async fn cancel(&self, api_key: &str, task_id: &str) -> Result<(), ApiError> {
-        let body = TaskRequest { api_key, task_id }.to_json();
-        let envelope = Envelope::parse(&self.post_json(paths::CANCEL, body, None).await?)?;
+        let body = TaskRequest { api_key, task_id };
+        let answer = self.post_json(paths::CANCEL, &body, None).await?;
+        let envelope = Envelope::parse(&answer)?;
         match envelope.code {
             0 => Ok(()),
             code => Err(ApiError::Service {
@@ -188,8 +188,8 @@ impl Api {
     /// at all (see [`Api::ensure_reachable`]): a network failure while online reads as
     /// [`ApiError::Blocked`], and any answer marks the base as reachable.
     pub async fn account(&self, api_key: &str) -> Result<AccountStatus, ApiError> {
-        let body = AccountRequest { apikey: api_key }.to_json();
-        let answer = match self.post_json(paths::ACCOUNT, body, None).await {
+        let body = AccountRequest { apikey: api_key };
+        let answer = match self.post_json(paths::ACCOUNT, &body, None).await {
             Ok(text) => parse_account(&text),
             Err(error) => Err(error),
         };
@@ -294,17 +294,14 @@ impl Api {
     /// server takes the same fields as a JSON POST and makes RunningHub's GET itself. The caller
     /// makes sure this base is ours (see `Connection::known_ours`); nothing here sends a GET.
     pub async fn app_demo(&self, api_key: &str, webapp_id: &str) -> Result<AppDemo, ApiError> {
-        let body = Object::new()
-            .with("apiKey", api_key)
-            .with("webappId", webapp_id)
-            .to_json();
-        parse_app_demo(&self.post_json(paths::APP_DEMO, body, None).await?)
+        let body = AppDemoRequest { api_key, webapp_id };
+        parse_app_demo(&self.post_json(paths::APP_DEMO, &body, None).await?)
     }
 
     async fn post_json(
         &self,
         path: &str,
-        body: String,
+        body: &impl Serialize,
         signal: Option<&AbortSignal>,
     ) -> Result<String, ApiError> {
         let builder = Request::post(&self.url(path)).abort_signal(signal);
@@ -337,12 +334,10 @@ pub async fn send(request: Request) -> Result<String, ApiError> {
     }
 }
 
-/// A POST of JSON text, as gloo-net's `.json()` made it (the same header, so the same CORS
-/// preflight), without its serde_json.
-fn json_body(builder: RequestBuilder, body: String) -> Result<Request, ApiError> {
+/// A POST of `body` as JSON (`Content-Type: application/json`, so a CORS preflight).
+fn json_body(builder: RequestBuilder, body: &impl Serialize) -> Result<Request, ApiError> {
     builder
-        .header("Content-Type", "application/json")
-        .body(body)
+        .json(body)
         .map_err(|e| ApiError::Network(error_text(e)))
 }
 
@@ -465,14 +460,13 @@ fn fetch_error(error: gloo_net::Error) -> ApiError {
     }
 }
 
-/// What a gloo-net error says, as JavaScript's `Error.toString()` puts it. Not its `Display`:
-/// leptos turns gloo-net's `json` feature on, and that `Display` would link serde_json's error
-/// messages into the page.
+/// What a gloo-net error says, as JavaScript's `Error.toString()` puts it. Not its `Display`,
+/// which would link every message of serde_json's errors into the page for a case that can't
+/// happen (the request bodies are plain structs of strings).
 fn error_text(error: gloo_net::Error) -> String {
     match error {
         gloo_net::Error::JsError(e) => format!("{}: {}", e.name, e.message),
         gloo_net::Error::GlooError(text) => text,
-        #[allow(unreachable_patterns)]
-        _ => "JSON error".to_owned(),
+        gloo_net::Error::SerdeError(_) => "JSON error".to_owned(),
     }
 }

@@ -1,7 +1,8 @@
 //! The project's own local server announces itself at `/__su/info`, so the page can default to
 //! it (simulator or relay) and, in tests, poll faster. A page hosted elsewhere gets a 404 there.
 
-use super::json::{self, Value};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 
 /// Where the project's local server says it stands.
 pub const INFO_PATH: &str = "/__su/info";
@@ -44,6 +45,23 @@ pub async fn fetch_server_info(base: &str) -> Option<ServerInfo> {
     parse_server_info(&response.text().await.ok()?)
 }
 
+/// The info answer as our server writes it (server/src: `/__su/info`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Info {
+    server: String,
+    mode: Option<String>,
+    upstream: Option<String>,
+    poll_first_ms: Option<u64>,
+    poll_steady_ms: Option<u64>,
+    socket_hidden_close_ms: Option<u64>,
+    /// `{"cn": "/cn", "ai": "/ai"}` on a relay that serves both sites.
+    sites: Option<IgnoredAny>,
+    file_proxy: Option<String>,
+    key_required: Option<bool>,
+    inbox: Option<bool>,
+}
+
 /// Where the server behind an API base answers [`INFO_PATH`]: a relay's site paths (`…/cn`,
 /// `…/ai`) are under its root; any other base is taken as the root itself.
 pub fn server_root(base: &str) -> &str {
@@ -55,34 +73,24 @@ pub fn server_root(base: &str) -> &str {
 
 /// Parses the info answer; `None` when it is not ours (another server's page or error).
 pub fn parse_server_info(body: &str) -> Option<ServerInfo> {
-    let value = json::parse(body)?;
-    if value.get("server")?.as_str()? != "su-render" {
+    let info: Info = super::loose::object(body)?;
+    if info.server != "su-render" {
         return None;
     }
-    let ms = |name: &str| {
-        value
-            .get(name)
-            .and_then(Value::as_u64)
-            .map(|n| n.min(60_000) as u32)
-    };
+    let ms = |ms: Option<u64>| ms.map(|n| n.min(60_000) as u32);
     Some(ServerInfo {
-        simulator: value.get("mode").and_then(Value::as_str) == Some("simulator"),
-        upstream: value
-            .get("upstream")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        poll_first_ms: ms("pollFirstMs"),
-        poll_steady_ms: ms("pollSteadyMs"),
-        relay_sites: value.get("sites").is_some_and(Value::is_object),
+        simulator: info.mode.as_deref() == Some("simulator"),
+        upstream: info.upstream,
+        poll_first_ms: ms(info.poll_first_ms),
+        poll_steady_ms: ms(info.poll_steady_ms),
+        relay_sites: info.sites.is_some(),
         // Only a path on this server: an absolute URL here would send result links elsewhere.
-        file_proxy: value
-            .get("fileProxy")
-            .and_then(Value::as_str)
-            .filter(|p| p.starts_with('/') && !p.starts_with("//"))
-            .map(str::to_owned),
-        key_required: value.get("keyRequired").and_then(Value::as_bool) == Some(true),
-        socket_hidden_close_ms: ms("socketHiddenCloseMs"),
-        inbox: value.get("inbox").and_then(Value::as_bool) == Some(true),
+        file_proxy: info
+            .file_proxy
+            .filter(|p| p.starts_with('/') && !p.starts_with("//")),
+        key_required: info.key_required == Some(true),
+        socket_hidden_close_ms: ms(info.socket_hidden_close_ms),
+        inbox: info.inbox == Some(true),
     })
 }
 

@@ -1,14 +1,20 @@
 //! Request bodies and parsed answers. IDs are strings throughout (they exceed 2^53).
 
-use super::json::{Object, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::loose;
 
 /// One override of an AI app's input: `fieldValue` replaces the node's default and must have the
-/// same JSON type as the field it replaces.
-#[derive(Debug, Clone, PartialEq)]
+/// same JSON type as the field it replaces. `{nodeId, fieldName, fieldValue, description?}`, as
+/// RunningHub takes it and as the journal stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NodeInfo {
     pub node_id: String,
     pub field_name: String,
-    pub field_value: Value,
+    pub field_value: FieldValue,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -18,117 +24,157 @@ impl NodeInfo {
         NodeInfo {
             node_id: node_id.to_owned(),
             field_name: field_name.to_owned(),
-            field_value: Value::String(value.to_owned()),
+            field_value: FieldValue::from(value),
             description: None,
         }
     }
+}
 
-    /// `{nodeId, fieldName, fieldValue, description?}`, as RunningHub takes it (and as the
-    /// journal stores it).
-    pub fn to_value(&self) -> Value {
-        let node = Object::new()
-            .with("nodeId", &self.node_id)
-            .with("fieldName", &self.field_name)
-            .with("fieldValue", self.field_value.clone());
-        match &self.description {
-            Some(description) => node.with("description", description),
-            None => node,
+/// A node's value (`fieldValue`): any JSON, kept as the text it came in and sent back as it is,
+/// so a default sent as a number above 2^53 goes back with every digit. serde_json's
+/// [`RawValue`] rather than its `Value` tree: the form only needs to know a value's kind and
+/// text, and the tree's reader and writer (and the map under its objects) cost the first load
+/// about 9 KB of wasm (issue 21). Equal when written alike.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FieldValue(Box<RawValue>);
+
+impl FieldValue {
+    /// JSON text a person entered (an advanced override); `None` when it is not JSON.
+    pub fn parse(text: &str) -> Option<FieldValue> {
+        serde_json::from_str(text).ok().map(FieldValue)
+    }
+
+    /// `value` written as JSON (null should it not be writable, which strings, numbers and
+    /// flags always are).
+    pub fn of(value: &impl Serialize) -> FieldValue {
+        serde_json::value::to_raw_value(value).map_or_else(|_| FieldValue::default(), FieldValue)
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The text of a string value.
+    pub fn as_str(&self) -> Option<String> {
+        self.is_string()
+            .then(|| serde_json::from_str(self.json()).ok())
+            .flatten()
+    }
+
+    pub fn is_string(&self) -> bool {
+        self.json().starts_with('"')
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.json() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
         }
-        .into()
     }
 
-    /// Reads what [`NodeInfo::to_value`] wrote: the three fields required, `description`
-    /// optional (null or missing). `None` when a field is missing or of the wrong type.
-    pub fn from_value(value: &Value) -> Option<NodeInfo> {
-        let text = |name: &str| value.get(name)?.as_str().map(str::to_owned);
-        Some(NodeInfo {
-            node_id: text("nodeId")?,
-            field_name: text("fieldName")?,
-            field_value: value.get("fieldValue")?.clone(),
-            description: match value.get("description") {
-                None | Some(Value::Null) => None,
-                Some(other) => Some(other.as_str()?.to_owned()),
-            },
-        })
+    /// True for a JSON number.
+    pub fn is_number(&self) -> bool {
+        matches!(self.json().as_bytes().first(), Some(b'-' | b'0'..=b'9'))
+    }
+
+    /// A string, a number or a boolean as text (see [`loose::scalar`]).
+    pub fn text(&self) -> Option<String> {
+        loose::scalar(&self.0)
     }
 }
 
-/// The JSON of a list of nodes.
-fn nodes_value(nodes: &[NodeInfo]) -> Value {
-    Value::Array(nodes.iter().map(NodeInfo::to_value).collect())
+impl Default for FieldValue {
+    /// `null`.
+    fn default() -> Self {
+        FieldValue(RawValue::NULL.to_owned())
+    }
 }
 
-/// Body of `POST /task/openapi/ai-app/run`.
-#[derive(Debug, Clone)]
+impl PartialEq for FieldValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl From<&str> for FieldValue {
+    fn from(text: &str) -> Self {
+        FieldValue::of(&text)
+    }
+}
+
+impl From<i64> for FieldValue {
+    fn from(n: i64) -> Self {
+        FieldValue::of(&n)
+    }
+}
+
+impl From<bool> for FieldValue {
+    fn from(b: bool) -> Self {
+        FieldValue::of(&b)
+    }
+}
+
+/// Body of `POST /task/openapi/ai-app/run`: an empty list and absent options are left out.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RunRequest<'a> {
     pub api_key: &'a str,
     pub webapp_id: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub node_info_list: &'a [NodeInfo],
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_type: Option<&'a str>,
 }
 
-impl RunRequest<'_> {
-    /// `{apiKey, webappId, nodeInfoList?, webhookUrl?, instanceType?}`: an empty list and
-    /// absent options are left out.
-    pub fn to_json(&self) -> String {
-        let mut body = Object::new()
-            .with("apiKey", self.api_key)
-            .with("webappId", self.webapp_id);
-        if !self.node_info_list.is_empty() {
-            body = body.with("nodeInfoList", nodes_value(self.node_info_list));
-        }
-        for (name, value) in [
-            ("webhookUrl", self.webhook_url),
-            ("instanceType", self.instance_type),
-        ] {
-            if let Some(value) = value {
-                body = body.with(name, value);
-            }
-        }
-        body.to_json()
-    }
-}
-
-/// Body of the calls that name a task (`outputs`, `status`, `cancel`).
-#[derive(Debug, Clone)]
+/// Body of the calls that name a task (`outputs`, `status`, `cancel`): `{apiKey, taskId}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TaskRequest<'a> {
     pub api_key: &'a str,
     pub task_id: &'a str,
 }
 
-impl TaskRequest<'_> {
-    /// `{apiKey, taskId}`.
-    pub fn to_json(&self) -> String {
-        Object::new()
-            .with("apiKey", self.api_key)
-            .with("taskId", self.task_id)
-            .to_json()
-    }
+/// Body of v2's `query`: `{taskId}` (the key goes in `Authorization`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryRequest<'a> {
+    pub task_id: &'a str,
 }
 
 /// Body of `POST /uc/openapi/accountStatus`: this one endpoint spells the field `apikey`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AccountRequest<'a> {
     pub apikey: &'a str,
 }
 
-impl AccountRequest<'_> {
-    /// `{apikey}`.
-    pub fn to_json(&self) -> String {
-        Object::new().with("apikey", self.apikey).to_json()
-    }
+/// Body of `apiCallDemo` as the project's own server takes it (a JSON POST): `{apiKey, webappId}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppDemoRequest<'a> {
+    pub api_key: &'a str,
+    pub webapp_id: &'a str,
 }
 
-/// What `run` answers on success.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// What `run` answers on success (its `data`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RunData {
+    #[serde(deserialize_with = "loose::required_text")]
     pub task_id: String,
     /// QUEUED, RUNNING or FAILED, as sent.
+    #[serde(default, deserialize_with = "loose::text")]
     pub task_status: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub client_id: Option<String>,
+    #[serde(default, deserialize_with = "PromptTips::loose")]
     pub prompt_tips: Option<PromptTips>,
     /// The task's live-progress WebSocket, when the answer names one.
+    #[serde(default, rename = "netWssUrl", deserialize_with = "SocketUrl::loose")]
     pub socket: Option<SocketUrl>,
 }
 
@@ -179,6 +225,13 @@ impl SocketUrl {
         })
     }
 
+    /// `netWssUrl` as RunningHub sends it: a usable URL, or null, empty or something else.
+    pub(crate) fn loose<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SocketUrl>, D::Error> {
+        Ok(loose::text(d)?.and_then(|url| SocketUrl::parse(&url)))
+    }
+
     /// The URL, for opening the socket and nothing else.
     pub fn expose(&self) -> &str {
         &self.url
@@ -208,10 +261,17 @@ impl SocketUrl {
             let (path, query) = path.split_once('?').unwrap_or((path, ""));
             SocketUrl {
                 url: format!("{scheme}://{}{path}", relay_rest.trim_end_matches('/')),
-                hello: Some(Object::new().with("query", query).to_json()),
+                // A struct of one string: writing it can't fail.
+                hello: serde_json::to_string(&Hello { query }).ok(),
             }
         })
     }
+}
+
+/// The first frame of a socket through the relay: `{"query": "<the socket's query string>"}`.
+#[derive(Serialize)]
+struct Hello<'a> {
+    query: &'a str,
 }
 
 /// `host[:port]` without the scheme's `default_port`.
@@ -234,16 +294,21 @@ impl std::fmt::Debug for SocketUrl {
 }
 
 /// What a task cost, as RunningHub reports it: v2's `usage`, or v1's per-file fields. Every
-/// value is kept as sent (a decimal string); absent or null is `None`.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// value is kept as sent (a decimal string, or the digits of a number); absent or null is `None`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Usage {
     /// RH coins.
+    #[serde(default, deserialize_with = "loose::text")]
     pub consume_coins: Option<String>,
     /// Money for the run time (wallet accounts).
+    #[serde(default, deserialize_with = "loose::text")]
     pub consume_money: Option<String>,
     /// Money for third-party APIs the workflow called.
+    #[serde(default, deserialize_with = "loose::text")]
     pub third_party_consume_money: Option<String>,
     /// Seconds the workflow ran.
+    #[serde(default, deserialize_with = "loose::text")]
     pub task_cost_time: Option<String>,
 }
 
@@ -288,13 +353,83 @@ pub struct Polled {
 }
 
 /// ComfyUI's validation report, sent as a JSON document inside the `promptTips` string.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct PromptTips {
+    #[serde(default, deserialize_with = "loose::lenient")]
     pub result: Option<bool>,
     /// The top-level error's message, when the graph was rejected.
+    #[serde(default, deserialize_with = "prompt_error")]
     pub error: Option<String>,
+    #[serde(default, deserialize_with = "loose::texts")]
     pub outputs_to_execute: Vec<String>,
+    #[serde(default, deserialize_with = "node_errors")]
     pub node_errors: Vec<NodeError>,
+}
+
+impl PromptTips {
+    /// `promptTips`: the report inside a string, or (older answers) the object itself.
+    fn loose<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PromptTips>, D::Error> {
+        Ok(loose::nested(<&RawValue>::deserialize(d)?))
+    }
+}
+
+/// The report's `error`: an object with a `message`, or the message itself.
+fn prompt_error<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Error {
+        #[serde(default, deserialize_with = "loose::text")]
+        message: Option<String>,
+    }
+    let raw = <&RawValue>::deserialize(d)?;
+    Ok(match loose::object::<Error>(raw.get()) {
+        Some(error) => error.message,
+        None => loose::scalar(raw).filter(|m| !m.is_empty()),
+    })
+}
+
+/// `node_errors`: `{"<node id>": {"class_type", "errors": [{"message", "details"}]}}`, in the
+/// order sent; not an object is none.
+fn node_errors<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NodeError>, D::Error> {
+    #[derive(Deserialize, Default)]
+    struct Detail {
+        #[serde(default, deserialize_with = "loose::text")]
+        class_type: Option<String>,
+        #[serde(default, deserialize_with = "messages")]
+        errors: Vec<String>,
+    }
+    let raw = <&RawValue>::deserialize(d)?;
+    let nodes: loose::InOrder<&RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
+    Ok(nodes
+        .0
+        .into_iter()
+        .map(|(node_id, detail)| {
+            let detail = loose::object::<Detail>(detail.get()).unwrap_or_default();
+            NodeError {
+                node_id,
+                class_type: detail.class_type,
+                messages: detail.errors,
+            }
+        })
+        .collect())
+}
+
+/// A node's `errors`, one line each: its message, then its details when there are any.
+fn messages<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Error {
+        #[serde(default, deserialize_with = "loose::text")]
+        message: Option<String>,
+        #[serde(default, deserialize_with = "loose::text")]
+        details: Option<String>,
+    }
+    let errors: Vec<Error> = loose::items(<&RawValue>::deserialize(d)?).unwrap_or_default();
+    Ok(errors
+        .into_iter()
+        .filter_map(|e| match (e.message, e.details) {
+            (Some(message), Some(details)) => Some(format!("{message}: {details}")),
+            (message, details) => message.or(details),
+        })
+        .collect())
 }
 
 /// Why ComfyUI rejected one node of the graph.
@@ -306,16 +441,24 @@ pub struct NodeError {
     pub messages: Vec<String>,
 }
 
-/// One file a finished task produced.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One file a finished task produced (an item of v1's `outputs` answer).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OutputFile {
+    #[serde(deserialize_with = "loose::required_text")]
     pub file_url: String,
+    #[serde(default, deserialize_with = "loose::text_or_empty")]
     pub file_type: String,
     /// Seconds, as RunningHub sends it (a string).
+    #[serde(default, deserialize_with = "loose::text")]
     pub task_cost_time: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub node_id: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub consume_coins: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub consume_money: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub third_party_consume_money: Option<String>,
 }
 
@@ -338,15 +481,53 @@ impl OutputFile {
     }
 }
 
-/// Why a task failed, from `outputs` code 805 (`data.failedReason`).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Why a task failed, from `outputs` code 805 (`data.failedReason`) or v2's `failedReason`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct FailedReason {
+    #[serde(default, deserialize_with = "loose::text")]
     pub node_name: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub node_id: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub exception_type: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub exception_message: Option<String>,
     /// Lines of the Python traceback (sent as a JSON array inside a string).
+    #[serde(default, deserialize_with = "traceback")]
     pub traceback: Vec<String>,
+}
+
+impl FailedReason {
+    /// `failedReason` as it comes: an object, the same inside a string (v2), or only a message;
+    /// nothing known for null, `{}` or a list.
+    pub fn from_raw(raw: &RawValue) -> FailedReason {
+        let message = loose::scalar(raw);
+        let inside = message.as_deref().and_then(loose::object);
+        loose::object(raw.get())
+            .or(inside)
+            .unwrap_or_else(|| FailedReason {
+                exception_message: message.filter(|m| !m.is_empty()),
+                ..FailedReason::default()
+            })
+    }
+}
+
+/// The traceback's lines: a JSON array inside a string, a real array, or plain text.
+fn traceback<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let raw = <&RawValue>::deserialize(d)?;
+    if let Some(lines) = loose::scalars(raw) {
+        return Ok(lines);
+    }
+    let Ok(text) = serde_json::from_str::<String>(raw.get()) else {
+        return Ok(Vec::new());
+    };
+    Ok(
+        match serde_json::from_str(&text).ok().and_then(loose::scalars) {
+            Some(lines) => lines,
+            None if text.is_empty() => Vec::new(),
+            None => vec![text],
+        },
+    )
 }
 
 /// What one `outputs` poll says about the task.
@@ -367,12 +548,18 @@ pub enum OutputsAnswer {
 }
 
 /// The key's account, from `accountStatus`. All values arrive as strings (or null).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountStatus {
+    #[serde(default, deserialize_with = "loose::text")]
     pub remain_coins: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub current_task_counts: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub remain_money: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub currency: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub api_type: Option<String>,
 }
 
@@ -385,27 +572,74 @@ pub struct Uploaded {
     pub api: ApiVersion,
 }
 
-/// One input of an AI app, from `apiCallDemo`.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One input of an AI app, from `apiCallDemo` (an item of its `nodeInfoList`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AppField {
+    #[serde(deserialize_with = "loose::required_text")]
     pub node_id: String,
+    #[serde(default, deserialize_with = "loose::text")]
     pub node_name: Option<String>,
+    #[serde(deserialize_with = "loose::required_text")]
     pub field_name: String,
     /// The default, as sent (a string, number or boolean).
-    pub field_value: Value,
-    /// IMAGE, STRING, INT, FLOAT, LIST, SWITCH, …
+    #[serde(default)]
+    pub field_value: FieldValue,
+    /// IMAGE, STRING, INT, FLOAT, LIST, SWITCH, … (upper case).
+    #[serde(default, deserialize_with = "field_type")]
     pub field_type: String,
     /// LIST choices (RunningHub sends them inside a JSON string).
+    #[serde(default, rename = "fieldData", deserialize_with = "choices")]
     pub choices: Vec<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
     pub description_en: Option<String>,
 }
 
-/// An AI app's name and inputs.
-#[derive(Debug, Clone, PartialEq, Default)]
+fn field_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(loose::text_or_empty(d)?.to_ascii_uppercase())
+}
+
+/// LIST choices arrive as `"[[\"a\",\"b\"],{\"default\":\"a\"}]"` (a string holding JSON),
+/// or as a plain list: the first list of scalars found.
+fn choices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    fn first_list(raw: &RawValue) -> Vec<String> {
+        let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) else {
+            return Vec::new();
+        };
+        let nested = |i: &&RawValue| matches!(i.get().as_bytes().first(), Some(b'[' | b'{'));
+        if !items.iter().any(nested) {
+            return items.into_iter().filter_map(loose::scalar).collect();
+        }
+        items
+            .into_iter()
+            .find(|i| i.get().starts_with('['))
+            .map(first_list)
+            .unwrap_or_default()
+    }
+    let raw = <&RawValue>::deserialize(d)?;
+    Ok(match serde_json::from_str::<String>(raw.get()) {
+        Ok(inside) => serde_json::from_str(&inside)
+            .map(first_list)
+            .unwrap_or_default(),
+        Err(_) => first_list(raw),
+    })
+}
+
+/// An AI app's name and inputs (the `data` of `apiCallDemo`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AppDemo {
+    #[serde(default, deserialize_with = "loose::text")]
     pub webapp_name: Option<String>,
+    /// The inputs that read; an input without a node or field name is left out.
+    #[serde(default, rename = "nodeInfoList", deserialize_with = "app_fields")]
     pub fields: Vec<AppField>,
+}
+
+fn app_fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AppField>, D::Error> {
+    Ok(loose::items(<&RawValue>::deserialize(d)?).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -416,8 +650,12 @@ mod tests {
     /// The body the serde-derived writer of earlier releases sent for these nodes.
     const SERDE_RUN: &str = r#"{"apiKey":"k","webappId":"1","nodeInfoList":[{"nodeId":"112","fieldName":"image","fieldValue":"api/a.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75,"description":"去噪 \"strength\"\n\t\u0001"},{"nodeId":"3","fieldName":"seed","fieldValue":42},{"nodeId":"6","fieldName":"upscale","fieldValue":true}],"instanceType":"plus"}"#;
 
-    fn number(text: &str) -> Value {
-        Value::Number(super::super::json::Number::parse(text).expect("number"))
+    fn number(text: &str) -> FieldValue {
+        FieldValue::parse(text).expect("number")
+    }
+
+    fn json(body: &impl Serialize) -> String {
+        serde_json::to_string(body).expect("serialises")
     }
 
     #[test]
@@ -439,7 +677,7 @@ mod tests {
             NodeInfo {
                 node_id: "6".into(),
                 field_name: "upscale".into(),
-                field_value: Value::Bool(true),
+                field_value: FieldValue::from(true),
                 description: None,
             },
         ];
@@ -450,7 +688,7 @@ mod tests {
             webhook_url: None,
             instance_type: Some("plus"),
         };
-        assert_eq!(run.to_json(), SERDE_RUN);
+        assert_eq!(json(&run), SERDE_RUN);
         let bare = RunRequest {
             node_info_list: &[],
             instance_type: None,
@@ -458,24 +696,20 @@ mod tests {
             ..run
         };
         assert_eq!(
-            bare.to_json(),
+            json(&bare),
             r#"{"apiKey":"k","webappId":"1","webhookUrl":"https://hook"}"#
         );
-        assert_eq!(
-            AccountRequest { apikey: "k" }.to_json(),
-            r#"{"apikey":"k"}"#
-        );
+        assert_eq!(json(&AccountRequest { apikey: "k" }), r#"{"apikey":"k"}"#);
     }
 
     #[test]
     fn a_task_id_sent_as_a_big_number_goes_back_with_every_digit() {
         let answer = r#"{"code":0,"msg":"success","data":{"taskId":1983070826507472898,"taskStatus":"QUEUED"}}"#;
         let task_id = parse_run(answer).expect("parses").task_id;
-        let body = TaskRequest {
+        let body = json(&TaskRequest {
             api_key: "k",
             task_id: &task_id,
-        }
-        .to_json();
+        });
         assert_eq!(body, r#"{"apiKey":"k","taskId":"1983070826507472898"}"#);
         // A default sent as a big number is sent back as the same number.
         let demo = r#"{"code":0,"msg":"success","data":{"nodeInfoList":[{"nodeId":"9","fieldName":"seed","fieldValue":1983070826507472898,"fieldType":"INT"}]}}"#;
@@ -486,11 +720,12 @@ mod tests {
             field_value: field.field_value.clone(),
             description: None,
         };
+        let written = json(&node);
         assert_eq!(
-            node.to_value().to_json(),
+            written,
             r#"{"nodeId":"9","fieldName":"seed","fieldValue":1983070826507472898}"#
         );
-        assert_eq!(NodeInfo::from_value(&node.to_value()), Some(node));
+        assert_eq!(serde_json::from_str::<NodeInfo>(&written).ok(), Some(node));
     }
 }
 
@@ -505,8 +740,8 @@ mod socket_tests {
     /// The relayed socket's URL, and the query its first frame carries.
     fn moved(url: &str, relay_base: &str, upstream: &str) -> Option<(String, String)> {
         socket(url).via_relay(relay_base, upstream).map(|s| {
-            let hello =
-                crate::protocol::json::parse(s.hello().expect("a first frame")).expect("JSON");
+            let hello: serde_json::Value =
+                serde_json::from_str(s.hello().expect("a first frame")).expect("JSON");
             let query = hello
                 .get("query")
                 .and_then(|q| q.as_str())

@@ -11,10 +11,12 @@
 //! `skills/runninghub-api-dev/`, 2026-03-08), and the docs' query example with `usage`
 //! (GitHub `Wayne-Xing/MorphShop`, `runninghub_api.md`).
 
-use super::json::{self, Object, Value};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
-use super::answers::{field, parse_failed_reason, Envelope};
+use super::answers::{data_as, Envelope, UploadData};
 use super::error::ApiError;
+use super::loose::{self, object};
 use super::types::*;
 
 /// Paths of the v2 API, relative to the base URL.
@@ -61,48 +63,99 @@ pub fn is_auth_refusal(error: &ApiError) -> bool {
 /// Parses the answer to `POST /openapi/v2/media/upload/binary`:
 /// `{code, message, data: {type, download_url, fileName, size}}`.
 pub fn parse_upload(body: &str) -> Result<Uploaded, ApiError> {
-    let envelope = Envelope::parse(body)?;
-    if envelope.code != 0 {
-        return Err(ApiError::Service {
-            code: envelope.code,
-            msg: envelope.msg,
-        });
-    }
-    let map = envelope
-        .data
-        .as_object()
-        .ok_or_else(|| ApiError::Shape("upload v2: data is not an object".into()))?;
+    let data: UploadData = data_as(
+        Envelope::parse(body)?.success_data()?,
+        "upload v2: data is not an object",
+    )?;
     Ok(Uploaded {
-        file_name: field(map, "fileName")
+        file_name: data
+            .file_name
             .ok_or_else(|| ApiError::Shape("upload v2: no fileName".into()))?,
-        file_type: field(map, "type"),
+        file_type: data.kind,
         api: ApiVersion::V2,
     })
 }
 
-/// Parses the answer to `POST /openapi/v2/query`. Unknown fields are ignored; ids and `usage`
-/// values may be strings or numbers (big ids keep every digit) or null.
+/// v2's flat query answer. Unknown fields are ignored; ids and `usage` values may be strings or
+/// numbers (big ids keep every digit) or null.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Query<'a> {
+    #[serde(borrow, default, deserialize_with = "loose::present")]
+    status: Option<&'a RawValue>,
+    /// Only whether it is there (see [`parse_query`]).
+    #[serde(borrow, default, deserialize_with = "loose::present")]
+    task_id: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "loose::text")]
+    error_code: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    error_message: Option<String>,
+    #[serde(borrow, default)]
+    failed_reason: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    results: Option<&'a RawValue>,
+    /// A `usage` that is null or not an object is just unknown.
+    #[serde(default, deserialize_with = "loose::lenient")]
+    usage: Option<Usage>,
+    /// Present when the answer is an envelope instead (see [`parse_query`]).
+    #[serde(borrow, default, deserialize_with = "loose::present")]
+    code: Option<&'a RawValue>,
+}
+
+/// One of `results`: `{url, outputType, nodeId?, text?}` (a v1-style `fileUrl`/`fileType` is
+/// taken too). A result without a URL (plain text output) has no file to show.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryResult {
+    #[serde(default, deserialize_with = "loose::text")]
+    url: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    file_url: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    output_type: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    file_type: Option<String>,
+    #[serde(default, deserialize_with = "loose::text")]
+    node_id: Option<String>,
+}
+
+/// Parses the answer to `POST /openapi/v2/query`: the flat answer itself, or the one inside a
+/// `{code: 0, data}` envelope (a client has met that form); a non-zero envelope is the call
+/// refused (`{"code": 412, "msg": "TOKEN_INVALID"}`).
 pub fn parse_query(body: &str) -> Result<Polled, ApiError> {
-    let Some(Value::Object(map)) = json::parse(body.trim()) else {
-        return Err(ApiError::NotJson);
-    };
-    let map = unwrap_envelope(map)?;
-    let usage = map.get("usage").map(parse_usage).unwrap_or_default();
-    let status = field(&map, "status")
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_uppercase();
-    let error_code = field(&map, "errorCode");
-    let error_message = field(&map, "errorMessage");
+    let flat: Query = object(body).ok_or(ApiError::NotJson)?;
+    if flat.status.is_some() || flat.task_id.is_some() || flat.code.is_none() {
+        return polled(flat);
+    }
+    polled(data_as(
+        Envelope::parse(body)?.success_data()?,
+        "query v2: data is not an object",
+    )?)
+}
+
+/// The one poll model of a flat query answer.
+fn polled(query: Query) -> Result<Polled, ApiError> {
+    let status = query.status.and_then(loose::scalar).unwrap_or_default();
+    let status = status.trim().to_ascii_uppercase();
+    let error_code = query.error_code;
+    let error_message = query.error_message;
     let answer = match status.as_str() {
         "QUEUED" | "CREATE" | "PENDING" => OutputsAnswer::Queued,
         "RUNNING" => OutputsAnswer::Running,
         "SUCCESS" => {
-            let files: Vec<OutputFile> = map
-                .get("results")
-                .and_then(Value::as_array)
-                .map(|items| items.iter().filter_map(parse_result).collect())
-                .unwrap_or_default();
+            let results: Vec<QueryResult> =
+                query.results.and_then(loose::items).unwrap_or_default();
+            let files: Vec<OutputFile> = results
+                .into_iter()
+                .filter_map(|r| {
+                    Some(OutputFile {
+                        file_url: r.url.or(r.file_url)?,
+                        file_type: r.output_type.or(r.file_type).unwrap_or_default(),
+                        node_id: r.node_id,
+                        ..OutputFile::default()
+                    })
+                })
+                .collect();
             if files.is_empty() {
                 OutputsAnswer::Empty
             } else {
@@ -111,7 +164,17 @@ pub fn parse_query(body: &str) -> Result<Polled, ApiError> {
         }
         _ if error_code.as_deref() == Some(TASK_NOT_FOUND) => OutputsAnswer::NotFound,
         "FAILED" | "CANCEL" | "CANCELED" | "CANCELLED" => {
-            OutputsAnswer::Failed(failure(&map, error_code, error_message))
+            // Completed by `errorCode`/`errorMessage` where `failedReason` (`{}` when there is
+            // none) says nothing.
+            let reason = query
+                .failed_reason
+                .map(FailedReason::from_raw)
+                .unwrap_or_default();
+            OutputsAnswer::Failed(FailedReason {
+                exception_type: reason.exception_type.or(error_code),
+                exception_message: reason.exception_message.or(error_message),
+                ..reason
+            })
         }
         "" => {
             return Err(match error_code {
@@ -127,83 +190,15 @@ pub fn parse_query(body: &str) -> Result<Polled, ApiError> {
     };
     Ok(Polled {
         answer,
-        usage,
+        usage: query.usage.unwrap_or_default(),
         api: ApiVersion::V2,
         // v2 does not hand out the progress socket.
         socket: None,
     })
 }
 
-/// The flat answer itself, or the one inside a `{code: 0, data}` envelope (a client has met
-/// that form); a non-zero envelope is the call refused (`{"code": 412, "msg": "TOKEN_INVALID"}`).
-fn unwrap_envelope(map: Object) -> Result<Object, ApiError> {
-    if map.contains_key("status") || map.contains_key("taskId") || !map.contains_key("code") {
-        return Ok(map);
-    }
-    let envelope = Envelope::from_object(map)?;
-    match (envelope.code, envelope.data) {
-        (0, Value::Object(inner)) => Ok(inner),
-        (0, _) => Err(ApiError::Shape("query v2: data is not an object".into())),
-        (code, _) => Err(ApiError::Service {
-            code,
-            msg: envelope.msg,
-        }),
-    }
-}
-
-/// `usage`: every field a string, a number or null.
-pub fn parse_usage(value: &Value) -> Usage {
-    let Some(map) = value.as_object() else {
-        return Usage::default();
-    };
-    Usage {
-        consume_coins: field(map, "consumeCoins"),
-        consume_money: field(map, "consumeMoney"),
-        third_party_consume_money: field(map, "thirdPartyConsumeMoney"),
-        task_cost_time: field(map, "taskCostTime"),
-    }
-}
-
-/// One of `results`: `{url, outputType, nodeId?, text?}` (a v1-style `fileUrl`/`fileType` is
-/// taken too). A result without a URL (plain text output) has no file to show.
-fn parse_result(item: &Value) -> Option<OutputFile> {
-    let map = item.as_object()?;
-    Some(OutputFile {
-        file_url: field(map, "url").or_else(|| field(map, "fileUrl"))?,
-        file_type: field(map, "outputType")
-            .or_else(|| field(map, "fileType"))
-            .unwrap_or_default(),
-        node_id: field(map, "nodeId"),
-        ..OutputFile::default()
-    })
-}
-
-/// Why a task failed: `failedReason` (an object, or the same as a JSON string; `{}` when there
-/// is none), completed by `errorCode`/`errorMessage`.
-fn failure(
-    map: &Object,
-    error_code: Option<String>,
-    error_message: Option<String>,
-) -> FailedReason {
-    let reason = match map.get("failedReason") {
-        Some(Value::String(s)) => match json::parse(s) {
-            Some(inner @ Value::Object(_)) => parse_failed_reason(&inner),
-            _ => parse_failed_reason(&Value::String(s.clone())),
-        },
-        Some(value @ Value::Object(_)) => parse_failed_reason(value),
-        Some(other) => parse_failed_reason(other),
-        None => FailedReason::default(),
-    };
-    FailedReason {
-        exception_type: reason.exception_type.or(error_code),
-        exception_message: reason.exception_message.or(error_message),
-        ..reason
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::answers::text;
     use super::*;
 
     /// The docs' query example (Wayne-Xing/MorphShop `runninghub_api.md`), verbatim.
@@ -414,9 +409,7 @@ mod tests {
 
     #[test]
     fn text_is_used_for_ids() {
-        assert_eq!(
-            text(&Value::from(json::Number::from(1983070826507472898u64))).as_deref(),
-            Some("1983070826507472898")
-        );
+        let id = RawValue::from_string("1983070826507472898".into()).expect("JSON");
+        assert_eq!(loose::scalar(&id).as_deref(), Some("1983070826507472898"));
     }
 }

@@ -1,27 +1,30 @@
 //! The job journal: every render is written down before its run request leaves, and updated as
 //! it goes, so that a reload resumes it and history shows how it ended. The key is never stored.
 
+use serde::{Deserialize, Serialize};
+
 use crate::lifecycle::sketchup::FromSketchup;
 use crate::lifecycle::{Job, Phase};
-use crate::protocol::json::{self, Object, Value};
+use crate::protocol::loose::object;
 use crate::protocol::{NodeInfo, OutputFile, Usage};
 
 /// Bumped when the record's shape changes incompatibly; readers skip newer versions.
 pub const RECORD_VERSION: u32 = 1;
 
 /// One output file as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredOutput {
     pub url: String,
     pub file_type: String,
 }
 
-/// One render as stored in the journal: a JSON object with these fields' names (snake_case),
-/// the format serde's derive wrote before. `money`, `third_party_money`, `currency`,
-/// `upload_api` and `poll_api` are left out when unknown; the other options are written as
-/// `null`. `v`, `id`, `created_ms`, `base`, `webapp_id`, `nodes` and `phase` are required;
-/// the others may be missing (records written before they existed).
-#[derive(Debug, Clone, PartialEq)]
+/// One render as stored in the journal: a JSON object with these fields' names (snake_case).
+/// `money`, `third_party_money`, `currency`, `upload_api` and `poll_api` are left out when
+/// unknown; the other options are written as `null`. `v`, `id`, `created_ms`, `base`,
+/// `webapp_id`, `nodes` and `phase` are required; the others may be missing (records written
+/// before they existed). A field of the wrong type makes the record unreadable; unknown fields
+/// are ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobRecord {
     pub v: u32,
     /// Local id (the task id is only known after the run answer).
@@ -30,31 +33,73 @@ pub struct JobRecord {
     pub base: String,
     pub webapp_id: String,
     pub nodes: Vec<NodeInfo>,
+    #[serde(default)]
     pub instance_type: Option<String>,
+    #[serde(default)]
     pub source_name: Option<String>,
+    #[serde(default)]
     pub task_id: Option<String>,
     /// A [`Phase::slug`].
     pub phase: String,
+    #[serde(default)]
     pub outputs: Vec<StoredOutput>,
+    #[serde(default)]
     pub cost_time: Option<String>,
+    #[serde(default)]
     pub coins: Option<String>,
     /// Money for the run time, and for third-party APIs, as RunningHub reported them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub money: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_party_money: Option<String>,
     /// The wallet's currency (from the account check), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Which API the pictures were uploaded with (`v1`/`v2`), when the page uploaded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_api: Option<String>,
     /// Which API the last poll used (`v1`/`v2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_api: Option<String>,
+    #[serde(default)]
     pub ended_ms: Option<f64>,
     /// URLs whose bytes are kept in the database.
+    #[serde(default)]
     pub kept: Vec<String>,
     /// The screenshot as picked on the device is kept too (under [`JobRecord::source_key`]).
+    #[serde(default)]
     pub source_kept: bool,
     /// The SketchUp model and scene the screenshot came from, when the extension sent it
     /// (stored as `"sketchup": {"model", "scene"}`, left out otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sketchup: Option<FromSketchup>,
+}
+
+/// `recipe.json` of an exported render set (see [`JobRecord::recipe`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Recipe<'a> {
+    app: &'a str,
+    site: &'a str,
+    task_id: &'a Option<String>,
+    state: &'a str,
+    created: &'a str,
+    created_ms: f64,
+    ended_ms: Option<f64>,
+    task_cost_time: &'a Option<String>,
+    coins: &'a Option<String>,
+    money: &'a Option<String>,
+    third_party_money: &'a Option<String>,
+    currency: &'a Option<String>,
+    upload_api: &'a Option<String>,
+    poll_api: &'a Option<String>,
+    instance_type: &'a Option<String>,
+    node_info_list: &'a [NodeInfo],
+    source: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sketchup: &'a Option<FromSketchup>,
+    outputs: Vec<&'a str>,
+    not_included: Vec<String>,
 }
 
 impl JobRecord {
@@ -152,176 +197,43 @@ impl JobRecord {
     }
 
     pub fn to_json(&self) -> String {
-        let text = |value: &Option<String>| Value::from(value.as_deref());
-        let mut record = Object::new()
-            .with("v", self.v)
-            .with("id", &self.id)
-            .with("created_ms", Value::from_f64(self.created_ms))
-            .with("base", &self.base)
-            .with("webapp_id", &self.webapp_id)
-            .with(
-                "nodes",
-                Value::Array(self.nodes.iter().map(NodeInfo::to_value).collect()),
-            )
-            .with("instance_type", text(&self.instance_type))
-            .with("source_name", text(&self.source_name))
-            .with("task_id", text(&self.task_id))
-            .with("phase", &self.phase)
-            .with(
-                "outputs",
-                Value::Array(
-                    self.outputs
-                        .iter()
-                        .map(|o| {
-                            Object::new()
-                                .with("url", &o.url)
-                                .with("file_type", &o.file_type)
-                                .into()
-                        })
-                        .collect(),
-                ),
-            )
-            .with("cost_time", text(&self.cost_time))
-            .with("coins", text(&self.coins));
-        for (name, value) in [
-            ("money", &self.money),
-            ("third_party_money", &self.third_party_money),
-            ("currency", &self.currency),
-            ("upload_api", &self.upload_api),
-            ("poll_api", &self.poll_api),
-        ] {
-            if value.is_some() {
-                record = record.with(name, text(value));
-            }
-        }
-        let ended = self.ended_ms.map_or(Value::Null, Value::from_f64);
-        record = record
-            .with("ended_ms", ended)
-            .with("kept", self.kept.clone())
-            .with("source_kept", self.source_kept);
-        if let Some(names) = &self.sketchup {
-            record = record.with("sketchup", sketchup_value(names));
-        }
-        record.to_json()
+        // Strings, numbers, flags and lists of them: writing them can't fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// `recipe.json` of an exported render set: how the render was made, for a person to read
     /// (indented, keys in this order), never the key. `created` is the date as text;
     /// `not_included` the pictures the ZIP lacks.
     pub fn recipe(&self, created: &str, not_included: Vec<String>) -> String {
-        let text = |value: &Option<String>| Value::from(value.as_deref());
-        let recipe = Object::new()
-            .with("app", &self.webapp_id)
-            .with("site", &self.base)
-            .with("taskId", text(&self.task_id))
-            .with("state", &self.phase)
-            .with("created", created)
-            .with("createdMs", Value::from_f64(self.created_ms))
-            .with(
-                "endedMs",
-                self.ended_ms.map_or(Value::Null, Value::from_f64),
-            )
-            .with("taskCostTime", text(&self.cost_time))
-            .with("coins", text(&self.coins))
-            .with("money", text(&self.money))
-            .with("thirdPartyMoney", text(&self.third_party_money))
-            .with("currency", text(&self.currency))
-            .with("uploadApi", text(&self.upload_api))
-            .with("pollApi", text(&self.poll_api))
-            .with("instanceType", text(&self.instance_type))
-            .with(
-                "nodeInfoList",
-                Value::Array(self.nodes.iter().map(NodeInfo::to_value).collect()),
-            )
-            .with("source", text(&self.source_name));
-        let recipe = match &self.sketchup {
-            Some(names) => recipe.with("sketchup", sketchup_value(names)),
-            None => recipe,
+        let recipe = Recipe {
+            app: &self.webapp_id,
+            site: &self.base,
+            task_id: &self.task_id,
+            state: &self.phase,
+            created,
+            created_ms: self.created_ms,
+            ended_ms: self.ended_ms,
+            task_cost_time: &self.cost_time,
+            coins: &self.coins,
+            money: &self.money,
+            third_party_money: &self.third_party_money,
+            currency: &self.currency,
+            upload_api: &self.upload_api,
+            poll_api: &self.poll_api,
+            instance_type: &self.instance_type,
+            node_info_list: &self.nodes,
+            source: &self.source_name,
+            sketchup: &self.sketchup,
+            outputs: self.outputs.iter().map(|o| o.url.as_str()).collect(),
+            not_included,
         };
-        recipe
-            .with(
-                "outputs",
-                self.outputs.iter().map(|o| &o.url).collect::<Vec<_>>(),
-            )
-            .with("notIncluded", not_included)
-            .to_pretty()
+        serde_json::to_string_pretty(&recipe).unwrap_or_default()
     }
 
-    /// Reads a stored record; records from a newer release or damaged ones are skipped. As
-    /// serde's derive did: a missing optional field takes its default, a field of the wrong
-    /// type makes the record unreadable, unknown fields are ignored.
+    /// Reads a stored record; records from a newer release or damaged ones are skipped.
     pub fn from_json(json: &str) -> Option<JobRecord> {
-        let value = json::parse(json)?;
-        let map = value.as_object()?;
-        let required = |name: &str| map.get(name);
-        let string = |v: &Value| v.as_str().map(str::to_owned);
-        let output = |v: &Value| {
-            Some(StoredOutput {
-                url: string(v.get("url")?)?,
-                file_type: string(v.get("file_type")?)?,
-            })
-        };
-        let record = JobRecord {
-            v: u32::try_from(required("v")?.as_u64()?).ok()?,
-            id: string(required("id")?)?,
-            created_ms: required("created_ms")?.as_f64()?,
-            base: string(required("base")?)?,
-            webapp_id: string(required("webapp_id")?)?,
-            nodes: list(required("nodes")?, NodeInfo::from_value)?,
-            instance_type: optional(map, "instance_type", string)?,
-            source_name: optional(map, "source_name", string)?,
-            task_id: optional(map, "task_id", string)?,
-            phase: string(required("phase")?)?,
-            outputs: defaulted(map, "outputs", |v| list(v, output))?,
-            cost_time: optional(map, "cost_time", string)?,
-            coins: optional(map, "coins", string)?,
-            money: optional(map, "money", string)?,
-            third_party_money: optional(map, "third_party_money", string)?,
-            currency: optional(map, "currency", string)?,
-            upload_api: optional(map, "upload_api", string)?,
-            poll_api: optional(map, "poll_api", string)?,
-            ended_ms: optional(map, "ended_ms", Value::as_f64)?,
-            kept: defaulted(map, "kept", |v| list(v, string))?,
-            source_kept: defaulted(map, "source_kept", Value::as_bool)?,
-            sketchup: optional(map, "sketchup", |v| {
-                Some(FromSketchup {
-                    model: v.get("model")?.as_str()?.to_owned(),
-                    scene: v.get("scene")?.as_str()?.to_owned(),
-                })
-            })?,
-        };
-        (record.v <= RECORD_VERSION).then_some(record)
+        object::<JobRecord>(json).filter(|record| record.v <= RECORD_VERSION)
     }
-}
-
-fn sketchup_value(names: &FromSketchup) -> Value {
-    Object::new()
-        .with("model", &names.model)
-        .with("scene", &names.scene)
-        .into()
-}
-
-/// An optional field: missing or `null` is `Some(None)`, a value of the wrong type `None`.
-fn optional<T>(map: &Object, name: &str, read: impl Fn(&Value) -> Option<T>) -> Option<Option<T>> {
-    match map.get(name) {
-        None | Some(Value::Null) => Some(None),
-        Some(value) => read(value).map(Some),
-    }
-}
-
-/// A field with a default: missing is the default, a value of the wrong type (`null` too)
-/// `None`.
-fn defaulted<T: Default>(
-    map: &Object,
-    name: &str,
-    read: impl Fn(&Value) -> Option<T>,
-) -> Option<T> {
-    map.get(name).map_or(Some(T::default()), read)
-}
-
-/// An array whose every item reads.
-fn list<T>(value: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
-    value.as_array()?.iter().map(read).collect()
 }
 
 /// See [`JobRecord::live`].
@@ -353,14 +265,15 @@ impl RowKeys {
     /// sorts as the oldest and is never live; one from a newer release is never live either
     /// (this release can't follow it), as the reload skipped both before.
     pub fn of_json(json: &str) -> RowKeys {
-        let head = json::parse(json).and_then(|row| {
-            let v = u32::try_from(row.get("v")?.as_u64()?).ok()?;
-            let created_ms = row.get("created_ms")?.as_f64()?;
-            let phase = row.get("phase")?.as_str()?;
-            Some(RowKeys {
-                created_ms,
-                live: v <= RECORD_VERSION && is_live_phase(phase),
-            })
+        #[derive(Deserialize)]
+        struct Head {
+            v: u32,
+            created_ms: f64,
+            phase: String,
+        }
+        let head = object(json).map(|row: Head| RowKeys {
+            created_ms: row.created_ms,
+            live: row.v <= RECORD_VERSION && is_live_phase(&row.phase),
         });
         head.unwrap_or(RowKeys {
             created_ms: 0.0,
@@ -566,7 +479,7 @@ mod tests {
             full.nodes[1].description.as_deref(),
             Some("去噪 \"strength\"\n\t\u{1}")
         );
-        assert_eq!(full.nodes[2].field_value.to_json(), "42");
+        assert_eq!(full.nodes[2].field_value.json(), "42");
         assert_eq!(full.source_name.as_deref(), Some("客厅 😀.png"));
         assert_eq!(
             full.outputs,
@@ -597,6 +510,158 @@ mod tests {
                 live: true
             }
         );
+    }
+
+    /// Records exactly as the build before serde (commit 566368b, the page's own JSON) wrote
+    /// them, printed by its `JobRecord::to_json` for renders in every state a journal holds,
+    /// with field values of each JSON type (a seed above 2^53, money as `"0.350"`).
+    const TODAY_SUCCEEDED: &str = r#"{"v":1,"id":"1764687772123-482913","created_ms":1764687772123.0,"base":"https://www.runninghub.cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/7f3c9a.png"},{"nodeId":"158","fieldName":"image","fieldValue":"openapi/61432ac1b3f3f5b1.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75},{"nodeId":"3","fieldName":"seed","fieldValue":1983070826507472898},{"nodeId":"6","fieldName":"upscale","fieldValue":true,"description":"放大 2×"},{"nodeId":"9","fieldName":"prompt","fieldValue":"客厅, \"modern\"\nnordic"}],"instance_type":"plus","source_name":"客厅 view 1.png","task_id":"1996107323400220674","phase":"succeeded","outputs":[{"url":"https://rh-images.xiaoyaoyou.com/de0d/output/ComfyUI_00033_hpgko_1764687800.png","file_type":"png"}],"cost_time":"33","coins":"12","money":"0.350","third_party_money":"0","currency":"CNY","upload_api":"v2","poll_api":"v2","ended_ms":1764687805870.5,"kept":["https://rh-images.xiaoyaoyou.com/de0d/output/ComfyUI_00033_hpgko_1764687800.png"],"source_kept":true}"#;
+    const TODAY_FAILED: &str = r#"{"v":1,"id":"1764687772123-482913","created_ms":1764687772123.0,"base":"https://www.runninghub.ai","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/7f3c9a.png"},{"nodeId":"158","fieldName":"image","fieldValue":"openapi/61432ac1b3f3f5b1.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75},{"nodeId":"3","fieldName":"seed","fieldValue":1983070826507472898},{"nodeId":"6","fieldName":"upscale","fieldValue":true,"description":"放大 2×"},{"nodeId":"9","fieldName":"prompt","fieldValue":"客厅, \"modern\"\nnordic"}],"instance_type":null,"source_name":"客厅 view 1.png","task_id":"1996107323400220674","phase":"failed","outputs":[],"cost_time":"4","coins":null,"upload_api":"v1","poll_api":"v1","ended_ms":1764687805870.5,"kept":[],"source_kept":false}"#;
+    const TODAY_RUNNING: &str = r#"{"v":1,"id":"1764687772123-482913","created_ms":1764687900001.25,"base":"http://127.0.0.1:8080/cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/7f3c9a.png"},{"nodeId":"158","fieldName":"image","fieldValue":"openapi/61432ac1b3f3f5b1.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75},{"nodeId":"3","fieldName":"seed","fieldValue":1983070826507472898},{"nodeId":"6","fieldName":"upscale","fieldValue":true,"description":"放大 2×"},{"nodeId":"9","fieldName":"prompt","fieldValue":"客厅, \"modern\"\nnordic"}],"instance_type":"plus","source_name":"客厅 view 1.png","task_id":"1996107323400220674","phase":"running","outputs":[],"cost_time":null,"coins":null,"upload_api":"v2","poll_api":"v2","ended_ms":null,"kept":[],"source_kept":true}"#;
+    const TODAY_SUBMITTING: &str = r#"{"v":1,"id":"1764687772123-482913","created_ms":1764687900001.25,"base":"http://127.0.0.1:8080/cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/7f3c9a.png"},{"nodeId":"158","fieldName":"image","fieldValue":"openapi/61432ac1b3f3f5b1.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75},{"nodeId":"3","fieldName":"seed","fieldValue":1983070826507472898},{"nodeId":"6","fieldName":"upscale","fieldValue":true,"description":"放大 2×"},{"nodeId":"9","fieldName":"prompt","fieldValue":"客厅, \"modern\"\nnordic"}],"instance_type":"plus","source_name":"客厅 view 1.png","task_id":null,"phase":"submitting","outputs":[],"cost_time":null,"coins":null,"upload_api":"v2","ended_ms":null,"kept":[],"source_kept":true}"#;
+    const TODAY_UNKNOWN: &str = r#"{"v":1,"id":"1764687772123-482913","created_ms":1764687900001.25,"base":"http://127.0.0.1:8080/cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/7f3c9a.png"},{"nodeId":"158","fieldName":"image","fieldValue":"openapi/61432ac1b3f3f5b1.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75},{"nodeId":"3","fieldName":"seed","fieldValue":1983070826507472898},{"nodeId":"6","fieldName":"upscale","fieldValue":true,"description":"放大 2×"},{"nodeId":"9","fieldName":"prompt","fieldValue":"客厅, \"modern\"\nnordic"}],"instance_type":"plus","source_name":"客厅 view 1.png","task_id":null,"phase":"unknown","outputs":[],"cost_time":null,"coins":null,"upload_api":"v2","ended_ms":null,"kept":[],"source_kept":true}"#;
+    const TODAY_TIMED_OUT: &str = r#"{"v":1,"id":"1764687772123-482913","created_ms":1764687900001.25,"base":"http://127.0.0.1:8080/cn","webapp_id":"1983061233110790146","nodes":[{"nodeId":"112","fieldName":"image","fieldValue":"api/7f3c9a.png"},{"nodeId":"158","fieldName":"image","fieldValue":"openapi/61432ac1b3f3f5b1.png"},{"nodeId":"4","fieldName":"denoise","fieldValue":0.75},{"nodeId":"3","fieldName":"seed","fieldValue":1983070826507472898},{"nodeId":"6","fieldName":"upscale","fieldValue":true,"description":"放大 2×"},{"nodeId":"9","fieldName":"prompt","fieldValue":"客厅, \"modern\"\nnordic"}],"instance_type":"plus","source_name":"客厅 view 1.png","task_id":"1996107323400220674","phase":"timed-out","outputs":[],"cost_time":null,"coins":null,"upload_api":"v2","poll_api":"v2","ended_ms":null,"kept":[],"source_kept":true}"#;
+    /// The same build's `recipe.json` for `TODAY_SUCCEEDED`.
+    const TODAY_RECIPE: &str = r#"{
+  "app": "1983061233110790146",
+  "site": "https://www.runninghub.cn",
+  "taskId": "1996107323400220674",
+  "state": "succeeded",
+  "created": "2025-12-02 15:02",
+  "createdMs": 1764687772123.0,
+  "endedMs": 1764687805870.5,
+  "taskCostTime": "33",
+  "coins": "12",
+  "money": "0.350",
+  "thirdPartyMoney": "0",
+  "currency": "CNY",
+  "uploadApi": "v2",
+  "pollApi": "v2",
+  "instanceType": "plus",
+  "nodeInfoList": [
+    {
+      "nodeId": "112",
+      "fieldName": "image",
+      "fieldValue": "api/7f3c9a.png"
+    },
+    {
+      "nodeId": "158",
+      "fieldName": "image",
+      "fieldValue": "openapi/61432ac1b3f3f5b1.png"
+    },
+    {
+      "nodeId": "4",
+      "fieldName": "denoise",
+      "fieldValue": 0.75
+    },
+    {
+      "nodeId": "3",
+      "fieldName": "seed",
+      "fieldValue": 1983070826507472898
+    },
+    {
+      "nodeId": "6",
+      "fieldName": "upscale",
+      "fieldValue": true,
+      "description": "放大 2×"
+    },
+    {
+      "nodeId": "9",
+      "fieldName": "prompt",
+      "fieldValue": "客厅, \"modern\"\nnordic"
+    }
+  ],
+  "source": "客厅 view 1.png",
+  "outputs": [
+    "https://rh-images.xiaoyaoyou.com/de0d/output/ComfyUI_00033_hpgko_1764687800.png"
+  ],
+  "notIncluded": [
+    "https://x/b.png"
+  ]
+}"#;
+
+    #[test]
+    fn records_written_before_serde_load_and_are_written_back_the_same() {
+        let all = [
+            (TODAY_SUCCEEDED, "succeeded", false),
+            (TODAY_FAILED, "failed", false),
+            (TODAY_RUNNING, "running", true),
+            (TODAY_SUBMITTING, "submitting", true),
+            (TODAY_UNKNOWN, "unknown", false),
+            (TODAY_TIMED_OUT, "timed-out", false),
+        ];
+        for (json, phase, live) in all {
+            let read = JobRecord::from_json(json).unwrap_or_else(|| panic!("reads {phase}"));
+            assert_eq!(read.phase, phase);
+            assert_eq!(read.live(), live, "{phase}");
+            assert_eq!(
+                read.to_json(),
+                json,
+                "{phase} is written back byte for byte"
+            );
+            assert_eq!(RowKeys::of_json(json), RowKeys::of(&read), "{phase}");
+        }
+        let done = JobRecord::from_json(TODAY_SUCCEEDED).expect("reads");
+        assert_eq!(done.task_id.as_deref(), Some("1996107323400220674"));
+        assert_eq!(
+            (done.created_ms, done.ended_ms),
+            (1764687772123.0, Some(1764687805870.5))
+        );
+        assert_eq!(done.nodes[3].field_value.json(), "1983070826507472898");
+        assert_eq!(done.nodes[2].field_value.json(), "0.75");
+        assert_eq!(done.nodes[4].description.as_deref(), Some("放大 2×"));
+        assert_eq!(
+            done.nodes[5].field_value.as_str().as_deref(),
+            Some("客厅, \"modern\"\nnordic")
+        );
+        assert_eq!(done.usage().consume_money.as_deref(), Some("0.350"));
+        assert_eq!(done.outputs.len(), 1);
+        assert!(done.source_kept && done.kept == vec![done.outputs[0].url.clone()]);
+        assert_eq!(
+            done.recipe("2025-12-02 15:02", vec!["https://x/b.png".into()]),
+            TODAY_RECIPE
+        );
+        let running = JobRecord::from_json(TODAY_RUNNING).expect("reads");
+        assert_eq!(running.created_ms, 1764687900001.25);
+        assert_eq!((running.money, running.ended_ms), (None, None));
+        let mut submitting = JobRecord::from_json(TODAY_SUBMITTING).expect("reads");
+        assert_eq!(submitting.after_reload(), None);
+        assert_eq!(
+            submitting.to_json(),
+            TODAY_UNKNOWN,
+            "a lost run answer, as before"
+        );
+    }
+
+    /// Rows of the first journal (database version 1, before its indexes) as the browser tests
+    /// seed them (e2e/src/journal.rs `record_json`, keys in serde_json's sorted order): read,
+    /// and keyed by the migration to version 2.
+    #[test]
+    fn rows_of_the_first_journal_still_load_and_migrate() {
+        let done = r#"{"base":"http://127.0.0.1:41234","coins":"12","cost_time":"11","created_ms":1764687000000.0,"ended_ms":1764687011000.0,"id":"seed-1","instance_type":null,"kept":[],"nodes":[{"fieldName":"image","fieldValue":"api/seeded.png","nodeId":"112"}],"outputs":[{"file_type":"png","url":"http://127.0.0.1:41234/files/out.png"}],"phase":"succeeded","source_kept":false,"source_name":"seed-1.png","task_id":"1996107323400220001","v":1,"webapp_id":"1983061233110790146"}"#;
+        let queued = r#"{"base":"http://127.0.0.1:41234","coins":null,"cost_time":null,"created_ms":1764687100000.0,"ended_ms":null,"id":"seed-2","instance_type":null,"kept":[],"nodes":[{"fieldName":"image","fieldValue":"api/seeded.png","nodeId":"112"}],"outputs":[],"phase":"queued","source_kept":false,"source_name":"seed-2.png","task_id":"1996107323400220002","v":1,"webapp_id":"1983061233110790146"}"#;
+        let read = JobRecord::from_json(done).expect("reads");
+        assert_eq!(
+            read.output_files()[0].file_url,
+            "http://127.0.0.1:41234/files/out.png"
+        );
+        assert_eq!(read.usage().consume_coins.as_deref(), Some("12"));
+        assert_eq!(
+            RowKeys::of_json(done),
+            RowKeys {
+                created_ms: 1764687000000.0,
+                live: false
+            }
+        );
+        let mut waiting = JobRecord::from_json(queued).expect("reads");
+        assert_eq!(
+            RowKeys::of_json(queued),
+            RowKeys {
+                created_ms: 1764687100000.0,
+                live: true
+            }
+        );
+        assert_eq!(waiting.after_reload(), Some(Phase::Queued));
     }
 
     #[test]
@@ -709,11 +774,16 @@ mod idb {
     /// Writes or replaces a record: `{id, json, created, live}`, where `created` and `live`
     /// (present only while the record is live) feed the indexes (see [`crate::storage::db`]).
     pub async fn save(record: &JobRecord) -> Result<(), String> {
+        #[cfg(feature = "split")]
+        let json = write_part(record.clone()).await;
+        #[cfg(not(feature = "split"))]
+        let json = write_part(record.clone());
+        let json = json.map_err(|_| "the journal's part could not be fetched".to_owned())?;
         let row = js_sys::Object::new();
         let keys = RowKeys::of(record);
         let mut fields = vec![
             ("id", JsValue::from_str(&record.id)),
-            ("json", JsValue::from_str(&record.to_json())),
+            ("json", JsValue::from_str(&json)),
             ("created", JsValue::from_f64(keys.created_ms)),
         ];
         if keys.live {
@@ -725,10 +795,58 @@ mod idb {
         Db::open().await?.put_row(JOBS, &row).await
     }
 
+    /// Records read from their stored texts (damaged ones and a newer release's left out). In
+    /// the release build serde's reader and writer of records are a part of their own
+    /// (`su_records`), fetched the first time the journal has something to read or write: a
+    /// first visit's journal is empty, and they weigh about 7 KiB gzip of wasm (issue 21). Should
+    /// the part not come (the page's server went away), nothing is read: the journal is kept for
+    /// the next visit.
+    async fn read(texts: Vec<String>) -> Vec<JobRecord> {
+        if texts.is_empty() {
+            return Vec::new();
+        }
+        #[cfg(feature = "split")]
+        let read = read_part(texts).await;
+        #[cfg(not(feature = "split"))]
+        let read = read_part(texts);
+        read.unwrap_or_default()
+    }
+
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            su_records,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible,
+            preload(preload_records)
+        )
+    )]
+    pub fn read_part(
+        texts: Vec<String>,
+    ) -> Result<Vec<JobRecord>, leptos::wasm_split::SplitLoaderError> {
+        Ok(texts
+            .iter()
+            .filter_map(|t| JobRecord::from_json(t))
+            .collect())
+    }
+
+    /// A record's stored text, from the same part as [`read_part`].
+    #[cfg_attr(
+        feature = "split",
+        leptos::wasm_split::wasm_split(
+            su_records,
+            wasm_split_path = ::leptos::wasm_split,
+            fallible
+        )
+    )]
+    fn write_part(record: JobRecord) -> Result<String, leptos::wasm_split::SplitLoaderError> {
+        Ok(record.to_json())
+    }
+
     /// One record.
     pub async fn load(id: &str) -> Option<JobRecord> {
         let json = Db::open().await.ok()?.get(JOBS, id, "json").await.ok()??;
-        JobRecord::from_json(&json.as_string()?)
+        read(vec![json.as_string()?]).await.pop()
     }
 
     /// The records a reload has to look at ([`JobRecord::live`]), newest first: read through
@@ -737,14 +855,14 @@ mod idb {
         let Ok(db) = Db::open().await else {
             return Vec::new();
         };
-        let mut records: Vec<JobRecord> = db
+        let texts = db
             .all_in(JOBS, LIVE_JOBS, "json")
             .await
             .unwrap_or_default()
             .into_iter()
             .filter_map(|v| v.as_string())
-            .filter_map(|json| JobRecord::from_json(&json))
             .collect();
+        let mut records = read(texts).await;
         records.sort_by(|a, b| b.created_ms.total_cmp(&a.created_ms));
         records
     }
@@ -765,12 +883,9 @@ mod idb {
             .unwrap_or_default();
         let more = texts.len() > limit;
         texts.truncate(limit);
+        let texts = texts.into_iter().filter_map(|v| v.as_string()).collect();
         Recent {
-            records: texts
-                .into_iter()
-                .filter_map(|v| v.as_string())
-                .filter_map(|json| JobRecord::from_json(&json))
-                .collect(),
+            records: read(texts).await,
             more,
         }
     }
@@ -853,6 +968,9 @@ mod idb {
     }
 }
 
+/// Fetches the journal's part ahead of a first render, whose view journals it before sending.
+#[cfg(feature = "split")]
+pub use idb::preload_records;
 pub use idb::{
     clear_all, count, delete, keep_file, keep_outputs, kept_file, load, load_live, load_recent,
     page, save,

@@ -1,13 +1,14 @@
 //! Small settings in localStorage, versioned so that a later release can read what this one wrote.
 
-use crate::protocol::json::{self, Object, Value};
+use serde::{Deserialize, Serialize};
 
 const SETTINGS_KEY: &str = "su-render.settings.v1";
 const API_KEY_KEY: &str = "su-render.key.v1";
 const HISTORY_SEEN_KEY: &str = "su-render.history-seen.v1";
 
-/// Which API the requests go to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which API the requests go to. Stored as its [`SiteChoice::slug`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SiteChoice {
     /// https://www.runninghub.cn
     Cn,
@@ -43,9 +44,10 @@ impl SiteChoice {
 }
 
 /// Everything remembered between visits except the key. Stored as a JSON object with these
-/// fields' names, the format serde's derive wrote before: every field is written (`null` for
-/// `None`), a missing one reads as its default.
-#[derive(Debug, Clone, PartialEq)]
+/// fields' names: every field is written (`null` for `None`), a missing one reads as its default,
+/// unknown ones are ignored (a later release's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// The site the user picked; `None` means "the default" (this server when it has the
     /// simulator or relay, RunningHub China otherwise).
@@ -71,7 +73,12 @@ pub struct Settings {
     /// "Render pictures from SketchUp at once": a picture from the extension is rendered (and
     /// billed) as it arrives, not held until Render is pressed. Off unless ticked; stored only
     /// while on, so settings without it stay as they were written.
+    #[serde(skip_serializing_if = "is_off")]
     pub sketchup_at_once: bool,
+}
+
+fn is_off(on: &bool) -> bool {
+    !on
 }
 
 impl Default for Settings {
@@ -106,59 +113,16 @@ impl Settings {
     }
 
     /// Reads saved settings; unknown fields are ignored and missing ones take their defaults.
-    /// A field of the wrong type (or an unknown site) makes them unreadable, as it did with
-    /// serde: the defaults are used then.
+    /// A field of the wrong type (or an unknown site) makes them unreadable: the defaults are
+    /// used then.
     pub fn from_json(json: &str) -> Option<Settings> {
-        let value = json::parse(json)?;
-        let map = value.as_object()?;
-        let d = Settings::default();
-        let string = |v: &Value| v.as_str().map(str::to_owned);
-        let flag = |name: &str, default: bool| map.get(name).map_or(Some(default), Value::as_bool);
-        let text = |name: &str, default: String| map.get(name).map_or(Some(default), string);
-        let optional = |name: &str| match map.get(name) {
-            None | Some(Value::Null) => Some(None),
-            Some(v) => v.as_str().map(Some),
-        };
-        Some(Settings {
-            site: match optional("site")? {
-                Some(slug) => Some(SiteChoice::from_slug(slug)?),
-                None => None,
-            },
-            custom_base: text("custom_base", d.custom_base)?,
-            webapp_id: text("webapp_id", d.webapp_id)?,
-            remember_key: flag("remember_key", d.remember_key)?,
-            lang: optional("lang")?.map(str::to_owned),
-            shrink: flag("shrink", d.shrink)?,
-            max_side: match map.get("max_side") {
-                Some(v) => u32::try_from(v.as_u64()?).ok()?,
-                None => d.max_side,
-            },
-            auto_keep: flag("auto_keep", d.auto_keep)?,
-            relay: text("relay", d.relay)?,
-            api_v1_only: flag("api_v1_only", d.api_v1_only)?,
-            sketchup_at_once: flag("sketchup_at_once", d.sketchup_at_once)?,
-        })
+        crate::protocol::loose::object(json)
     }
 
     /// The stored text: every field, in the order above.
     pub fn to_json(&self) -> String {
-        let settings = Object::new()
-            .with("site", self.site.map(SiteChoice::slug))
-            .with("custom_base", &self.custom_base)
-            .with("webapp_id", &self.webapp_id)
-            .with("remember_key", self.remember_key)
-            .with("lang", self.lang.as_deref())
-            .with("shrink", self.shrink)
-            .with("max_side", self.max_side)
-            .with("auto_keep", self.auto_keep)
-            .with("relay", &self.relay)
-            .with("api_v1_only", self.api_v1_only);
-        let settings = if self.sketchup_at_once {
-            settings.with("sketchup_at_once", true)
-        } else {
-            settings
-        };
-        settings.to_json()
+        // Strings, numbers and flags only: writing them can't fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     pub fn save(&self) {
@@ -278,6 +242,34 @@ mod tests {
             r#"{"lang":1}"#,
         ] {
             assert_eq!(Settings::from_json(bad), None, "{bad}");
+        }
+    }
+
+    /// Settings exactly as the build before serde (commit 566368b) wrote them: read as they
+    /// were, and written back the same.
+    const TODAY: [&str; 3] = [
+        r#"{"site":null,"custom_base":"","webapp_id":"1983061233110790146","remember_key":false,"lang":null,"shrink":true,"max_side":2560,"auto_keep":false,"relay":"","api_v1_only":false}"#,
+        r#"{"site":"local","custom_base":"","webapp_id":"1983061233110790146","remember_key":false,"lang":"zh","shrink":true,"max_side":3840,"auto_keep":true,"relay":"http://127.0.0.1:8080","api_v1_only":false}"#,
+        r#"{"site":"custom","custom_base":"https://relay.example/team/","webapp_id":"1983061233110790146","remember_key":false,"lang":null,"shrink":true,"max_side":2560,"auto_keep":false,"relay":"","api_v1_only":false}"#,
+    ];
+
+    #[test]
+    fn settings_written_before_serde_load_and_are_written_back_the_same() {
+        let read: Vec<Settings> = TODAY
+            .iter()
+            .map(|json| Settings::from_json(json).expect("reads"))
+            .collect();
+        assert_eq!(read[0], Settings::default());
+        assert_eq!(read[1].site, Some(SiteChoice::Local));
+        assert_eq!(
+            (read[1].lang.as_deref(), read[1].max_side),
+            (Some("zh"), 3840)
+        );
+        assert!(read[1].auto_keep && read[1].relay == "http://127.0.0.1:8080");
+        assert_eq!(read[2].site, Some(SiteChoice::Custom));
+        assert_eq!(read[2].custom_base, "https://relay.example/team/");
+        for (settings, json) in read.iter().zip(TODAY) {
+            assert_eq!(settings.to_json(), json);
         }
     }
 

@@ -362,12 +362,14 @@ fn parts_table(md: &mut String, files: &[sizes::FileSize]) {
 
 /// When the page fetches a part, from the name `#[wasm_split]` gave it.
 fn fetched_when(name: &str) -> &'static str {
-    const WHEN: [(&str, &str); 9] = [
+    const WHEN: [(&str, &str); 11] = [
         (
             "split_su_job",
             "a render starts, or ahead of it while a chosen picture uploads",
         ),
         ("split_su_history", "the journal holds a render"),
+        ("split_su_records", "the journal's records are first read"),
+        ("split_su_app", "another app's inputs are loaded"),
         ("split_su_batch", "a batch starts"),
         ("split_su_shared", "a share link carries a result"),
         ("split_su_guide", "a call was found blocked (the guide)"),
