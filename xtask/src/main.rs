@@ -60,7 +60,8 @@ enum Task {
     /// setup --browser, the SketchUp extension's checks (sketchup/test/check.rb),
     /// fmt, clippy, browser tests, release build,
     /// byte budget (size-budget.toml), package (Linux, Windows), native + e2e
-    /// tests, the packaged binary end to end, the .exe under wine
+    /// tests, the packaged binary end to end (the SketchUp extension sending to
+    /// its inbox too), the .exe under wine
     #[command(verbatim_doc_comment)]
     Test {
         /// (what CI uses, and the default when under 6 GiB is free) delete each
@@ -391,6 +392,26 @@ fn test(root: &Path, lean: bool) -> Result<(), String> {
         steps.command(
             "packaged binary end to end (relay, Chromium)",
             &mut package::linux_test_command(root, &linux),
+        )?;
+        // The extension's own tests once more, now with a real app to send to: its stand-in
+        // for `Sketchup::Http::Request` makes real requests, so a captured picture goes to the
+        // packaged binary's inbox, and the `.rbz` the package step wrote is checked against
+        // the sources byte for byte.
+        let mut extension = Command::new("ruby");
+        extension
+            .arg(root.join("sketchup/test/check.rb"))
+            .env("SU_RENDER_SERVER_BIN", &linux)
+            .current_dir(root);
+        let rbz = linux.parent().and_then(|dir| {
+            std::fs::read_dir(dir)
+                .ok()?
+                .filter_map(|entry| Some(entry.ok()?.path()))
+                .find(|path| path.extension().is_some_and(|ext| ext == "rbz"))
+        });
+        extension.args(rbz);
+        steps.command(
+            "SketchUp extension against the packaged app (real inbox, .rbz)",
+            &mut extension,
         )?;
         let windows = windows.ok_or("the package step built no Windows binary")?;
         steps.step("Windows .exe under wine (relay)", || {
