@@ -1,0 +1,18 @@
+//! App-wide reactive state, handed out through context: the UI language and the connection
+//! (site, key, consent). Components take the narrowest handle they need.
+
+mod connection;
+mod contexts;
+mod request;
+mod task;
+mod ui;
+mod wrappers;
+
+pub use connection::{Blocker, Connection, ConsentFor, Target, SIMULATOR_DEMO_KEY};
+pub use contexts::{
+    link_base, BatchProgress, FromInbox, HistoryVersion, LinkStart, LiveProgress, Refill,
+};
+pub use request::{BatchFile, BatchRequest, RenderRequest, SourcePicture, UploadState};
+pub use task::Task;
+pub use ui::{scoped_ui, use_ui, LangCopies, Ui};
+pub use wrappers::{effect, handler, show_if, txt};
