@@ -4,7 +4,7 @@ use crate::i18n::fill;
 use crate::lifecycle::app_download::{releases_url, LOCAL_APP};
 use crate::protocol::local_server::fetch_server_info;
 use crate::protocol::sites::normalize_base;
-use crate::state::{txt, use_ui, Connection, ConsentFor, Task};
+use crate::state::{txt, use_ui, Connection, ConsentFor};
 use crate::storage::SiteChoice;
 
 /// Shown (as a part of the split build, while [`Connection::guide_shown`]) when a free check
@@ -27,10 +27,9 @@ pub fn BlockedGuide() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     // Asks the relay who it is before any key goes there: `Ok` with its base URL, or `Err`
     // with what to tell the user.
-    let try_relay = Task::new();
-    let start_relay = move |address: String| {
-        let base = normalize_base(&address);
-        try_relay.run(async move {
+    let try_relay = Action::new_local(move |address: &String| {
+        let base = normalize_base(address);
+        async move {
             let Some(base) = base else {
                 return Err(ui.t().custom_base_invalid.to_owned());
             };
@@ -41,10 +40,15 @@ pub fn BlockedGuide() -> impl IntoView {
                 }
                 None => Err(fill(ui.t().guide_no_answer, &[&base])),
             }
-        });
+        }
+    });
+    // Made once: each call of `pending()` and `value()` makes a new signal.
+    let (checking, answer) = (try_relay.pending(), try_relay.value());
+    let start_relay = move |address: String| {
+        try_relay.dispatch_local(address);
     };
     Effect::new(crate::state::effect(move |_| {
-        if let Some(Ok(base)) = try_relay.value.get() {
+        if let Some(Ok(base)) = answer.get() {
             let site_before = conn.site.get_untracked();
             conn.relay.set(base.clone());
             // Untracked: this runs once per relay found, not again when the site changes here
@@ -88,7 +92,7 @@ pub fn BlockedGuide() -> impl IntoView {
                 <li>
                     <p>{txt(|t| t.guide_local)}</p>
                     <button id="use-local-app" type="button" class="secondary"
-                        disabled=move || try_relay.pending.get()
+                        disabled=move || checking.get()
                         on:click=crate::state::handler(move |_| { start_relay(LOCAL_APP.to_owned()); })>
                         {txt(|t| t.guide_use_local)}
                     </button>
@@ -99,7 +103,7 @@ pub fn BlockedGuide() -> impl IntoView {
                         <input id="relay-address" type="url" inputmode="url" bind:value=typed
                             placeholder="https://relay.example.com" autocomplete="off" spellcheck="false" />
                         <button id="use-relay" type="button" class="secondary"
-                            disabled=move || try_relay.pending.get() || typed.with(|t| t.trim().is_empty())
+                            disabled=move || checking.get() || typed.with(|t| t.trim().is_empty())
                             on:click=crate::state::handler(move |_| { start_relay(typed.get_untracked()); })>
                             {txt(|t| t.guide_use_relay)}
                         </button>
@@ -108,10 +112,10 @@ pub fn BlockedGuide() -> impl IntoView {
             </ol>
             <p class="hint">{txt(|t| t.guide_permission)}</p>
             <p id="relay-check" class="field-error" role="status">
-                {move || if try_relay.pending.get() {
+                {move || if checking.get() {
                     Some(ui.t().guide_checking.to_owned())
                 } else {
-                    try_relay.value.get().and_then(Result::err)
+                    answer.get().and_then(Result::err)
                 }}
             </p>
         </section>

@@ -3,12 +3,15 @@
 
 pub mod account_check;
 pub mod advanced_editor;
+pub mod app_picker;
+pub mod batch_setup;
 pub mod batch_view;
 pub mod blocked_guide;
 pub mod compare_view;
 pub mod consent_banner;
 pub mod failure_details;
 pub mod field_input;
+pub mod form_slot;
 pub mod history_card;
 pub mod history_panel;
 pub mod image_input;
@@ -28,12 +31,15 @@ pub mod viewer;
 
 pub use account_check::AccountCheck;
 pub use advanced_editor::AdvancedEditor;
+pub use app_picker::AppPicker;
+pub use batch_setup::BatchSetup;
 pub use batch_view::BatchView;
 pub use blocked_guide::BlockedGuide;
 pub use compare_view::CompareView;
 pub use consent_banner::ConsentBanner;
 pub use failure_details::FailureDetails;
 pub use field_input::FieldInput;
+pub use form_slot::FormSlot;
 pub use history_card::HistoryCard;
 pub use history_panel::HistoryPanel;
 pub use image_input::ImageInput;

@@ -3,8 +3,8 @@
 
 mod connection;
 mod contexts;
+mod form;
 mod request;
-mod task;
 mod ui;
 mod wrappers;
 
@@ -12,7 +12,7 @@ pub use connection::{Blocker, Connection, ConsentFor, Target, SIMULATOR_DEMO_KEY
 pub use contexts::{
     link_base, BatchProgress, FromInbox, HistoryVersion, LinkStart, LiveProgress, Refill,
 };
+pub use form::{label_for, slots_for, FormModel, Slot};
 pub use request::{BatchFile, BatchRequest, RenderRequest, SourcePicture, UploadState};
-pub use task::Task;
 pub use ui::{scoped_ui, use_ui, LangCopies, Ui};
 pub use wrappers::{effect, handler, show_if, txt};
