@@ -1,6 +1,6 @@
-//! The parts of the page that a first visit does not show: a render's view, a batch, the list
-//! of past renders, a shared result, the blocked-call guide, the consent prompt, the form's
-//! "Advanced" fields and "From SketchUp" (fetched at once on the app with the SketchUp inbox);
+//! The parts of the page that a first visit does not show: a render's view, a batch and its
+//! settings in the form, the list of past renders, a shared result, the blocked-call guide, the
+//! consent prompt, the form's "Advanced" fields and "From SketchUp" (fetched at once on the app with the SketchUp inbox);
 //! the English strings, and the reader of another app's inputs (the journal's records have
 //! theirs in `storage::journal`). The release build (`cargo xtask build`,
 //! feature `split`) puts them in wasm files of their own, fetched the first time one appears
@@ -25,8 +25,8 @@ use leptos::wasm_split::SplitLoaderError;
 
 use super::account_check::{KeyCheck, KeyCheckView, Switch};
 use super::{
-    AdvancedEditor, BatchView, BlockedGuide, ConsentBanner, HistoryPanel, JobView, OutputList,
-    SketchupPanel,
+    AdvancedEditor, BatchSetup, BatchView, BlockedGuide, ConsentBanner, HistoryPanel, JobView,
+    OutputList, SketchupPanel,
 };
 use crate::i18n::Lang;
 use crate::lifecycle::form::RawOverride;
@@ -34,7 +34,7 @@ use crate::lifecycle::share::SharedResult;
 use crate::lifecycle::Job;
 use crate::protocol::client::Api;
 use crate::protocol::{ApiError, AppDemo, OutputFile};
-use crate::state::{txt, BatchRequest, FromInbox, RenderRequest};
+use crate::state::{txt, BatchRequest, FormModel, FromInbox, RenderRequest};
 use crate::storage::journal::JobRecord;
 
 /// The form's raw overrides, one signal a row (see [`AdvancedEditor`]).
@@ -85,6 +85,13 @@ pub fn job(part: JobPart) -> impl IntoView {
 /// A batch's view (see [`BatchView`]).
 pub fn batch(batch: Arc<BatchRequest>) -> impl IntoView {
     load!(batch_part(batch))
+}
+
+/// A batch's settings in the form, once several pictures were chosen (see [`BatchSetup`]): with
+/// its cost estimate (a `LocalResource` under `<Transition>`), which in the first view measured
+/// XX KiB gzip more.
+pub fn batch_setup(form: FormModel, on_batch: Callback<BatchRequest>) -> impl IntoView {
+    load!(batch_setup_part((form, on_batch)))
 }
 
 /// Past renders (see [`HistoryPanel`]), once there are some.
@@ -218,6 +225,16 @@ fn job_part(part: JobPart) -> Result<AnyView, SplitLoaderError> {
 )]
 fn batch_part(batch: Arc<BatchRequest>) -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <BatchView batch /> }.into_any())
+}
+
+#[cfg_attr(
+    feature = "split",
+    wasm_split(su_multi, wasm_split_path = ::leptos::wasm_split, fallible)
+)]
+fn batch_setup_part(
+    (form, on_batch): (FormModel, Callback<BatchRequest>),
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <BatchSetup form on_batch /> }.into_any())
 }
 
 #[cfg_attr(

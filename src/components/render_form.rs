@@ -7,7 +7,7 @@ use crate::state::{
 };
 use crate::storage::Settings;
 
-use super::{AppPicker, BatchSetup, FormSlot, ShareButton, TextField};
+use super::{AppPicker, FormSlot, ShareButton, TextField};
 
 /// The render form: the app (the SketchUp app by default, or any app loaded by its ID), its
 /// inputs, advanced overrides, the webhook, and the Render button. Its state is a
@@ -151,7 +151,7 @@ pub fn RenderForm(
             </div>
             {on_batch.map(|on_batch| view! {
                 <Show when=crate::state::show_if(move || batch_files.with(|b| !b.is_empty()))>
-                    <BatchSetup form on_batch />
+                    {super::parts::batch_setup(form, on_batch)}
                 </Show>
             })}
             <ShareButton id="share-link" label=|t| t.share_link make=make_link />

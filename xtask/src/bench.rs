@@ -362,7 +362,7 @@ fn parts_table(md: &mut String, files: &[sizes::FileSize]) {
 
 /// When the page fetches a part, from the name `#[wasm_split]` gave it.
 fn fetched_when(name: &str) -> &'static str {
-    const WHEN: [(&str, &str); 11] = [
+    const WHEN: [(&str, &str); 12] = [
         (
             "split_su_job",
             "a render starts, or ahead of it while a chosen picture uploads",
@@ -371,6 +371,10 @@ fn fetched_when(name: &str) -> &'static str {
         ("split_su_records", "the journal's records are first read"),
         ("split_su_app", "another app's inputs are loaded"),
         ("split_su_batch", "a batch starts"),
+        (
+            "split_su_multi",
+            "several pictures are chosen (the batch's settings)",
+        ),
         ("split_su_shared", "a share link carries a result"),
         ("split_su_guide", "a call was found blocked (the guide)"),
         (
