@@ -17,7 +17,7 @@ use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{
     fetch, free_port, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV, WINE_ENV,
 };
-use su_render_e2e::page::{Browser, TempDir};
+use su_render_e2e::page::{Page, TempDir};
 use su_render_e2e::sites::{key_from_the_other_site, two_sites};
 use su_render_e2e::{
     dist_dir, entry_body, entry_path, fast_sim, log_entries_for, Result, Server, SimConfig,
@@ -205,7 +205,7 @@ async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
     let app = start_relay(&binary, &sim.base_url)?;
     let base = app.url()?.to_string();
 
-    let browser = Browser::start("packaged-foundation", &Chromium::default()).await?;
+    let browser = Page::start("packaged-foundation", &Chromium::default()).await?;
     browser.load(&format!("{base}/")).await?;
     let site = browser.prop("#site", "value").await?;
     assert_eq!(
@@ -286,7 +286,7 @@ async fn packaged_binary_finds_the_site_of_a_key_and_switches_to_it() -> Result 
         "it says where each site goes: {}",
         app.output()
     );
-    let browser = Browser::start("packaged-key-site", &Chromium::default()).await?;
+    let browser = Page::start("packaged-key-site", &Chromium::default()).await?;
     let files = TempDir::new("packaged-key-site")?;
     let screenshot = files.png("screenshot.png", 640, 400, 5)?;
     key_from_the_other_site(
@@ -498,8 +498,8 @@ struct SentUrls(std::collections::BTreeSet<String>);
 impl SentUrls {
     /// Adds what the browser sent since the last call: every request (`Network.requestWillBeSent`,
     /// navigations included), every WebSocket (`Network.webSocketCreated`) and the page's
-    /// Resource Timing entries (see [`Browser::request_urls`]).
-    async fn take(&mut self, browser: &Browser) -> Result {
+    /// Resource Timing entries (see [`Page::request_urls`]).
+    async fn take(&mut self, browser: &Page) -> Result {
         self.0.extend(browser.request_urls().await?);
         Ok(())
     }
@@ -574,7 +574,7 @@ async fn no_url_the_browser_sends_in_a_whole_session_carries_the_key() -> Result
         .await?;
     let app = start_relay(&binary, &sim.base_url)?;
     let base = app.url()?.to_string();
-    let browser = Browser::start("packaged-no-key-in-urls", &Chromium::default()).await?;
+    let browser = Page::start("packaged-no-key-in-urls", &Chromium::default()).await?;
     let mut sent = SentUrls::default();
 
     // Open the app, enter the key, check it and the balance.
