@@ -16,8 +16,6 @@ use su_render_e2e::page::Page;
 use su_render_e2e::{dist_dir, raw_http::http, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// How long the binary may take to print its address.
-const START: Duration = Duration::from_secs(15);
 /// An attacker's names; Chromium takes them to be at 127.0.0.1.
 const REBIND: &str = "rebind.example";
 const ATTACKER: &str = "attacker.example";
@@ -29,24 +27,8 @@ fn linux_binary() -> Result<PathBuf> {
 /// The packaged app with its simulator (so a run is something the log can show), on a free
 /// loopback port.
 fn start_app(binary: &Path) -> Result<(Packaged, u16)> {
-    let app = Packaged::start(
-        binary,
-        &[
-            "--simulator",
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
-    )?;
-    let port = app
-        .url()?
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .ok_or("no port in the app's address")?;
+    let app = Packaged::start_local(binary, &["--simulator"])?;
+    let port = app.port()?;
     Ok((app, port))
 }
 

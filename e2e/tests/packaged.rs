@@ -15,7 +15,8 @@ use rh_api::path::{OUTPUTS, QUERY, RUN, SOCKET, UPLOAD_V2};
 use serde_json::{json, Value};
 use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{
-    fetch, free_port, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV, WINE_ENV,
+    fetch, free_port, local_args, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV,
+    WINE_ENV,
 };
 use su_render_e2e::page::{Page, TempDir};
 use su_render_e2e::sites::{key_from_the_other_site, two_sites};
@@ -25,8 +26,6 @@ use su_render_e2e::{
 };
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-/// How long the binary may take to print its address.
-const START: Duration = Duration::from_secs(15);
 /// How long it may take to stop after Ctrl-C or SIGTERM.
 const STOP: Duration = Duration::from_secs(5);
 
@@ -36,19 +35,7 @@ fn linux_binary() -> Result<PathBuf> {
 
 /// The binary as a relay to `upstream`, on a free loopback port, with no browser opened.
 fn start_relay(binary: &Path, upstream: &str) -> Result<Packaged> {
-    Packaged::start(
-        binary,
-        &[
-            "--relay",
-            upstream,
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
-    )
+    Packaged::start_local(binary, &["--relay", upstream])
 }
 
 /// What `<binary> --version` prints, e.g. `su-render-server 0.1.0`.
@@ -264,20 +251,9 @@ async fn packaged_binary_finds_the_site_of_a_key_and_switches_to_it() -> Result 
     let binary = linux_binary()?;
     // Two simulated sites, each knowing its own key; the app relays /cn to one, /ai to the other.
     let (cn, ai) = two_sites().await?;
-    let app = Packaged::start(
+    let app = Packaged::start_local(
         &binary,
-        &[
-            "--relay-cn",
-            &cn.base_url,
-            "--relay-ai",
-            &ai.base_url,
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
+        &["--relay-cn", &cn.base_url, "--relay-ai", &ai.base_url],
     )?;
     let base = app.url()?.to_string();
     assert!(
@@ -368,24 +344,8 @@ async fn a_second_start_on_a_taken_port_says_so() -> Result {
     let binary = linux_binary()?;
     let sim = Server::fast().await?;
     let first = start_relay(&binary, &sim.base_url)?;
-    let port = first
-        .url()?
-        .rsplit(':')
-        .next()
-        .ok_or("no port in the address")?
-        .to_string();
-    let mut second = Packaged::spawn(
-        &binary,
-        &[
-            "--relay",
-            &sim.base_url,
-            "--no-open",
-            "--port",
-            &port,
-            "--host",
-            "127.0.0.1",
-        ],
-    )?;
+    let port = first.port()?.to_string();
+    let mut second = Packaged::spawn(&binary, &local_args(&["--relay", &sim.base_url], &port))?;
     let status = second.wait_exit(Duration::from_secs(10))?;
     let said = second.output();
     println!("second start: {status:?}\n{said}");
@@ -426,15 +386,7 @@ async fn windows_exe_under_wine() -> Result {
     let mut app = Packaged::spawn_with(
         Some(&wine),
         &exe,
-        &[
-            "--relay",
-            &sim.base_url,
-            "--no-open",
-            "--port",
-            &port,
-            "--host",
-            "127.0.0.1",
-        ],
+        &local_args(&["--relay", &sim.base_url], &port),
         // No Mono or Gecko installer prompts for a console program; wine's "fixme" noise off,
         // as its own `wine` script does.
         &[

@@ -19,7 +19,6 @@ use su_render_e2e::{log_entries_for, Result, Server};
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
 const RUN: &str = "/task/openapi/ai-app/run";
-const START: Duration = Duration::from_secs(15);
 
 /// The app, relaying to `sim`, with a browser on its page and the key typed.
 struct Setup {
@@ -36,25 +35,12 @@ async fn setup(name: &str) -> Result<Setup> {
     // Quick renders: the batch and the at-once tests wait for several.
     sim.sim_control(json!({"queueMs": 200, "runMs": 400}))
         .await?;
-    let app = Packaged::start(
-        &binary,
-        &[
-            "--relay",
-            &sim.base_url,
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
-    )?;
+    let app = Packaged::start_local(&binary, &["--relay", &sim.base_url])?;
     let base = app.url()?.to_string();
     let inbox: Value = serde_json::from_slice(&std::fs::read(app.home.path.join("inbox.json"))?)?;
-    let port = base.rsplit(':').next().unwrap_or_default();
     assert_eq!(
         inbox["port"].to_string(),
-        port,
+        app.port()?.to_string(),
         "inbox.json names the app's port: {inbox}"
     );
     let token = inbox["token"]
