@@ -2,6 +2,7 @@
 //! already running there, opening the browser, stopping on Ctrl-C.
 
 use std::ffi::OsString;
+use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -396,27 +397,64 @@ pub fn open_browser(url: &str) {
     });
 }
 
-/// Completes on Ctrl-C, or SIGTERM on unix.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Completes on Ctrl-C, SIGTERM on unix, or the console window closing on Windows. The handlers
+/// are installed when this is called, not when the future is first polled: a signal that comes
+/// before the server's loop first polls it (a test or a service manager stopping the app as soon
+/// as it answers) must still stop it cleanly, with `inbox.json` removed, where the default action
+/// would kill it outright.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        [SignalKind::interrupt(), SignalKind::terminate()].map(|kind| signal(kind).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    #[cfg(windows)]
+    let (ctrl_c, close) = (
+        tokio::signal::windows::ctrl_c().ok(),
+        tokio::signal::windows::ctrl_close().ok(),
+    );
+    async move {
+        #[cfg(unix)]
+        {
+            let [interrupt, terminate] = signals;
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {}
+                () = wait(terminate) => {}
+            }
+        }
+        #[cfg(windows)]
+        {
+            let ctrl_c = async move {
+                match ctrl_c {
+                    Some(mut c) => {
+                        c.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let close = async move {
+                match close {
+                    Some(mut c) => {
+                        c.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = ctrl_c => {}
+                () = close => {}
+            }
+        }
+        #[cfg(not(any(unix, windows)))]
+        std::future::pending::<()>().await
     }
 }
 
@@ -449,8 +487,10 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
              server, not only SU Render's; a custom domain for the Pages copy is safer"
         ));
     }
-    // Before the address line: whoever reads that line may look for the file at once.
+    // Before the address line: whoever reads that line may look for the file at once, or stop
+    // the app at once.
     let (inbox, inbox_file) = start_inbox(addr);
+    let signalled = shutdown_signal();
     settings.inbox = inbox.clone();
     if !settings.app.has_index() {
         eprintln!(
@@ -475,7 +515,7 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
         open_browser(&browser_url(addr));
     }
     let stopping = async move {
-        shutdown_signal().await;
+        signalled.await;
         // Open event streams would hold the stop up for its whole grace period.
         if let Some(inbox) = inbox {
             inbox.close();
