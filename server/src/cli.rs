@@ -397,9 +397,8 @@ pub fn open_browser(url: &str) {
     });
 }
 
-/// Completes on Ctrl-C, SIGTERM on unix, or the console window closing on Windows. The handlers
-/// are installed when this is called, not when the future is first polled: a signal that comes
-/// before the server's loop first polls it (a test or a service manager stopping the app as soon
+/// Completes on Ctrl-C, or SIGTERM on unix. The handlers are installed when this is called, not
+/// when the future is first polled: a signal that comes before the server's loop first polls it (a test or a service manager stopping the app as soon
 /// as it answers) must still stop it cleanly, with `inbox.json` removed, where the default action
 /// would kill it outright.
 pub fn shutdown_signal() -> impl Future<Output = ()> {
@@ -409,10 +408,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
         [SignalKind::interrupt(), SignalKind::terminate()].map(|kind| signal(kind).ok())
     };
     #[cfg(windows)]
-    let (ctrl_c, close) = (
-        tokio::signal::windows::ctrl_c().ok(),
-        tokio::signal::windows::ctrl_close().ok(),
-    );
+    let ctrl_c = tokio::signal::windows::ctrl_c().ok();
     async move {
         #[cfg(unix)]
         {
@@ -431,27 +427,11 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
             }
         }
         #[cfg(windows)]
-        {
-            let ctrl_c = async move {
-                match ctrl_c {
-                    Some(mut c) => {
-                        c.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            let close = async move {
-                match close {
-                    Some(mut c) => {
-                        c.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                () = ctrl_c => {}
-                () = close => {}
+        match ctrl_c {
+            Some(mut ctrl_c) => {
+                ctrl_c.recv().await;
             }
+            None => std::future::pending::<()>().await,
         }
         #[cfg(not(any(unix, windows)))]
         std::future::pending::<()>().await
