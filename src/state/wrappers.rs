@@ -44,7 +44,8 @@ pub fn handler<E: 'static>(f: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
 
 /// An effect's function with one type per value type: `Effect::new` compiles its whole task
 /// (the loop that waits for changes and reruns the function) once per function type; boxed, the
-/// effects of one value type share it. Measured (issue 12).
+/// effects of one value type share it. Without it (the closure itself at its 21 call sites):
+/// first load 255.4 KiB (+2.8), parts 218.7 (+2.5).
 pub fn effect<T: 'static>(
     f: impl FnMut(Option<T>) -> T + 'static,
 ) -> Box<dyn FnMut(Option<T>) -> T> {
