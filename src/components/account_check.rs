@@ -4,7 +4,7 @@ use crate::components::parts;
 use crate::i18n::{error_message, fill};
 use crate::protocol::client::Api;
 use crate::protocol::{is_valid_key, AccountStatus, ApiError};
-use crate::state::{use_ui, Connection};
+use crate::state::{use_ui, Connection, Task};
 use crate::storage::SiteChoice;
 
 /// How long the key must stay unchanged after typing or pasting before it is checked.
@@ -41,13 +41,16 @@ pub enum Other {
 pub fn AccountCheck() -> impl IntoView {
     let ui = use_ui();
     let conn = expect_context::<Connection>();
+    // A `Task`, not an `Action`: measured (see `Task`).
+    let check = Task::<Option<KeyCheck>>::new();
     // Bumped by every change of the key and every check: a check waiting for the key to settle
     // goes ahead only if nothing happened since.
     let round = StoredValue::new(0u32);
-    let check = Action::new_local(move |&(): &()| {
+    let run_check = move || {
+        round.update_value(|r| *r = r.wrapping_add(1));
         let target = conn.target();
         let other = conn.other_site();
-        async move {
+        check.run(async move {
             let target = target.ok()?;
             let base = target.api.base().to_owned();
             // The chosen site, then (when it refused the key) the other one. One call site: each
@@ -92,13 +95,7 @@ pub fn AccountCheck() -> impl IntoView {
                     }
                 }
             }
-        }
-    });
-    // Made once: each call of `pending()` and `value()` makes a new signal.
-    let (checking, found) = (check.pending(), check.value());
-    let run_check = move || {
-        round.update_value(|r| *r = r.wrapping_add(1));
-        check.dispatch_local(());
+        });
     };
     // A key typed or pasted for one of the two RunningHub sites is checked once it has settled,
     // so that a key from the other site is found before the render (not on the page's start
@@ -114,7 +111,7 @@ pub fn AccountCheck() -> impl IntoView {
             crate::browser::sleep(KEY_SETTLE_MS).await;
             let settled = round.try_get_value() == Some(typed);
             let ready = settled
-                && !checking.get_untracked()
+                && !check.pending.get_untracked()
                 && conn.key.with_untracked(|k| is_valid_key(k.trim()))
                 && untrack(|| conn.other_site().is_some() && conn.target().is_ok());
             if ready {
@@ -127,7 +124,7 @@ pub fn AccountCheck() -> impl IntoView {
     // what it said about the key is shown as its balance.
     let on_switch = Callback::new(move |(site, base, account): Switch| {
         conn.choose_site(Some(site));
-        found.set(Some(Some(KeyCheck {
+        check.value.set(Some(Some(KeyCheck {
             answer: Ok(account),
             base,
             other: None,
@@ -136,14 +133,14 @@ pub fn AccountCheck() -> impl IntoView {
     view! {
         <div class="account">
             <button id="check-key" type="button" class="secondary"
-                disabled=move || checking.get() || blocker().is_some()
+                disabled=move || check.pending.get() || blocker().is_some()
                 title=move || blocker().unwrap_or_default()
                 on:click=crate::state::handler(move |_| run_check())>
-                {move || if checking.get() { ui.t().checking_key } else { ui.t().check_key }}
+                {move || if check.pending.get() { ui.t().checking_key } else { ui.t().check_key }}
             </button>
             // A check tells about the site it asked: shown while that site is the choice. Its
             // view is a part: a first visit has not checked anything yet.
-            {move || found.with(|c| c.as_ref().and_then(|c| c.as_ref()).filter(|c| conn.base().as_deref() == Some(c.base.as_str())).cloned())
+            {move || check.value.with(|c| c.as_ref().and_then(|c| c.as_ref()).filter(|c| conn.base().as_deref() == Some(c.base.as_str())).cloned())
                 .map(|found| parts::key_check(found, on_switch))}
         </div>
     }

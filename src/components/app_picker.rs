@@ -4,7 +4,7 @@ use crate::i18n::{error_message, fill};
 use crate::lifecycle::form::{is_su_app, FieldSpec};
 use crate::protocol::local_server::{fetch_server_info, server_root};
 use crate::protocol::ApiError;
-use crate::state::{txt, use_ui, Connection, FormModel};
+use crate::state::{txt, use_ui, Connection, FormModel, Task};
 
 use super::TextField;
 
@@ -36,14 +36,16 @@ pub fn AppPicker(
     // Loading an app's inputs by its ID: its answer fills the slots, a failure stays to be
     // shown. Only our own server takes the call with the key in a body; RunningHub itself wants
     // it in the URL, so there nothing is sent and the page says what it needs.
-    let load_app = Action::new_local(move |&(): &()| {
+    // A `Task`, not an `Action`: measured (see `Task`).
+    let load_app = Task::new();
+    let start_load = move || {
         let target = conn.target();
         let id = webapp_id.get_untracked().trim().to_owned();
         let known = target
             .as_ref()
             .ok()
             .and_then(|t| untrack(|| conn.known_ours(t.api.base())));
-        async move {
+        load_app.run(async move {
             let target = target.ok()?;
             let base = target.api.base().to_owned();
             let ours = match known {
@@ -64,10 +66,9 @@ pub fn AppPicker(
                 }
                 Err(error) => Some(LoadProblem::Api(error, base)),
             }
-        }
-    });
-    // Made once: each call of `pending()` and `value()` makes a new signal.
-    let (pending, answer) = (load_app.pending(), load_app.value());
+        });
+    };
+    let (pending, answer) = (load_app.pending, load_app.value);
     let load_error = move || {
         answer.with(|answer| {
             answer
@@ -85,9 +86,7 @@ pub fn AppPicker(
             <TextField id="webapp-id" label=Signal::derive(move || ui.t().webapp_label) value=webapp_id
                 error=Signal::derive(webapp_error) inputmode="numeric" />
             <button id="load-app" type="button" class="secondary"
-                on:click=crate::state::handler(move |_| {
-                    load_app.dispatch_local(());
-                })
+                on:click=crate::state::handler(move |_| start_load())
                 disabled=move || pending.get() || conn.target().is_err() || webapp_error().is_some()>
                 {move || if pending.get() { ui.t().loading_app } else { ui.t().load_app }}
             </button>

@@ -28,7 +28,7 @@ pub struct Slot {
 }
 
 /// Fresh slots for an app's inputs, each at its default.
-pub fn slots_for(specs: Vec<FieldSpec>) -> Vec<Slot> {
+fn slots_for(specs: Vec<FieldSpec>) -> Vec<Slot> {
     specs
         .into_iter()
         .map(|spec| Slot {

@@ -1,5 +1,7 @@
-//! App-wide reactive state, handed out through context: the UI language and the connection
-//! (site, key, consent). Components take the narrowest handle they need.
+//! App-wide reactive state, handed out through context: the UI language (`ui`), the connection
+//! (`connection`: site, key, consent), what the form asks for (`request`), the render form's
+//! model (`form`), the small handles the page shares (`contexts`), and the measured wrappers
+//! around Leptos' building blocks (`wrappers`). Components take the narrowest handle they need.
 
 mod connection;
 mod contexts;
@@ -12,7 +14,7 @@ pub use connection::{Blocker, Connection, ConsentFor, Target, SIMULATOR_DEMO_KEY
 pub use contexts::{
     link_base, BatchProgress, FromInbox, HistoryVersion, LinkStart, LiveProgress, Refill,
 };
-pub use form::{label_for, slots_for, FormModel, Slot};
+pub use form::{label_for, FormModel, Slot};
 pub use request::{BatchFile, BatchRequest, RenderRequest, SourcePicture, UploadState};
 pub use ui::{scoped_ui, use_ui, LangCopies, Ui};
-pub use wrappers::{effect, handler, show_if, txt};
+pub use wrappers::{effect, handler, show_if, txt, Task};
