@@ -78,6 +78,9 @@ async fn a_coin_budget_stops_the_batch_before_it_is_exceeded() -> Result {
         },
     )
     .await?;
+    // The batch's settings (a part of the split build) with the estimate its journal read made.
+    let shot = page.screenshot("batch-setup").await?;
+    println!("screenshot: {}", shot.display());
 
     // Exactly two renders' worth: 2 × 12 = 24 may be spent, a third would make 36.
     page.fill("#budget", &(2 * SIM_COINS_PER_RENDER).to_string())
