@@ -12,6 +12,7 @@ pub mod field_input;
 pub mod history_card;
 pub mod history_panel;
 pub mod image_input;
+pub mod job_text;
 pub mod job_view;
 pub mod key_field;
 pub mod lang_switch;

@@ -1,0 +1,102 @@
+//! Tasks from the journal followed again: after a reload, on "Check again" in the history, and
+//! once a key is typed for those that waited for one. A task is only ever polled again, never
+//! run again.
+
+use leptos::prelude::*;
+
+use crate::browser;
+use crate::lifecycle::{Job, Phase, PollPlan};
+use crate::protocol::client::Api;
+use crate::state::{Connection, RenderRequest, Target};
+use crate::storage::journal::{self, JobRecord};
+
+/// A journaled task ready to be shown and polled: its job (the page makes it a signal of its
+/// own, see `App`), what its polls ask, and whether it waits for the user's key (`hold`: shown
+/// as journaled, nothing sent).
+pub struct Resumed {
+    pub job: Job,
+    pub request: RenderRequest,
+    pub hold: bool,
+}
+
+/// Polls an unfinished task from the journal again, from `phase`. Without a key at hand for its
+/// server it is held. `None` for a record without a task id (its run answer never came). Tracks
+/// the connection.
+// Inlined into the page's one caller: a call returning the job and request by value put about
+// half a KiB into the first view's wasm (twiggy, before wasm-opt).
+#[inline(always)]
+pub fn resume(conn: Connection, record: &JobRecord, phase: Phase) -> Option<Resumed> {
+    let task_id = record.task_id.clone()?;
+    let target = conn.target_for(&record.base).ok();
+    let hold = target.is_none();
+    let target = target.unwrap_or_else(|| Target {
+        api: Api::new(&record.base),
+        key: String::new(),
+        plan: PollPlan::default(),
+    });
+    let job = Job::resumed(
+        task_id,
+        phase,
+        record.created_ms,
+        browser::now_ms(),
+        &target.plan,
+    );
+    let request = RenderRequest {
+        target: Target {
+            // The user's "v1 only" holds for a resumed render too.
+            api: target.api.v1_only(conn.v1_only.get_untracked()),
+            ..target
+        },
+        source: None,
+        webapp_id: record.webapp_id.clone(),
+        nodes: record.nodes.clone(),
+        webhook_url: None,
+        instance_type: record.instance_type.clone(),
+        upload_api: None,
+        node_names: Vec::new(),
+    };
+    Some(Resumed { job, request, hold })
+}
+
+/// The phase "Check again" polls a record from, whatever ended the last look (a timeout, a
+/// reload). `None` without a task to ask about.
+pub fn checked_again(record: &JobRecord) -> Option<Phase> {
+    record.task_id.as_ref()?;
+    Some(if record.phase == "running" {
+        Phase::Running
+    } else {
+        Phase::Queued
+    })
+}
+
+/// What a reload finds unfinished in the journal.
+#[derive(Default)]
+pub struct Unfinished {
+    /// The newest task that may still be going on: it goes back on screen.
+    pub newest: Option<(JobRecord, Phase)>,
+    /// Older ones, newest first: followed too, each in a row of its own.
+    pub older: Vec<(JobRecord, Phase)>,
+    /// Whether a record was written here (a run whose answer never came is now unknown).
+    pub rewritten: bool,
+}
+
+/// Picks up where the last visit left off. Reads only the records a reload has to look at,
+/// through the journal's index: the start-up does not grow with the history.
+pub async fn unfinished() -> Unfinished {
+    let mut found = Unfinished::default();
+    for mut record in journal::load_live().await {
+        match record.after_reload() {
+            Some(phase) if found.newest.is_none() => found.newest = Some((record, phase)),
+            Some(phase) => found.older.push((record, phase)),
+            // A run whose answer never came: unknown, unless another tab is sending it now.
+            None => {
+                if let Some(_free) =
+                    browser::try_lock(&format!("su-render-job-{}", record.id)).await
+                {
+                    found.rewritten |= journal::save(&record).await.is_ok();
+                }
+            }
+        }
+    }
+    found
+}
