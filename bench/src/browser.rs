@@ -11,7 +11,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use su_render_e2e::chromium::{Chromedriver, Chromium};
-use su_render_e2e::page::CLEAR_FIELD;
+use su_render_e2e::driver::CLEAR_FIELD;
 use su_render_e2e::{poll, Mode, WINDOW};
 use su_render_server::SimConfig;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::page::{Browser, Verdict};
+use crate::driver::{Browser, Verdict};
 pub use crate::raw_http::get_bytes;
 pub use crate::upstream::CutUpstream;
 use crate::{entry_body, id_text, log_entries_for, AppPage, Harness, Mode, Options, Result};

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 pub use crate::client::{OUTPUTS, QUERY, RUN};
-use crate::page::Browser;
+use crate::driver::Browser;
 use crate::{entry_body, id_text, log_entries_for, poll, AppPage, Harness, Result};
 
 /// Makes result files answer 404 (`{"taskId": …}` or `{}` for all).

@@ -1,5 +1,5 @@
 //! End-to-end harness for SU Render: the real server (simulator mode) on a free port, Debian's
-//! Chromium driven through chromedriver, and a small page object so tests read like a user's steps.
+//! Chromium driven through chromedriver, and the app's steps on it so tests read like a user's.
 //!
 //! Each test starts its own [`Harness`]: a fresh server with its own in-memory simulator, a fresh
 //! chromedriver and a fresh browser profile. Everything is stopped when the harness is dropped,
@@ -10,8 +10,9 @@
 //!
 //! Each helper exists once, and the bench (`su-render-bench`) uses the same ones: [`poll`] is the
 //! wait loop, [`raw_http`] the plain HTTP client, [`server::Server`] the server's start-up,
-//! [`chromium`] chromedriver's and Chromium's, [`page::Browser`] the page object with its
-//! scripts. [`upstream`] is also compiled into the server's own tests.
+//! [`chromium`] chromedriver's and Chromium's, [`driver::Browser`] the browser driver with its
+//! scripts (waits, DOM reads, clicks, layout audits, screenshots), [`page::Page`] the app's steps
+//! on it. [`upstream`] is also compiled into the server's own tests.
 
 use std::future::Future;
 use std::ops::Deref;
@@ -24,6 +25,7 @@ pub use su_render_server::{Mode, Origin, ServerConfig, Settings, SimConfig, Stat
 
 pub mod chromium;
 pub mod client;
+pub mod driver;
 pub mod journal;
 pub mod packaged;
 pub mod page;
@@ -33,7 +35,8 @@ pub mod sites;
 pub mod upstream;
 
 pub use chromium::{CHROMEDRIVER, CHROMIUM};
-use page::Browser;
+pub use page::AppPage;
+use page::Page;
 pub use server::Server;
 
 /// Errors of the harness: anything, with a message that says what the page looked like.
@@ -123,7 +126,7 @@ pub struct Harness {
     pub name: String,
     /// The browser's WebDriver client, for what the page object has no step for.
     pub client: Client,
-    pub browser: Browser,
+    pub browser: Page,
     pub server: Server,
 }
 
@@ -146,7 +149,7 @@ impl Harness {
         let dist = opts.dist.unwrap_or_else(dist_dir);
         server::check_dist(&dist)?;
         let server = Server::start_in(dist, mode, opts.sim).await?;
-        let browser = Browser::start(&opts.name, &chromium::Chromium::default()).await?;
+        let browser = Page::start(&opts.name, &chromium::Chromium::default()).await?;
         Ok(Harness {
             name: opts.name,
             client: browser.client.clone(),
@@ -161,7 +164,7 @@ impl Harness {
             server::check_dist(dist)?;
         }
         let server = Server::start_settings(settings).await?;
-        let browser = Browser::start(name, &chromium::Chromium::default()).await?;
+        let browser = Page::start(name, &chromium::Chromium::default()).await?;
         Ok(Harness {
             name: name.to_owned(),
             client: browser.client.clone(),
@@ -187,7 +190,7 @@ impl Harness {
         self.browser.screenshot(name).await
     }
 
-    /// Every URL the page asked for (see [`Browser::request_urls`]).
+    /// Every URL the page asked for (see [`driver::Browser::request_urls`]).
     pub async fn resource_urls(&self) -> Result<Vec<String>> {
         self.browser.request_urls().await
     }
@@ -213,70 +216,6 @@ impl Deref for Harness {
 
     fn deref(&self) -> &Server {
         &self.server
-    }
-}
-
-/// The SU Render page, as a user sees it: the [`Browser`] steps (it dereferences to the
-/// harness's browser) and the form's fields. Element ids are the app's UI contract.
-pub struct AppPage<'a> {
-    h: &'a Harness,
-}
-
-impl Deref for AppPage<'_> {
-    type Target = Browser;
-
-    fn deref(&self) -> &Browser {
-        &self.h.browser
-    }
-}
-
-impl AppPage<'_> {
-    /// Opens the app at the server's root and waits until it has mounted. Again on the same
-    /// page, this is a reload.
-    pub async fn open(&self) -> Result {
-        self.open_at("/").await
-    }
-
-    /// Opens `path_and_query` (e.g. `/?api=https://example.com`) and waits for the app.
-    pub async fn open_at(&self, path_and_query: &str) -> Result {
-        self.load(&format!("{}{path_and_query}", self.h.base_url))
-            .await
-    }
-
-    pub async fn set_key(&self, key: &str) -> Result {
-        self.fill("#api-key", key).await
-    }
-
-    /// Picks the site (`cn`, `ai`, `local`, `custom`).
-    pub async fn set_site(&self, value: &str) -> Result {
-        self.select("#site", value).await
-    }
-
-    pub async fn site(&self) -> Result<String> {
-        Ok(self
-            .wait_for("#site")
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default())
-    }
-
-    pub async fn set_webapp_id(&self, id: &str) -> Result {
-        self.fill("#webapp-id", id).await
-    }
-
-    /// The SketchUp screenshot (node 112), as a RunningHub file name.
-    pub async fn set_screenshot(&self, file_name: &str) -> Result {
-        self.fill("#node-112", file_name).await
-    }
-
-    /// The reference picture (node 158), as a RunningHub file name; empty leaves the node out.
-    pub async fn set_reference(&self, file_name: &str) -> Result {
-        self.fill("#node-158", file_name).await
-    }
-
-    pub async fn set_webhook(&self, url: &str) -> Result {
-        self.fill("#webhook-url", url).await
     }
 }
 

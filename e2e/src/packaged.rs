@@ -25,6 +25,17 @@ pub const EXE_ENV: &str = "SU_RENDER_WINDOWS_EXE";
 /// The wine loader (default `/usr/lib/wine/wine64`, Debian's `wine64`).
 pub const WINE_ENV: &str = "SU_RENDER_WINE";
 
+/// How long the binary may take to print its address.
+pub const START: Duration = Duration::from_secs(15);
+
+/// `mode` (e.g. `["--relay", upstream]`) and the flags every test starts the app with: no
+/// browser opened, on `port` (`0`: a free one) of the loopback only.
+pub fn local_args<'a>(mode: &[&'a str], port: &'a str) -> Vec<&'a str> {
+    let mut args = mode.to_vec();
+    args.extend(["--no-open", "--port", port, "--host", "127.0.0.1"]);
+    args
+}
+
 /// The path in `var`, which must name an existing file. Unset, the test fails and says how it is
 /// meant to be run: a packaged test must never pass without a package.
 pub fn required_file(var: &str, command: &str) -> Result<PathBuf> {
@@ -145,6 +156,12 @@ impl Packaged {
         Ok(app)
     }
 
+    /// Copies and starts `binary` in `mode` (e.g. `["--simulator"]`) on a free loopback port
+    /// with no browser opened (see [`local_args`]); waits up to [`START`] for its address.
+    pub fn start_local(binary: &Path, mode: &[&str]) -> Result<Packaged> {
+        Packaged::start(binary, &local_args(mode, "0"), START)
+    }
+
     /// Waits until it prints its address; returns the base URL. Fails if it exits first.
     pub fn wait_for_address(&mut self, limit: Duration) -> Result<String> {
         let deadline = Instant::now() + limit;
@@ -188,6 +205,15 @@ impl Packaged {
         self.base_url
             .as_deref()
             .ok_or_else(|| "the app has not printed its address".into())
+    }
+
+    /// The port of the address it printed.
+    pub fn port(&self) -> Result<u16> {
+        let url = self.url()?;
+        url.rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("no port in the app's address {url}").into())
     }
 
     pub fn pid(&self) -> u32 {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 pub use crate::client::ACCOUNT;
 use crate::client::{upload_entries, RUN};
-use crate::page::Browser;
+use crate::page::Page;
 use crate::{fast_sim, log_entries_for, Result, Server, SimConfig};
 
 /// The one key the simulated China site knows.
@@ -43,7 +43,7 @@ pub async fn calls(sim: &Server, path: &str) -> Result<usize> {
 /// `screenshot`, uploaded and run) then goes to the international site only. `name` names the
 /// screenshots of the offer.
 pub async fn key_from_the_other_site(
-    b: &Browser,
+    b: &Page,
     base: &str,
     (cn, ai): (&Server, &Server),
     screenshot: &Path,

@@ -3,7 +3,8 @@
 use std::io::Read;
 
 use serde_json::{json, Value};
-use su_render_e2e::page::{Browser, BrowserOptions, Server, TempDir};
+use su_render_e2e::driver::BrowserOptions;
+use su_render_e2e::page::{Page, Server, TempDir};
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -12,7 +13,7 @@ const KEY: &str = "0123456789abcdef0123456789abcdef";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_exports_pictures_and_recipe_as_zip() -> Result {
     let server = Server::fast().await?;
-    let b = Browser::launch(BrowserOptions::new("export", "en-US")).await?;
+    let b = Page::launch(BrowserOptions::new("export", "en-US")).await?;
     let files = TempDir::new("export")?;
     let picture = files.png("hall.png", 640, 400, 5)?;
     b.open(&format!("{}/", server.base_url)).await?;

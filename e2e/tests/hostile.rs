@@ -12,12 +12,10 @@ use std::time::Duration;
 use serde_json::Value;
 use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{required_file, Packaged, BIN_ENV};
-use su_render_e2e::page::Browser;
+use su_render_e2e::page::Page;
 use su_render_e2e::{dist_dir, raw_http::http, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// How long the binary may take to print its address.
-const START: Duration = Duration::from_secs(15);
 /// An attacker's names; Chromium takes them to be at 127.0.0.1.
 const REBIND: &str = "rebind.example";
 const ATTACKER: &str = "attacker.example";
@@ -29,24 +27,8 @@ fn linux_binary() -> Result<PathBuf> {
 /// The packaged app with its simulator (so a run is something the log can show), on a free
 /// loopback port.
 fn start_app(binary: &Path) -> Result<(Packaged, u16)> {
-    let app = Packaged::start(
-        binary,
-        &[
-            "--simulator",
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
-    )?;
-    let port = app
-        .url()?
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .ok_or("no port in the app's address")?;
+    let app = Packaged::start_local(binary, &["--simulator"])?;
+    let port = app.port()?;
     Ok((app, port))
 }
 
@@ -140,7 +122,7 @@ async fn rebinding_forwarder(victim: String) -> Result<(u16, tokio::task::JoinHa
 }
 
 /// Opens the attacker's page at `http://rebind.example:<port>/` and returns what its script got.
-async fn rebound_results(b: &Browser, port: u16) -> Result<Value> {
+async fn rebound_results(b: &Page, port: u16) -> Result<Value> {
     b.client.goto(&format!("http://{REBIND}:{port}/")).await?;
     for _ in 0..100 {
         let results = b.js("return window.results || null;", vec![]).await?;
@@ -157,7 +139,7 @@ async fn rebound_results(b: &Browser, port: u16) -> Result<Value> {
 async fn a_dns_rebinding_page_gets_nothing_from_the_app() -> Result {
     let binary = linux_binary()?;
     let (app, port) = start_app(&binary)?;
-    let b = Browser::start("hostile-rebind", &chromium_mapping(&[REBIND])).await?;
+    let b = Page::start("hostile-rebind", &chromium_mapping(&[REBIND])).await?;
 
     // The control: the same page and forwarder in front of a server that answers anything
     // (no Host check) shows that the page's requests do arrive and are read.
@@ -247,7 +229,7 @@ async fn attacker_site(app_port: u16) -> Result<(u16, tokio::task::JoinHandle<()
 }
 
 /// What frame `index` of the current page shows: its address, and whether the app is in it.
-async fn frame_contents(b: &Browser, index: u16) -> Result<Value> {
+async fn frame_contents(b: &Page, index: u16) -> Result<Value> {
     b.client.enter_frame(index).await?;
     let seen = b
         .js(
@@ -270,7 +252,7 @@ async fn a_page_on_another_site_cannot_frame_the_app() -> Result {
     }
     let (_app, app_port) = start_app(&binary)?;
     let (site_port, site) = attacker_site(app_port).await?;
-    let b = Browser::start("hostile-frame", &chromium_mapping(&[ATTACKER])).await?;
+    let b = Page::start("hostile-frame", &chromium_mapping(&[ATTACKER])).await?;
     b.client
         .goto(&format!("http://{ATTACKER}:{site_port}/"))
         .await?;

@@ -39,6 +39,21 @@ async fn server(mode: Mode, allow: &str) -> Result<Server> {
     Server::start_settings(settings).await
 }
 
+/// A harness named `name`, a simulator standing for RunningHub, and a relay to it that the
+/// harness's page may call: the harness, the simulator, the relay.
+async fn with_relay(name: &str) -> Result<(Harness, Server, Server)> {
+    let h = Harness::start(Options::new(name)).await?;
+    let upstream = Server::fast().await?;
+    let relay = server(
+        Mode::Relay {
+            upstream: upstream.base_url.clone(),
+        },
+        &h.base_url,
+    )
+    .await?;
+    Ok((h, upstream, relay))
+}
+
 /// The saved settings as stored (`None` when nothing was saved).
 async fn stored_settings(h: &Harness) -> Result<Option<String>> {
     let value = h
@@ -61,15 +76,7 @@ fn api_calls(log: &[Value]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app_inputs_come_from_our_server_in_a_post_and_never_from_runninghub_by_url() -> Result {
-    let h = Harness::start(Options::new("privacy-app-inputs")).await?;
-    let upstream = Server::fast().await?;
-    let relay = server(
-        Mode::Relay {
-            upstream: upstream.base_url.clone(),
-        },
-        &h.base_url,
-    )
-    .await?;
+    let (h, upstream, relay) = with_relay("privacy-app-inputs").await?;
     let page = h.open_page().await?;
 
     // RunningHub itself: its documented call wants the key in the URL, so nothing is sent.
@@ -132,15 +139,7 @@ async fn app_inputs_come_from_our_server_in_a_post_and_never_from_runninghub_by_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relay_refused_in_the_guide_is_not_saved_also_after_a_reload() -> Result {
-    let h = Harness::start(Options::new("privacy-guide-refused")).await?;
-    let upstream = Server::fast().await?;
-    let relay = server(
-        Mode::Relay {
-            upstream: upstream.base_url.clone(),
-        },
-        &h.base_url,
-    )
-    .await?;
+    let (h, upstream, relay) = with_relay("privacy-guide-refused").await?;
     // A RunningHub that refuses the page (no CORS): the guide appears.
     let mut closed: Settings = ServerConfig {
         dist: dist_dir(),

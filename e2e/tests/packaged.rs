@@ -15,9 +15,10 @@ use rh_api::path::{OUTPUTS, QUERY, RUN, SOCKET, UPLOAD_V2};
 use serde_json::{json, Value};
 use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{
-    fetch, free_port, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV, WINE_ENV,
+    fetch, free_port, local_args, required_file, version_in_name, Packaged, BIN_ENV, EXE_ENV,
+    WINE_ENV,
 };
-use su_render_e2e::page::{Browser, TempDir};
+use su_render_e2e::page::{Page, TempDir};
 use su_render_e2e::sites::{key_from_the_other_site, two_sites};
 use su_render_e2e::{
     dist_dir, entry_body, entry_path, fast_sim, log_entries_for, Result, Server, SimConfig,
@@ -25,8 +26,6 @@ use su_render_e2e::{
 };
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-/// How long the binary may take to print its address.
-const START: Duration = Duration::from_secs(15);
 /// How long it may take to stop after Ctrl-C or SIGTERM.
 const STOP: Duration = Duration::from_secs(5);
 
@@ -36,19 +35,7 @@ fn linux_binary() -> Result<PathBuf> {
 
 /// The binary as a relay to `upstream`, on a free loopback port, with no browser opened.
 fn start_relay(binary: &Path, upstream: &str) -> Result<Packaged> {
-    Packaged::start(
-        binary,
-        &[
-            "--relay",
-            upstream,
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
-    )
+    Packaged::start_local(binary, &["--relay", upstream])
 }
 
 /// What `<binary> --version` prints, e.g. `su-render-server 0.1.0`.
@@ -205,7 +192,7 @@ async fn packaged_binary_runs_the_foundation_flow_in_chromium() -> Result {
     let app = start_relay(&binary, &sim.base_url)?;
     let base = app.url()?.to_string();
 
-    let browser = Browser::start("packaged-foundation", &Chromium::default()).await?;
+    let browser = Page::start("packaged-foundation", &Chromium::default()).await?;
     browser.load(&format!("{base}/")).await?;
     let site = browser.prop("#site", "value").await?;
     assert_eq!(
@@ -264,20 +251,9 @@ async fn packaged_binary_finds_the_site_of_a_key_and_switches_to_it() -> Result 
     let binary = linux_binary()?;
     // Two simulated sites, each knowing its own key; the app relays /cn to one, /ai to the other.
     let (cn, ai) = two_sites().await?;
-    let app = Packaged::start(
+    let app = Packaged::start_local(
         &binary,
-        &[
-            "--relay-cn",
-            &cn.base_url,
-            "--relay-ai",
-            &ai.base_url,
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
+        &["--relay-cn", &cn.base_url, "--relay-ai", &ai.base_url],
     )?;
     let base = app.url()?.to_string();
     assert!(
@@ -286,7 +262,7 @@ async fn packaged_binary_finds_the_site_of_a_key_and_switches_to_it() -> Result 
         "it says where each site goes: {}",
         app.output()
     );
-    let browser = Browser::start("packaged-key-site", &Chromium::default()).await?;
+    let browser = Page::start("packaged-key-site", &Chromium::default()).await?;
     let files = TempDir::new("packaged-key-site")?;
     let screenshot = files.png("screenshot.png", 640, 400, 5)?;
     key_from_the_other_site(
@@ -368,24 +344,8 @@ async fn a_second_start_on_a_taken_port_says_so() -> Result {
     let binary = linux_binary()?;
     let sim = Server::fast().await?;
     let first = start_relay(&binary, &sim.base_url)?;
-    let port = first
-        .url()?
-        .rsplit(':')
-        .next()
-        .ok_or("no port in the address")?
-        .to_string();
-    let mut second = Packaged::spawn(
-        &binary,
-        &[
-            "--relay",
-            &sim.base_url,
-            "--no-open",
-            "--port",
-            &port,
-            "--host",
-            "127.0.0.1",
-        ],
-    )?;
+    let port = first.port()?.to_string();
+    let mut second = Packaged::spawn(&binary, &local_args(&["--relay", &sim.base_url], &port))?;
     let status = second.wait_exit(Duration::from_secs(10))?;
     let said = second.output();
     println!("second start: {status:?}\n{said}");
@@ -426,15 +386,7 @@ async fn windows_exe_under_wine() -> Result {
     let mut app = Packaged::spawn_with(
         Some(&wine),
         &exe,
-        &[
-            "--relay",
-            &sim.base_url,
-            "--no-open",
-            "--port",
-            &port,
-            "--host",
-            "127.0.0.1",
-        ],
+        &local_args(&["--relay", &sim.base_url], &port),
         // No Mono or Gecko installer prompts for a console program; wine's "fixme" noise off,
         // as its own `wine` script does.
         &[
@@ -498,8 +450,8 @@ struct SentUrls(std::collections::BTreeSet<String>);
 impl SentUrls {
     /// Adds what the browser sent since the last call: every request (`Network.requestWillBeSent`,
     /// navigations included), every WebSocket (`Network.webSocketCreated`) and the page's
-    /// Resource Timing entries (see [`Browser::request_urls`]).
-    async fn take(&mut self, browser: &Browser) -> Result {
+    /// Resource Timing entries (see [`Page::request_urls`]).
+    async fn take(&mut self, browser: &Page) -> Result {
         self.0.extend(browser.request_urls().await?);
         Ok(())
     }
@@ -574,7 +526,7 @@ async fn no_url_the_browser_sends_in_a_whole_session_carries_the_key() -> Result
         .await?;
     let app = start_relay(&binary, &sim.base_url)?;
     let base = app.url()?.to_string();
-    let browser = Browser::start("packaged-no-key-in-urls", &Chromium::default()).await?;
+    let browser = Page::start("packaged-no-key-in-urls", &Chromium::default()).await?;
     let mut sent = SentUrls::default();
 
     // Open the app, enter the key, check it and the balance.

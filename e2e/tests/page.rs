@@ -13,9 +13,9 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction, WheelAction,
 use fantoccini::key::Key;
 use rh_api::path::{OUTPUTS, QUERY, RUN, UPLOAD, UPLOAD_V2};
 use serde_json::{json, Value};
+use su_render_e2e::driver::{cjk_lines, host_of, BrowserOptions};
 use su_render_e2e::page::{
-    bind, check_dist, cjk_lines, host_of, Browser, BrowserOptions, Server, TempDir, DESKTOP_WIDTH,
-    PHONE_WIDTH, SU_APP,
+    bind, check_dist, Page, Server, TempDir, DESKTOP_WIDTH, PHONE_WIDTH, SU_APP,
 };
 use su_render_e2e::{
     artifacts_dir, dist_dir, entry_body, fast_sim, log_entries_for, strings, Mode, Result,
@@ -56,7 +56,7 @@ fn encode(value: &str) -> String {
 }
 
 /// The browser's local date as `YYYY-MM-DD` (what download names carry).
-async fn today(b: &Browser) -> Result<String> {
+async fn today(b: &Page) -> Result<String> {
     Ok(b.js(
         "const d = new Date();
          return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' +
@@ -70,7 +70,7 @@ async fn today(b: &Browser) -> Result<String> {
 }
 
 /// `aria-valuenow` of the compare handle, as a number.
-async fn slider_value(b: &Browser) -> Result<f64> {
+async fn slider_value(b: &Page) -> Result<f64> {
     let now = b
         .attr("#compare-handle", "aria-valuenow")
         .await?
@@ -80,7 +80,7 @@ async fn slider_value(b: &Browser) -> Result<f64> {
 }
 
 /// Where the handle's centre is, as a percentage of the compare frame's width.
-async fn handle_position(b: &Browser) -> Result<f64> {
+async fn handle_position(b: &Page) -> Result<f64> {
     let value = b
         .js(
             "const f = document.querySelector('.compare-frame').getBoundingClientRect();
@@ -93,7 +93,7 @@ async fn handle_position(b: &Browser) -> Result<f64> {
 }
 
 /// The viewer's zoom (`data-scale` of `#viewer-image`; 1 = fit).
-async fn viewer_scale(b: &Browser) -> Result<f64> {
+async fn viewer_scale(b: &Page) -> Result<f64> {
     let scale = b
         .attr("#viewer-image", "data-scale")
         .await?
@@ -104,7 +104,7 @@ async fn viewer_scale(b: &Browser) -> Result<f64> {
 }
 
 /// Waits until the viewer's zoom satisfies `ok`; returns it.
-async fn wait_scale(b: &Browser, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64> {
+async fn wait_scale(b: &Page, what: &str, ok: impl Fn(f64) -> bool) -> Result<f64> {
     for _ in 0..50 {
         let scale = viewer_scale(b).await?;
         if ok(scale) {
@@ -119,7 +119,7 @@ async fn wait_scale(b: &Browser, what: &str, ok: impl Fn(f64) -> bool) -> Result
         .into())
 }
 
-async fn wait_counter(b: &Browser, expected: &str) -> Result {
+async fn wait_counter(b: &Page, expected: &str) -> Result {
     b.wait_until(
         &format!("#viewer-counter to read {expected:?}"),
         "const c = document.querySelector('#viewer-counter');
@@ -131,7 +131,7 @@ async fn wait_counter(b: &Browser, expected: &str) -> Result {
 }
 
 /// `src` of every `img.output-image`, in page order.
-async fn output_urls(b: &Browser) -> Result<Vec<String>> {
+async fn output_urls(b: &Page) -> Result<Vec<String>> {
     let value = b
         .js(
             "return [...document.querySelectorAll('img.output-image')].map(i => i.src);",
@@ -142,7 +142,7 @@ async fn output_urls(b: &Browser) -> Result<Vec<String>> {
 }
 
 /// Asserts that the visible page text holds no Chinese (marked other-language parts aside).
-async fn assert_no_cjk(b: &Browser, state: &str) -> Result {
+async fn assert_no_cjk(b: &Page, state: &str) -> Result {
     let (text, skipped) = b.visible_text().await?;
     let lines = cjk_lines(&text);
     if !lines.is_empty() {
@@ -170,7 +170,7 @@ fn api_calls(log: &[Value]) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compare_slider_moves_by_drag_and_keys_and_has_side_and_flip_modes() -> Result {
     let server = Server::fast().await?;
-    let b = Browser::launch(BrowserOptions::new("page-compare", "en-US")).await?;
+    let b = Page::launch(BrowserOptions::new("page-compare", "en-US")).await?;
     let files = TempDir::new("compare")?;
     let picture = files.png("living-room.png", 800, 500, 1)?;
 
@@ -342,7 +342,7 @@ async fn compare_slider_moves_by_drag_and_keys_and_has_side_and_flip_modes() -> 
 async fn viewer_zooms_fits_moves_between_outputs_and_closes_by_keyboard() -> Result {
     let server = Server::fast().await?;
     server.sim_control(json!({ "outcome": "multi" })).await?;
-    let b = Browser::launch(BrowserOptions::new("page-viewer", "en-US")).await?;
+    let b = Page::launch(BrowserOptions::new("page-viewer", "en-US")).await?;
     b.open(&format!("{}/", server.base_url)).await?;
     b.type_pictures(SCREENSHOT, REFERENCE).await?;
     b.click_render().await?;
@@ -504,7 +504,7 @@ async fn viewer_zooms_fits_moves_between_outputs_and_closes_by_keyboard() -> Res
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn language_switch_changes_every_visible_string_and_is_remembered() -> Result {
     let server = Server::fast().await?;
-    let b = Browser::launch(BrowserOptions::new("page-language", "zh-CN")).await?;
+    let b = Page::launch(BrowserOptions::new("page-language", "zh-CN")).await?;
     let files = TempDir::new("language")?;
     let picture = files.png("living-room.png", 800, 500, 2)?;
     let home = format!("{}/", server.base_url);
@@ -619,7 +619,7 @@ async fn language_switch_changes_every_visible_string_and_is_remembered() -> Res
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn share_link_fills_the_form_in_a_fresh_profile_without_the_key() -> Result {
     let server = Server::fast().await?;
-    let sender = Browser::launch(BrowserOptions::new("page-share-sender", "zh-CN")).await?;
+    let sender = Page::launch(BrowserOptions::new("page-share-sender", "zh-CN")).await?;
     sender.open(&format!("{}/", server.base_url)).await?;
     sender.fill("#api-key", KEY).await?;
     sender.type_pictures(SCREENSHOT, REFERENCE).await?;
@@ -673,7 +673,7 @@ async fn share_link_fills_the_form_in_a_fresh_profile_without_the_key() -> Resul
     }
 
     // A colleague with a fresh profile (and another language) opens it.
-    let colleague = Browser::launch(BrowserOptions::new("page-share-colleague", "en-US")).await?;
+    let colleague = Page::launch(BrowserOptions::new("page-share-colleague", "en-US")).await?;
     colleague.open(&link).await?;
     colleague.wait_for("#from-link").await?;
     assert!(colleague.is_visible("#from-link").await?);
@@ -716,7 +716,7 @@ async fn share_link_fills_the_form_in_a_fresh_profile_without_the_key() -> Resul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn result_link_shows_the_rendering_to_someone_without_a_key() -> Result {
     let server = Server::fast().await?;
-    let sender = Browser::launch(BrowserOptions::new("page-result-sender", "en-US")).await?;
+    let sender = Page::launch(BrowserOptions::new("page-result-sender", "en-US")).await?;
     let files = TempDir::new("result")?;
     let picture = files.png("kitchen.png", 640, 480, 3)?;
     sender.open(&format!("{}/", server.base_url)).await?;
@@ -739,7 +739,7 @@ async fn result_link_shows_the_rendering_to_someone_without_a_key() -> Result {
     assert!(!link.contains(KEY), "the key is in the result link: {link}");
 
     let calls_before = api_calls(&server.sim_log().await?);
-    let viewer = Browser::launch(BrowserOptions::new("page-result-viewer", "zh-CN")).await?;
+    let viewer = Page::launch(BrowserOptions::new("page-result-viewer", "zh-CN")).await?;
     viewer.open(&link).await?;
     viewer.wait_for("#shared-result").await?;
     viewer
@@ -793,7 +793,7 @@ async fn foreign_base_url_from_a_link_waits_for_consent() -> Result {
         encode(&foreign),
         encode(SCREENSHOT)
     );
-    let b = Browser::launch(BrowserOptions::new("page-consent", "en-US")).await?;
+    let b = Page::launch(BrowserOptions::new("page-consent", "en-US")).await?;
     b.open(&link).await?;
     b.wait_for("#consent").await?;
     let shown = b.text("#consent").await?;
@@ -906,7 +906,7 @@ async fn app_works_under_a_sub_path() -> Result {
         su_render_e2e::page::http("GET", &format!("{}/index.html", server.base_url), None).await?;
     assert_eq!(root_status, 404, "the root must not serve the app");
 
-    let b = Browser::launch(BrowserOptions::new("page-sub-path", "en-US")).await?;
+    let b = Page::launch(BrowserOptions::new("page-sub-path", "en-US")).await?;
     b.open(&format!("{}/su-render/", server.base_url)).await?;
     b.wait_until(
         "the app to find the simulator",
@@ -947,7 +947,7 @@ async fn app_works_under_a_sub_path() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_render_asks_no_third_party_host() -> Result {
     let server = Server::fast().await?;
-    let b = Browser::launch(BrowserOptions::new("page-requests", "en-US")).await?;
+    let b = Page::launch(BrowserOptions::new("page-requests", "en-US")).await?;
     let files = TempDir::new("requests")?;
     let picture = files.png("office.png", 800, 500, 4)?;
     b.open(&format!("{}/", server.base_url)).await?;
@@ -1004,7 +1004,7 @@ const SINGLE_LINE_CONTROLS: &str =
 
 /// Photographs the page at both widths as `<state>-<width>-<tag>.png`; notes layout problems
 /// (sideways overflow, short labels broken over two lines).
-async fn shoot(b: &Browser, state: &str, tag: &str, problems: &mut Vec<String>) -> Result {
+async fn shoot(b: &Page, state: &str, tag: &str, problems: &mut Vec<String>) -> Result {
     for width in [PHONE_WIDTH, DESKTOP_WIDTH] {
         let path = b
             .screenshot_at(width, &format!("{state}-{width}-{tag}"))
@@ -1030,7 +1030,7 @@ async fn shoot(b: &Browser, state: &str, tag: &str, problems: &mut Vec<String>) 
 /// wider than the phone, or a short control label broken over two lines.
 async fn photograph_states(browser_lang: &str, tag: &str, html_lang: &str) -> Result {
     let server = Server::start(photo_sim()).await?;
-    let b = Browser::launch(BrowserOptions::new(
+    let b = Page::launch(BrowserOptions::new(
         &format!("page-screenshots-{tag}"),
         browser_lang,
     ))

@@ -5,7 +5,8 @@
 
 use rh_api::path::RUN;
 use serde_json::json;
-use su_render_e2e::page::{Browser, BrowserOptions, Server, TempDir};
+use su_render_e2e::driver::BrowserOptions;
+use su_render_e2e::page::{Page, Server, TempDir};
 use su_render_e2e::{log_entries_for, Harness, Options, Result};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -33,7 +34,7 @@ async fn a_first_visit_fetches_the_first_view_only_and_parts_when_shown() -> Res
     let server = Server::fast().await?;
     let origin = server.base_url.trim_end_matches('/').to_string();
     // Chinese, as most of our users: the first view's module carries its strings.
-    let b = Browser::launch(BrowserOptions::new("parts-first-visit", "zh-CN")).await?;
+    let b = Page::launch(BrowserOptions::new("parts-first-visit", "zh-CN")).await?;
     b.open(&format!("{origin}/")).await?;
     // The whole first view: the form, the connection card and the (empty) history.
     b.wait_for("#render").await?;
@@ -104,7 +105,7 @@ async fn a_first_visit_fetches_the_first_view_only_and_parts_when_shown() -> Res
 
     // An English browser's first visit fetches the English strings before the page shows, and
     // no other part.
-    let en = Browser::launch(BrowserOptions::new("parts-first-visit-en", "en-US")).await?;
+    let en = Page::launch(BrowserOptions::new("parts-first-visit-en", "en-US")).await?;
     en.open(&format!("{origin}/")).await?;
     en.wait_for("#history-empty").await?;
     assert_eq!(en.text("#lang").await?, "中文", "the page is in English");

@@ -395,7 +395,7 @@ async fn a_public_page_reaches_the_app_on_this_computer_once_the_browser_allows_
         args: vec![format!("--ip-address-space-overrides={public}=public")],
         ..su_render_e2e::chromium::Chromium::default()
     };
-    let b = su_render_e2e::page::Browser::start("reach-public-page", &chromium).await?;
+    let b = su_render_e2e::page::Page::start("reach-public-page", &chromium).await?;
     b.open(&format!("{}/", pages.base_url)).await?;
     b.select("#site", "custom").await?;
     b.fill("#custom-base", &closed.base_url).await?;

@@ -13,13 +13,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{required_file, send, Answer, Packaged, BIN_ENV};
-use su_render_e2e::page::{Browser, TempDir};
+use su_render_e2e::page::{Page, TempDir};
 use su_render_e2e::{log_entries_for, Result, Server};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
 const RUN: &str = "/task/openapi/ai-app/run";
-const START: Duration = Duration::from_secs(15);
 
 /// The app, relaying to `sim`, with a browser on its page and the key typed.
 struct Setup {
@@ -27,7 +26,7 @@ struct Setup {
     app: Packaged,
     base: String,
     token: String,
-    browser: Browser,
+    browser: Page,
 }
 
 async fn setup(name: &str) -> Result<Setup> {
@@ -36,32 +35,19 @@ async fn setup(name: &str) -> Result<Setup> {
     // Quick renders: the batch and the at-once tests wait for several.
     sim.sim_control(json!({"queueMs": 200, "runMs": 400}))
         .await?;
-    let app = Packaged::start(
-        &binary,
-        &[
-            "--relay",
-            &sim.base_url,
-            "--no-open",
-            "--port",
-            "0",
-            "--host",
-            "127.0.0.1",
-        ],
-        START,
-    )?;
+    let app = Packaged::start_local(&binary, &["--relay", &sim.base_url])?;
     let base = app.url()?.to_string();
     let inbox: Value = serde_json::from_slice(&std::fs::read(app.home.path.join("inbox.json"))?)?;
-    let port = base.rsplit(':').next().unwrap_or_default();
     assert_eq!(
         inbox["port"].to_string(),
-        port,
+        app.port()?.to_string(),
         "inbox.json names the app's port: {inbox}"
     );
     let token = inbox["token"]
         .as_str()
         .ok_or("inbox.json has no token")?
         .to_string();
-    let browser = Browser::start(name, &Chromium::default()).await?;
+    let browser = Page::start(name, &Chromium::default()).await?;
     browser.load(&format!("{base}/")).await?;
     browser.fill("#api-key", KEY).await?;
     // The app's page follows its inbox at once.
@@ -151,7 +137,7 @@ impl Setup {
 }
 
 /// The browser's local date as `YYYY-MM-DD` (what download names carry).
-async fn today(b: &Browser) -> Result<String> {
+async fn today(b: &Page) -> Result<String> {
     Ok(b.js(
         "const d = new Date();
          return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' +
@@ -165,7 +151,7 @@ async fn today(b: &Browser) -> Result<String> {
 }
 
 /// Lets the browser save downloads into `dir`.
-async fn downloads_into(b: &Browser, dir: &Path) -> Result {
+async fn downloads_into(b: &Page, dir: &Path) -> Result {
     b.cdp(
         "Browser.setDownloadBehavior",
         json!({ "behavior": "allow", "downloadPath": dir.display().to_string() }),
@@ -549,7 +535,7 @@ async fn pictures_without_the_token_or_from_a_web_page_are_refused() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn elsewhere_the_page_says_where_to_get_the_extension() -> Result {
     let server = Server::fast().await?;
-    let b = Browser::start("sketchup-elsewhere", &Chromium::default()).await?;
+    let b = Page::start("sketchup-elsewhere", &Chromium::default()).await?;
     b.load(&format!("{}/", server.base_url)).await?;
     b.wait_for("#sketchup").await?;
     assert_eq!(

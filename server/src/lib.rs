@@ -278,13 +278,16 @@ pub async fn serve(
     conn::serve(listener, router(settings), limits, shutdown).await
 }
 
-/// True for Trunk's content-hashed file names, like `su-render-531e66e065b5f39e_bg.wasm`.
+/// True for Trunk's content-hashed file names, like `su-render-531e66e065b5f39e_bg.wasm`. Trunk
+/// writes its 64-bit hash in hex without leading zeros, so one build in sixteen has a 15-digit
+/// hash (one in 256 a 14-digit one, and so on): 12 digits and more are taken as a hash.
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 #[cfg(test)]
@@ -295,6 +298,10 @@ mod tests {
     fn hashed_assets() {
         assert!(is_hashed_asset("/su-render-531e66e065b5f39e_bg.wasm"));
         assert!(is_hashed_asset("/sub/main-614d50d01272eba9.css"));
+        // Leading zeros of the hash are not written.
+        assert!(is_hashed_asset("/su-render-2b5d67071599e10_bg.wasm"));
+        assert!(!is_hashed_asset("/su-render-2b5d67071599e10abc_bg.wasm"));
+        assert!(!is_hashed_asset("/file-cafe.css"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/"));
         assert!(!is_hashed_asset("/my-file.css"));

@@ -37,6 +37,17 @@ async fn run_through(base: &str) -> String {
         .to_owned()
 }
 
+/// A simulator whose tasks start at once and run for `run_ms`, a relay to it, and a task started
+/// through the relay's `site` (`/cn` or `/ai`): the simulator, the relay, and the `netWssUrl`
+/// the run answer names.
+async fn running_task(run_ms: u64, site: &str) -> (Server, Server, String) {
+    let sim = simulator().await;
+    control(&sim.base, json!({"queueMs": 0, "runMs": run_ms})).await;
+    let relay = relay(&sim.base).await;
+    let url = run_through(&relay.url(site)).await;
+    (sim, relay, url)
+}
+
 /// `url` (on the simulator) moved onto `relay` under `prefix` (`/cn`, `/ai` or ``), the query
 /// untouched: what the page does when its calls go through a relay.
 fn via(relay: &str, prefix: &str, url: &str) -> String {
@@ -45,6 +56,15 @@ fn via(relay: &str, prefix: &str, url: &str) -> String {
         "{}{prefix}{path_and_query}",
         relay.replacen("http://", "ws://", 1)
     )
+}
+
+/// The task's socket on `relay`'s `/cn` as our page opens it: the address without its query,
+/// and the query (with RunningHub's signed token) that the page sends as its first frame.
+fn without_query(relay: &str, url: &str) -> (String, String) {
+    let through = via(relay, "/cn", url);
+    let (bare, query) = through.split_once('?').expect("a query");
+    assert!(query.contains("Rh-Comfy-Auth="), "{query}");
+    (bare.to_owned(), query.to_owned())
 }
 
 async fn open(url: &str, origin: Option<&str>) -> Result<Client, tungstenite::Error> {
@@ -90,12 +110,14 @@ async fn frames(socket: &mut Client, limit: Duration) -> (Vec<String>, bool) {
     (texts, false)
 }
 
-fn types(texts: &[String]) -> Vec<String> {
-    texts
-        .iter()
-        .filter_map(|t| serde_json::from_str::<Value>(t).ok())
-        .filter_map(|v| v["type"].as_str().map(str::to_owned))
-        .collect()
+/// Reads a socket of a task that runs to its end: the types of its frames, which must begin with
+/// the task's status and end with its success, and the simulator's close must come through.
+async fn whole_run(socket: &mut Client) -> Vec<String> {
+    let (texts, closed) = frames(socket, Duration::from_secs(6)).await;
+    let kinds = frame_types(&texts);
+    assert_ran_to_success(&kinds);
+    assert!(closed, "the simulator's close reached the client");
+    kinds
 }
 
 async fn stats(sim: &str) -> Value {
@@ -117,10 +139,7 @@ async fn stats_until(sim: &str, what: &str, test: impl Fn(&Value) -> bool) -> Va
 
 #[tokio::test]
 async fn frames_flow_through_the_relay_with_the_query_unchanged_and_the_close_passed_on() {
-    let sim = simulator().await;
-    control(&sim.base, json!({"queueMs": 0, "runMs": 1500})).await;
-    let relay = relay(&sim.base).await;
-    let url = run_through(&relay.url("/cn")).await;
+    let (sim, relay, url) = running_task(1500, "/cn").await;
     let sim_host = sim.base.trim_start_matches("http://");
     assert!(
         url.starts_with(&format!("ws://{sim_host}{SOCKET}?")),
@@ -132,20 +151,8 @@ async fn frames_flow_through_the_relay_with_the_query_unchanged_and_the_close_pa
     let mut socket = open(&through, Some(&relay.base))
         .await
         .unwrap_or_else(|e| panic!("{through}: {e}"));
-    let (texts, closed) = frames(&mut socket, Duration::from_secs(6)).await;
-    let kinds = types(&texts);
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some("status"),
-        "{kinds:?}"
-    );
-    assert_eq!(
-        kinds.last().map(String::as_str),
-        Some("execution_success"),
-        "{kinds:?}"
-    );
+    let kinds = whole_run(&mut socket).await;
     assert_eq!(kinds.iter().filter(|k| *k == "progress").count(), 20);
-    assert!(closed, "the simulator's close reached the client");
 
     let log = sim_log(&sim.base).await;
     let sockets = entries(&log, SOCKET);
@@ -167,14 +174,9 @@ async fn frames_flow_through_the_relay_with_the_query_unchanged_and_the_close_pa
 
 #[tokio::test]
 async fn a_socket_opened_without_a_query_takes_it_from_the_first_frame() {
-    let sim = simulator().await;
-    control(&sim.base, json!({"queueMs": 0, "runMs": 1500})).await;
-    let relay = relay(&sim.base).await;
-    let url = run_through(&relay.url("/cn")).await;
-    let through = via(&relay.base, "/cn", &url);
-    let (bare, query) = through.split_once('?').expect("a query");
-    assert!(query.contains("Rh-Comfy-Auth="), "{query}");
-    let mut socket = open(bare, Some(&relay.base))
+    let (sim, relay, url) = running_task(1500, "/cn").await;
+    let (bare, query) = without_query(&relay.base, &url);
+    let mut socket = open(&bare, Some(&relay.base))
         .await
         .unwrap_or_else(|e| panic!("{bare}: {e}"));
     // Nothing is opened upstream before the page said which socket.
@@ -185,19 +187,7 @@ async fn a_socket_opened_without_a_query_takes_it_from_the_first_frame() {
         .send(Message::Text(json!({ "query": query }).to_string().into()))
         .await
         .expect("the first frame");
-    let (texts, closed) = frames(&mut socket, Duration::from_secs(6)).await;
-    let kinds = types(&texts);
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some("status"),
-        "{kinds:?}"
-    );
-    assert_eq!(
-        kinds.last().map(String::as_str),
-        Some("execution_success"),
-        "{kinds:?}"
-    );
-    assert!(closed, "the simulator's close reached the client");
+    whole_run(&mut socket).await;
     // The simulator checked the token it got from the first frame (its log masks it).
     let log = sim_log(&sim.base).await;
     let sockets = entries(&log, SOCKET);
@@ -212,18 +202,14 @@ async fn a_socket_opened_without_a_query_takes_it_from_the_first_frame() {
 
 #[tokio::test]
 async fn a_socket_without_its_query_first_is_closed_and_opens_nothing_upstream() {
-    let sim = simulator().await;
-    control(&sim.base, json!({"queueMs": 0, "runMs": 5_000})).await;
-    let relay = relay(&sim.base).await;
-    let url = run_through(&relay.url("/cn")).await;
-    let through = via(&relay.base, "/cn", &url);
-    let (bare, query) = through.split_once('?').expect("a query");
+    let (sim, relay, url) = running_task(5_000, "/cn").await;
+    let (bare, query) = without_query(&relay.base, &url);
     for first in [
-        Message::Text(query.to_owned().into()),
+        Message::Text(query.clone().into()),
         Message::Text(json!({ "query": format!("{query} x") }).to_string().into()),
         Message::Binary(json!({ "query": query }).to_string().into_bytes().into()),
     ] {
-        let mut socket = open(bare, None).await.expect("upgraded");
+        let mut socket = open(&bare, None).await.expect("upgraded");
         socket.send(first.clone()).await.expect("a first frame");
         let closing = tokio::time::timeout(Duration::from_secs(5), socket.next())
             .await
@@ -242,10 +228,7 @@ async fn a_socket_without_its_query_first_is_closed_and_opens_nothing_upstream()
 
 #[tokio::test]
 async fn a_client_that_closes_closes_the_upstream_socket() {
-    let sim = simulator().await;
-    control(&sim.base, json!({"queueMs": 0, "runMs": 20_000})).await;
-    let relay = relay(&sim.base).await;
-    let url = run_through(&relay.url("/ai")).await;
+    let (sim, relay, url) = running_task(20_000, "/ai").await;
     let mut socket = open(&via(&relay.base, "/ai", &url), None)
         .await
         .expect("open");
@@ -293,10 +276,7 @@ async fn each_site_opens_its_own_upstream_and_a_refusal_there_comes_back() {
 
 #[tokio::test]
 async fn only_ws_paths_are_upgraded() {
-    let sim = simulator().await;
-    control(&sim.base, json!({"queueMs": 0, "runMs": 5_000})).await;
-    let relay = relay(&sim.base).await;
-    let url = run_through(&relay.url("/cn")).await;
+    let (sim, relay, url) = running_task(5_000, "/cn").await;
     let query = &url[url.find('?').expect("query")..];
     let ws = relay.base.replacen("http://", "ws://", 1);
     for path in [
@@ -326,10 +306,7 @@ async fn only_ws_paths_are_upgraded() {
 
 #[tokio::test]
 async fn pages_on_other_origins_need_allow_origin() {
-    let sim = simulator().await;
-    control(&sim.base, json!({"queueMs": 0, "runMs": 5_000})).await;
-    let closed = relay(&sim.base).await;
-    let url = run_through(&closed.url("/cn")).await;
+    let (sim, closed, url) = running_task(5_000, "/cn").await;
     let stranger = "https://stranger.example";
     let (status, _) = refusal(open(&via(&closed.base, "/cn", &url), Some(stranger)).await);
     assert_eq!(status, 403);

@@ -222,14 +222,6 @@ async fn frames(url: &str, limit: Duration) -> (Vec<String>, usize, bool) {
     (texts, binary, closed)
 }
 
-fn types(texts: &[String]) -> Vec<String> {
-    texts
-        .iter()
-        .filter_map(|t| serde_json::from_str::<Value>(t).ok())
-        .filter_map(|v| v["type"].as_str().map(str::to_owned))
-        .collect()
-}
-
 #[tokio::test]
 async fn the_socket_sends_comfyui_messages_over_the_run() {
     let sim = simulator().await;
@@ -249,17 +241,8 @@ async fn the_socket_sends_comfyui_messages_over_the_run() {
         "the key is never in the socket's URL: {url}"
     );
     let (texts, _, closed) = frames(&url, Duration::from_secs(5)).await;
-    let kinds = types(&texts);
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some("status"),
-        "{kinds:?}"
-    );
-    assert_eq!(
-        kinds.last().map(String::as_str),
-        Some("execution_success"),
-        "{kinds:?}"
-    );
+    let kinds = frame_types(&texts);
+    assert_ran_to_success(&kinds);
     let steps: Vec<Value> = texts
         .iter()
         .filter_map(|t| serde_json::from_str::<Value>(t).ok())
@@ -312,7 +295,7 @@ async fn socket_knobs_drop_garbage_and_lie() {
     let url = socket_url(&sim.base, &task).await;
     let (texts, _, closed) = frames(&url, Duration::from_secs(5)).await;
     assert!(!closed, "a dropped socket sends no close frame");
-    assert!(!types(&texts).contains(&"execution_success".to_owned()));
+    assert!(!frame_types(&texts).contains(&"execution_success".to_owned()));
     assert!(tokio_tungstenite::connect_async(&url).await.is_err());
 
     // Nothing but nonsense.
@@ -325,7 +308,7 @@ async fn socket_knobs_drop_garbage_and_lie() {
         .iter()
         .any(|t| serde_json::from_str::<Value>(t).is_err()));
     // Shapes of known types are wrong (an object for a node, a string for a step).
-    assert!(!types(&texts)
+    assert!(!frame_types(&texts)
         .iter()
         .any(|k| k == "execution_success" || k == "execution_start"));
 

@@ -805,3 +805,27 @@ pub async fn file_host() -> FileHost {
         handle,
     }
 }
+
+/// The `type` of each JSON text frame of a progress socket, in order.
+pub fn frame_types(texts: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .filter_map(|t| serde_json::from_str::<Value>(t).ok())
+        .filter_map(|v| v["type"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The frame types of a task's progress socket that ran to its end: they begin with the task's
+/// status and end with its success.
+pub fn assert_ran_to_success(kinds: &[String]) {
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("status"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("execution_success"),
+        "{kinds:?}"
+    );
+}
