@@ -22,9 +22,6 @@ pub struct Resumed {
 /// Polls an unfinished task from the journal again, from `phase`. Without a key at hand for its
 /// server it is held. `None` for a record without a task id (its run answer never came). Tracks
 /// the connection.
-// Inlined into the page's one caller: a call returning the job and request by value put about
-// half a KiB into the first view's wasm (twiggy, before wasm-opt).
-#[inline(always)]
 pub fn resume(conn: Connection, record: &JobRecord, phase: Phase) -> Option<Resumed> {
     let task_id = record.task_id.clone()?;
     let target = conn.target_for(&record.base).ok();
