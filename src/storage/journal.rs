@@ -233,7 +233,7 @@ mod tests {
             JobRecord::from_json(&format!(
                 r#"{{"v":1,"id":"{id}","created_ms":1,"base":"https://www.runninghub.cn","webapp_id":"1","nodes":[],"phase":"succeeded"}}"#
             ))
-            .unwrap()
+            .expect("a record's text")
         };
         let mut shown = vec![with_id("c"), with_id("b")];
         append_page(&mut shown, vec![with_id("b"), with_id("a")]);
