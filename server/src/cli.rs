@@ -2,6 +2,7 @@
 //! already running there, opening the browser, stopping on Ctrl-C.
 
 use std::ffi::OsString;
+use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -396,27 +397,44 @@ pub fn open_browser(url: &str) {
     });
 }
 
-/// Completes on Ctrl-C, or SIGTERM on unix.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Completes on Ctrl-C, or SIGTERM on unix. The handlers are installed when this is called, not
+/// when the future is first polled: a signal that comes before the server's loop first polls it (a test or a service manager stopping the app as soon
+/// as it answers) must still stop it cleanly, with `inbox.json` removed, where the default action
+/// would kill it outright.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        [SignalKind::interrupt(), SignalKind::terminate()].map(|kind| signal(kind).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+    #[cfg(windows)]
+    let ctrl_c = tokio::signal::windows::ctrl_c().ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let [interrupt, terminate] = signals;
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {}
+                () = wait(terminate) => {}
+            }
+        }
+        #[cfg(windows)]
+        match ctrl_c {
+            Some(mut ctrl_c) => {
+                ctrl_c.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+        #[cfg(not(any(unix, windows)))]
+        std::future::pending::<()>().await
     }
 }
 
@@ -449,8 +467,10 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
              server, not only SU Render's; a custom domain for the Pages copy is safer"
         ));
     }
-    // Before the address line: whoever reads that line may look for the file at once.
+    // Before the address line: whoever reads that line may look for the file at once, or stop
+    // the app at once.
     let (inbox, inbox_file) = start_inbox(addr);
+    let signalled = shutdown_signal();
     settings.inbox = inbox.clone();
     if !settings.app.has_index() {
         eprintln!(
@@ -475,7 +495,7 @@ pub async fn main(cli: Cli) -> std::io::Result<()> {
         open_browser(&browser_url(addr));
     }
     let stopping = async move {
-        shutdown_signal().await;
+        signalled.await;
         // Open event streams would hold the stop up for its whole grace period.
         if let Some(inbox) = inbox {
             inbox.close();
