@@ -37,7 +37,7 @@ pub struct JobRun {
     live: Live,
     cancelling: RwSignal<bool>,
     /// What a loop needs; local: it holds the signal that aborts the loop's requests.
-    run: StoredValue<Loop, LocalStorage>,
+    driving: StoredValue<Loop, LocalStorage>,
 }
 
 impl JobRun {
@@ -98,7 +98,7 @@ impl JobRun {
             job,
             live,
             cancelling: RwSignal::new(false),
-            run: StoredValue::new_local(Loop {
+            driving: StoredValue::new_local(Loop {
                 job,
                 request,
                 record: StoredValue::new(record),
@@ -129,8 +129,8 @@ impl JobRun {
     }
 
     fn drive(&self, step: Step) {
-        if let Some(run) = self.run.try_get_value() {
-            spawn_local(drive(run, step));
+        if let Some(driving) = self.driving.try_get_value() {
+            spawn_local(drive(driving, step));
         }
     }
 
@@ -146,7 +146,7 @@ impl JobRun {
 
     /// A task that timed out is polled again, on the user's word.
     pub fn keep_waiting(&self) {
-        let Some(plan) = self.run.try_with_value(|r| r.request.target.plan) else {
+        let Some(plan) = self.driving.try_with_value(|r| r.request.target.plan) else {
             return;
         };
         if let Some(step @ Step::Poll(_)) = self.job.try_update(|j| j.keep_waiting(now_ms(), &plan))
@@ -157,7 +157,7 @@ impl JobRun {
 
     /// Cancels the job (see [`cancel`]); [`Self::cancelling`] until RunningHub has answered.
     pub fn cancel(&self) {
-        let Some(request) = self.run.try_with_value(|r| r.request.clone()) else {
+        let Some(request) = self.driving.try_with_value(|r| r.request.clone()) else {
             return;
         };
         let (job, cancelling) = (self.job, self.cancelling);
