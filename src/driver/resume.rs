@@ -1,6 +1,6 @@
-//! Tasks from the journal followed again: after a reload, on "Check again" in the history, and
-//! once a key is typed for those that waited for one. A task is only ever polled again, never
-//! run again.
+//! Tasks from the journal followed again: after a reload (the page finds them, see `App`), on
+//! "Check again" in the history, and once a key is typed for those that waited for one. A task
+//! is only ever polled again, never run again.
 
 use leptos::prelude::*;
 
@@ -8,7 +8,7 @@ use crate::browser;
 use crate::lifecycle::{Job, Phase, PollPlan};
 use crate::protocol::client::Api;
 use crate::state::{Connection, RenderRequest, Target};
-use crate::storage::journal::{self, JobRecord};
+use crate::storage::journal::JobRecord;
 
 /// A journaled task ready to be shown and polled: its job (the page makes it a signal of its
 /// own, see `App`), what its polls ask, and whether it waits for the user's key (`hold`: shown
@@ -64,36 +64,4 @@ pub fn checked_again(record: &JobRecord) -> Option<Phase> {
     } else {
         Phase::Queued
     })
-}
-
-/// What a reload finds unfinished in the journal.
-#[derive(Default)]
-pub struct Unfinished {
-    /// The newest task that may still be going on: it goes back on screen.
-    pub newest: Option<(JobRecord, Phase)>,
-    /// Older ones, newest first: followed too, each in a row of its own.
-    pub older: Vec<(JobRecord, Phase)>,
-    /// Whether a record was written here (a run whose answer never came is now unknown).
-    pub rewritten: bool,
-}
-
-/// Picks up where the last visit left off. Reads only the records a reload has to look at,
-/// through the journal's index: the start-up does not grow with the history.
-pub async fn unfinished() -> Unfinished {
-    let mut found = Unfinished::default();
-    for mut record in journal::load_live().await {
-        match record.after_reload() {
-            Some(phase) if found.newest.is_none() => found.newest = Some((record, phase)),
-            Some(phase) => found.older.push((record, phase)),
-            // A run whose answer never came: unknown, unless another tab is sending it now.
-            None => {
-                if let Some(_free) =
-                    browser::try_lock(&format!("su-render-job-{}", record.id)).await
-                {
-                    found.rewritten |= journal::save(&record).await.is_ok();
-                }
-            }
-        }
-    }
-    found
 }
