@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::image_input::problem_text;
-use super::job_view::{cancel_job, cost_text};
+use super::job_text::cost_text;
 use super::JobView;
 use crate::browser;
+use crate::driver;
 use crate::i18n::{error_message, fill};
 use crate::lifecycle::cost::Total;
 use crate::lifecycle::sketchup::FromSketchup;
@@ -276,7 +277,7 @@ pub fn BatchView(
                 }
                 Status::Rendering => {
                     if let Some((job, request, _)) = item.run.get_untracked() {
-                        spawn_local(async move { cancel_job(job, &request).await });
+                        spawn_local(async move { driver::cancel(job, &request).await });
                     }
                 }
                 _ => {}

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::history_card::HistoryHead;
-use super::job_view::{cost_text, phase_name};
+use super::job_text::{cost_text, phase_name};
 use super::Viewer;
 use crate::browser;
 use crate::i18n::fill;
@@ -366,7 +366,7 @@ fn HistoryItem(record: JobRecord, on_resume: Callback<JobRecord>) -> impl IntoVi
     let waits_for = {
         let conn = use_context::<Connection>();
         let base = r.base.clone();
-        move || match super::job_view::waits_for_consent(conn, &base) {
+        move || match crate::driver::waits_for_consent(conn, &base) {
             Some(true) => fill(ui.t().resume_refused, &[&base]),
             Some(false) => fill(ui.t().resume_needs_consent, &[&base]),
             None => ui.t().resume_needs_key.to_owned(),

@@ -15,6 +15,7 @@ pub mod form_slot;
 pub mod history_card;
 pub mod history_panel;
 pub mod image_input;
+pub mod job_text;
 pub mod job_view;
 pub mod key_field;
 pub mod lang_switch;

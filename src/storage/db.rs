@@ -3,7 +3,7 @@
 //!
 //! Version 2 indexes the journal, so that neither the start-up nor the history's first page
 //! reads every record: rows carry `created` (the record's date) and, while the record is live,
-//! `live: 1` (see [`super::journal::RowKeys`]). Opening a version-1 database adds both to its
+//! `live: 1` (see [`super::record::RowKeys`]). Opening a version-1 database adds both to its
 //! rows once, in the upgrade.
 
 use wasm_bindgen::closure::Closure;
@@ -14,11 +14,11 @@ use web_sys::{
     IdbRequest, IdbTransactionMode,
 };
 
-use super::journal::RowKeys;
+use super::record::RowKeys;
 
 const NAME: &str = "su-render";
 const VERSION: u32 = 2;
-/// Job records: `{id, json, created, live?}` where `json` is a [`super::journal::JobRecord`].
+/// Job records: `{id, json, created, live?}` where `json` is a [`super::record::JobRecord`].
 pub const JOBS: &str = "jobs";
 /// Index of [`JOBS`] on `[created, id]`: the history's order (read backwards, newest first).
 pub const JOBS_BY_DATE: &str = "by-date";

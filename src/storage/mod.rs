@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod journal;
+pub mod record;
 pub mod settings;
 pub mod zip;
 
