@@ -362,7 +362,7 @@ fn parts_table(md: &mut String, files: &[sizes::FileSize]) {
 
 /// When the page fetches a part, from the name `#[wasm_split]` gave it.
 fn fetched_when(name: &str) -> &'static str {
-    const WHEN: [(&str, &str); 12] = [
+    const WHEN: [(&str, &str); 13] = [
         (
             "split_su_job",
             "a render starts, or ahead of it while a chosen picture uploads",
@@ -386,6 +386,10 @@ fn fetched_when(name: &str) -> &'static str {
         (
             "split_su_account",
             "a key was checked (its balance, or the site that knows it)",
+        ),
+        (
+            "split_su_sketchup",
+            "\"From SketchUp\" is opened, or at once where the app has an inbox (the one-file app)",
         ),
     ];
     match WHEN.iter().find(|(part, _)| name.contains(part)) {
