@@ -103,7 +103,7 @@ pub fn App() -> impl IntoView {
     let live = state::LiveProgress(RwSignal::new(None));
     provide_context(live);
     // Pictures from the SketchUp inbox, from its part to the form.
-    let from_inbox = state::FromInbox(RwSignal::new(Vec::new()));
+    let from_inbox = state::FromInbox::new();
     let sketchup_opened = RwSignal::new(false);
     let inbox = move || conn.server.with(|s| s.as_ref().is_some_and(|s| s.inbox));
 

@@ -71,7 +71,7 @@ pub fn FormSlot(
     // Pictures from SketchUp come to the input that takes batches.
     let incoming = from_inbox
         .filter(|_| takes_batches)
-        .map(|FromInbox(list)| list);
+        .map(|inbox| inbox.pictures);
     let missing = {
         let (required, node, tried) = (spec.required, spec.node_id.clone(), form.tried);
         Signal::derive(move || {

@@ -49,6 +49,13 @@ pub fn RenderForm(
         ..
     } = form;
 
+    // The inbox's part joins SketchUp's next picture to the batch while the batch is set up.
+    if let Some(inbox) = from_inbox {
+        Effect::new(crate::state::effect(move |_| {
+            inbox.in_batch.set(batch_files.with(Vec::len));
+        }));
+    }
+
     // Values from a share link or from history fill the form.
     let from_link = link.is_some();
     if let Some(link) = link {

@@ -136,14 +136,17 @@ fn InboxPanel(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
                     && !batch_running
                     && !exists(".upload-status[data-state=preparing]")
                 {
-                    let several = batch.with_value(|b| !b.is_empty()) && exists("#batch-setup");
-                    lone.set_value(None);
-                    batch.set_value(Vec::new());
+                    let several =
+                        batch.with_value(|b| !b.is_empty()) && to_form.in_batch.get_untracked() > 0;
                     // The form's own button, pressed as the user would: the form checks and
-                    // starts everything as for a click, and needs no other way in (its code is
-                    // in the first load).
-                    press(if several { "render-batch" } else { "render" });
-                    return;
+                    // starts everything as for a click, and needs no other way in. The batch's
+                    // button is in a part of its own: waited for until it is shown.
+                    let button = if several { "render-batch" } else { "render" };
+                    if press(button) {
+                        lone.set_value(None);
+                        batch.set_value(Vec::new());
+                        return;
+                    }
                 }
                 browser::sleep(400).await;
             }
@@ -159,7 +162,7 @@ fn InboxPanel(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
         // Our batch is still set up in the form (the setup lists as many pictures as we gave
         // it; a started or cleared batch is gone from there).
         let waiting =
-            batch.with_value(|b| !b.is_empty() && children("#batch-setup .batch-files") == b.len());
+            batch.with_value(|b| !b.is_empty() && to_form.in_batch.get_untracked() == b.len());
         let first = lone.try_update_value(Option::take).flatten();
         let list = if waiting {
             let mut list = batch.get_value();
@@ -177,7 +180,7 @@ fn InboxPanel(busy: Signal<bool>, to_form: FromInbox) -> impl IntoView {
             lone.set_value(list.first().cloned());
             batch.set_value(Vec::new());
         }
-        to_form.0.set(list);
+        to_form.pictures.set(list);
         if at_once.get_untracked() {
             let this = round.get_value().wrapping_add(1);
             round.set_value(this);
@@ -310,23 +313,13 @@ fn exists(css: &str) -> bool {
     document().query_selector(css).ok().flatten().is_some()
 }
 
-/// How many elements the first match of `css` holds.
-fn children(css: &str) -> usize {
+/// Clicks the button with this id, if it is there; true when it was.
+fn press(id: &str) -> bool {
     document()
-        .query_selector(css)
-        .ok()
-        .flatten()
-        .map_or(0, |e| e.child_element_count() as usize)
-}
-
-/// Clicks the button with this id, if it is there.
-fn press(id: &str) {
-    if let Some(button) = document()
         .get_element_by_id(id)
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        button.click();
-    }
+        .map(|button| button.click())
+        .is_some()
 }
 
 /// `GET /__su/inbox`'s text; `None` when the app does not answer.

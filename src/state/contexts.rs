@@ -29,11 +29,32 @@ pub struct HistoryVersion(pub RwSignal<u32>);
 #[derive(Debug, Clone, Copy)]
 pub struct Refill(pub RwSignal<Option<crate::lifecycle::share::SharedForm>>);
 
-/// Pictures from the SketchUp inbox for the render form (made by the page, given to the form
-/// and to the inbox's part): the input that takes batches takes them, one as if picked and held
-/// until Render (see [`UploadState::Held`]), several as a batch.
+/// Between the SketchUp inbox's part and the render form (made by the page, given to both).
 #[derive(Debug, Clone, Copy)]
-pub struct FromInbox(pub RwSignal<Vec<BatchFile>>);
+pub struct FromInbox {
+    /// Pictures for the form: the input that takes batches takes them (and empties this), one
+    /// as if picked and held until Render (see [`UploadState::Held`]), several as a batch.
+    pub pictures: RwSignal<Vec<BatchFile>>,
+    /// How many pictures the form's batch holds (0: none is set up), kept by the form. The
+    /// inbox's part joins a new picture to the batch it gave while that batch is still there;
+    /// the batch's view is a part of its own, so the page's elements can't tell that yet.
+    pub in_batch: RwSignal<usize>,
+}
+
+impl FromInbox {
+    pub fn new() -> Self {
+        FromInbox {
+            pictures: RwSignal::new(Vec::new()),
+            in_batch: RwSignal::new(0),
+        }
+    }
+}
+
+impl Default for FromInbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// The running render's progress in percent, for the tab title (set by the job in view).
 #[derive(Debug, Clone, Copy)]
