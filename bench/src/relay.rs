@@ -13,6 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rh_api::path::OUTPUTS;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -27,7 +28,6 @@ pub const ROUNDS: usize = 3;
 /// Connections held open for the memory figure.
 pub const OPEN: usize = 1_000;
 
-const OUTPUTS: &str = "/task/openapi/outputs";
 const POLL: &str =
     r#"{"apiKey":"0123456789abcdef0123456789abcdef","taskId":"1983070826507480817"}"#;
 /// A finished poll's answer, the shape of the seed document's.

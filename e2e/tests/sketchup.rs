@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rh_api::path::{RUN, UPLOAD_V2};
 use serde_json::{json, Value};
 use su_render_e2e::chromium::Chromium;
 use su_render_e2e::packaged::{required_file, send, Answer, Packaged, BIN_ENV};
@@ -17,8 +18,6 @@ use su_render_e2e::page::{Page, TempDir};
 use su_render_e2e::{log_entries_for, Result, Server};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
-const UPLOAD_V2: &str = "/openapi/v2/media/upload/binary";
-const RUN: &str = "/task/openapi/ai-app/run";
 
 /// The app, relaying to `sim`, with a browser on its page and the key typed.
 struct Setup {

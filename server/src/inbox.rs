@@ -274,10 +274,12 @@ fn same(given: &[u8], token: &[u8]) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The routes
 
-/// The extension's download, and with an inbox its routes.
+/// The extension's download, and with an inbox its routes. `nosniff`, the no-framing headers
+/// and the Host check come from the guard over the whole router (`crate::guard::layer`), as for
+/// every other answer.
 pub fn routes(inbox: Option<Arc<Inbox>>) -> Router {
     let extension = Router::new().route(EXTENSION_PATH, get(serve_extension));
-    let router = match inbox {
+    match inbox {
         Some(inbox) => Router::new()
             .route(PATH, post(receive).get(list))
             .route(&format!("{PATH}/events"), get(events))
@@ -285,16 +287,7 @@ pub fn routes(inbox: Option<Arc<Inbox>>) -> Router {
             .with_state(inbox)
             .merge(extension),
         None => extension,
-    };
-    router.layer(axum::middleware::map_response(nosniff))
-}
-
-async fn nosniff(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
+    }
 }
 
 fn refuse(status: StatusCode, why: &str) -> Response {
